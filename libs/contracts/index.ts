@@ -1,0 +1,13 @@
+import "./src/formats.ts";
+export * from './src/api.ts';
+export * from './src/commands.ts';
+export * from './src/common.ts';
+export * from './src/envelope.ts';
+export * from './src/enums.ts';
+export * from './src/registry.ts';
+export * from './src/subjects.ts';
+export * as crmEvents from './src/events/crm.ts';
+export * as schedulerEvents from './src/events/scheduler.ts';
+export * as aiEvents from './src/events/ai.ts';
+export * as mailerEvents from './src/events/mailer.ts';
+export * from './src/formats.ts';

@@ -1,0 +1,97 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { CustomFields, Email, Timestamp, Uuid } from './common.ts';
+import { ClientStage, FollowupType, Priority, PropertyType } from './enums.ts';
+
+/**
+ * Commands travel gateway → owning service over NATS request/reply on
+ * `cmd.<service>.<name>` (queue group = service). Each is wrapped in a CommandEnvelope;
+ * the reply is a CommandReply.
+ */
+export const CommandMeta = Type.Object({
+  command_id: Uuid,
+  agent_id: Uuid,
+  correlation_id: Type.String(),
+  issued_at: Timestamp,
+});
+export type CommandMeta = Static<typeof CommandMeta>;
+
+const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const COMMANDS = {
+  crm: {
+    register_agent: Type.Object({ email: Email, name: Type.String({ minLength: 1 }), password_hash: Type.String() }),
+    create_client: Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 200 }),
+      email: Email,
+      phone: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
+      property_address: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+      property_type: Type.Optional(Nullable(PropertyType)),
+      stage: Type.Optional(ClientStage),
+      notes: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
+      custom_fields: Type.Optional(CustomFields),
+    }),
+    update_client: Type.Object({
+      client_id: Uuid,
+      changes: Type.Object({
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        email: Type.Optional(Email),
+        phone: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
+        property_address: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+        property_type: Type.Optional(Nullable(PropertyType)),
+        stage: Type.Optional(ClientStage),
+        notes: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
+        custom_fields: Type.Optional(CustomFields),
+      }),
+    }),
+    delete_client: Type.Object({ client_id: Uuid }),
+    unsubscribe_client: Type.Object({
+      client_id: Uuid,
+      source: Type.Union([Type.Literal('link'), Type.Literal('webhook'), Type.Literal('agent')]),
+    }),
+  },
+  scheduler: {
+    create_task: Type.Object({
+      client_id: Uuid,
+      followup_type: Type.Optional(FollowupType),
+      scheduled_for: Timestamp,
+      priority: Type.Optional(Priority),
+      notes: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+    }),
+    update_task: Type.Object({
+      task_id: Uuid,
+      status: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('skipped')])),
+      scheduled_for: Type.Optional(Timestamp),
+      priority: Type.Optional(Priority),
+      notes: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+    }),
+  },
+  ai: {
+    preview: Type.Object({
+      task_id: Type.Optional(Uuid),
+      client_id: Type.Optional(Uuid),
+      followup_type: Type.Optional(FollowupType),
+      agent_instructions: Type.Optional(Type.String({ maxLength: 2000 })),
+    }),
+    send_now: Type.Object({
+      task_id: Type.Optional(Uuid),
+      client_id: Type.Optional(Uuid),
+      subject: Type.Optional(Type.String()),
+      body: Type.Optional(Type.String()),
+      agent_instructions: Type.Optional(Type.String({ maxLength: 2000 })),
+    }),
+  },
+} as const;
+
+export type CommandService = keyof typeof COMMANDS;
+export type CommandName<S extends CommandService> = keyof (typeof COMMANDS)[S] & string;
+export type CommandPayload<S extends CommandService, N extends CommandName<S>> = Static<
+  (typeof COMMANDS)[S][N] & import('@sinclair/typebox').TSchema
+>;
+
+/** Error codes a service may answer with; the gateway maps them to HTTP in one place. */
+export const COMMAND_ERROR_CODES = ['validation', 'not_found', 'conflict', 'illegal_transition', 'internal'] as const;
+export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
+
+export type CommandReply<T = unknown> =
+  | { ok: true; data: T; position: { stream: string; seq: number } | null }
+  | { ok: false; error: { code: CommandErrorCode; detail: string; errors?: { pointer: string; detail: string }[] } };

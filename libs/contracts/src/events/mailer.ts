@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox';
+import { Email, Timestamp, Uuid } from '../common.ts';
+
+const EmailRef = {
+  task_id: Type.Union([Uuid, Type.Null()]),
+  client_id: Uuid,
+};
+export const EmailSent = Type.Object({
+  ...EmailRef,
+  to_email: Email,
+  provider: Type.String(),
+  message_id: Type.String(),
+  sent_at: Timestamp,
+  attempts: Type.Integer({ minimum: 1 }),
+});
+export const EmailFailed = Type.Object({
+  ...EmailRef,
+  provider: Type.String(),
+  reason: Type.String({ maxLength: 2000 }),
+  attempts: Type.Integer({ minimum: 0 }),
+});
+/** The send was attempted but its outcome is unknown (crash between provider and ack): never resent blindly. */
+export const EmailSendUnknown = Type.Object({ ...EmailRef, provider: Type.String(), reason: Type.String() });
+export const EmailSuppressed = Type.Object({ ...EmailRef, to_email: Email, reason: Type.String() });
+
+/** One SendGrid webhook event, as recorded. */
+export const WebhookEventData = Type.Object({
+  ...EmailRef,
+  sg_event_id: Type.String(),
+  event: Type.String(),
+  timestamp: Timestamp,
+  url: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String()),
+  sg_message_id: Type.Optional(Type.String()),
+});
+export const EmailDelivered = WebhookEventData;
+export const EmailOpened = WebhookEventData;
+export const EmailClicked = WebhookEventData;
+export const EmailBounced = WebhookEventData;
+export const EmailDropped = WebhookEventData;
+export const EmailSpamReported = WebhookEventData;
+export const EmailUnsubscribed = WebhookEventData;
+/** Webhook events we don't act on (deferred, processed, group_unsubscribe, …) are kept in history. */
+export const EmailWebhookRecorded = WebhookEventData;

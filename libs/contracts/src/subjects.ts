@@ -1,0 +1,39 @@
+import type { StreamName } from './registry.ts';
+
+/** Subjects of ARCHITECTURE.md §2: one subject per aggregate instance. */
+export const subjects = {
+  agent: (agentId: string) => `crm.${agentId}.agent`,
+  client: (agentId: string, clientId: string) => `crm.${agentId}.client.${clientId}`,
+  task: (agentId: string, taskId: string) => `sched.${agentId}.task.${taskId}`,
+  generatedEmail: (agentId: string, emailId: string) => `ai.${agentId}.email.${emailId}`,
+  mailedEmail: (agentId: string, emailId: string) => `mail.${agentId}.email.${emailId}`,
+  command: (service: string, name: string) => `cmd.${service}.${name}`,
+  deadLetter: (stream: string, consumer: string) => `dlq.${stream}.${consumer}`,
+} as const;
+
+/** Parses `<prefix>.<agent_id>.<aggregate>[.<id>]`. */
+export function parseSubject(subject: string): { agentId: string; aggregate: string; id: string | null } | null {
+  const parts = subject.split('.');
+  if (parts.length < 3 || !parts[1] || !parts[2]) return null;
+  return { agentId: parts[1], aggregate: parts[2], id: parts[3] ?? null };
+}
+
+export const STREAM_SUBJECTS: Record<StreamName, string[]> = {
+  CRM: ['crm.>'],
+  SCHEDULER: ['sched.>'],
+  AI: ['ai.>'],
+  MAILER: ['mail.>'],
+};
+
+export function subjectFor(stream: StreamName, agentId: string, aggregate: string, aggregateId: string): string {
+  switch (stream) {
+    case 'CRM':
+      return aggregate === 'agent' ? subjects.agent(agentId) : subjects.client(agentId, aggregateId);
+    case 'SCHEDULER':
+      return subjects.task(agentId, aggregateId);
+    case 'AI':
+      return subjects.generatedEmail(agentId, aggregateId);
+    case 'MAILER':
+      return subjects.mailedEmail(agentId, aggregateId);
+  }
+}

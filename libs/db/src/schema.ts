@@ -1,0 +1,97 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/** Kysely types of the read models (ARCHITECTURE.md §6). Timestamps come back as Date. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T extends object | null> = JSONColumnType<T, string, string>;
+
+export type WebhookEventRow = { sg_event_id: string; event: string; timestamp: string; url?: string; reason?: string };
+
+export interface AgentsTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: Timestamp;
+}
+export interface ClientsTable {
+  id: string;
+  agent_id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  property_address: string | null;
+  property_type: string | null;
+  stage: string;
+  notes: string | null;
+  custom_fields: Json<Record<string, string | number | boolean | null>>;
+  unsubscribed: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  last_contacted: Timestamp | null;
+  is_deleted: Generated<boolean>;
+}
+export interface TasksTable {
+  id: string;
+  agent_id: string;
+  client_id: string;
+  followup_type: string;
+  scheduled_for: Timestamp;
+  status: string;
+  priority: string;
+  notes: string | null;
+  email_sent_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  completed_at: Timestamp | null;
+  failure_reason: string | null;
+  version: number;
+}
+export interface EmailLogsTable {
+  id: string;
+  agent_id: string;
+  task_id: string | null;
+  client_id: string;
+  to_email: string | null;
+  subject: string | null;
+  body: string | null;
+  status: string;
+  sendgrid_message_id: string | null;
+  provider: string | null;
+  model: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+  opened_at: Timestamp | null;
+  clicked_at: Timestamp | null;
+  error_message: string | null;
+  retry_count: Generated<number>;
+  webhook_events: Json<WebhookEventRow[]>;
+}
+export interface ClientEventsTable {
+  stream: string;
+  seq: ColumnType<number, number, number>;
+  agent_id: string;
+  client_id: string;
+  type: string;
+  aggregate: string;
+  aggregate_id: string;
+  occurred_at: Timestamp;
+  data: Json<object>;
+}
+export interface ProjectionCheckpointsTable {
+  projection: string;
+  stream: string;
+  last_seq: ColumnType<number, number, number>;
+  updated_at: Timestamp;
+}
+
+export interface Database {
+  agents: AgentsTable;
+  clients: ClientsTable;
+  tasks: TasksTable;
+  email_logs: EmailLogsTable;
+  client_events: ClientEventsTable;
+  projection_checkpoints: ProjectionCheckpointsTable;
+}
+
+/** Tables the projector owns and `ops replay` rebuilds. */
+export const READ_MODEL_TABLES = ['agents', 'clients', 'tasks', 'email_logs', 'client_events', 'projection_checkpoints'] as const;

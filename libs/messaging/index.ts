@@ -1,0 +1,10 @@
+export { connectNats } from './src/connect.ts';
+export { ensureStream, ensureEventStreams, eventStreamConfig, DEAD_LETTER_STREAM } from './src/streams.ts';
+export { createEventStore, streamOf, type EventStore, type AppendOptions, type AppendResult, type StoredEvent } from './src/event-store.ts';
+export { newEvent, decodeEvent, subjectOf, type NewEventInput } from './src/events.ts';
+export { deterministicId } from './src/ids.ts';
+export { runConsumer, ensureConsumer, type ConsumerOptions, type EventHandler, type HandlerContext, type RunningConsumer } from './src/consumer.ts';
+export { serveCommands, sendCommand, type CommandHandlers, type CommandContext, type CommandResult } from './src/commands.ts';
+export { recordDeadLetter } from './src/dead-letters.ts';
+export { onShutdown } from './src/shutdown.ts';
+export { DomainError, ConcurrencyError, PoisonMessageError, ServiceUnavailableError } from './src/errors.ts';

@@ -1,0 +1,136 @@
+import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { Envelope, StreamName } from '@realtoros/contracts';
+import { type Logger, withCorrelation } from '@realtoros/observability';
+import { recordDeadLetter } from './dead-letters.ts';
+import { DomainError, PoisonMessageError } from './errors.ts';
+import { decodeEvent } from './events.ts';
+
+export type HandlerContext = {
+  msg: JsMsg;
+  seq: number;
+  traceparent: string | null;
+  deliveryCount: number;
+  log: Logger;
+};
+export type EventHandler = (event: Envelope, ctx: HandlerContext) => Promise<void>;
+
+export type ConsumerOptions = {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  stream: StreamName;
+  durable: string;
+  filterSubject?: string;
+  log: Logger;
+  handle: EventHandler;
+  /** Deliveries before a message is dead-lettered (default 8). */
+  maxDeliver?: number;
+  ackWaitMs?: number;
+  /** Messages buffered from the server (default 64); processing is one at a time, in order. */
+  batch?: number;
+  deliverPolicy?: DeliverPolicy;
+  /** nak delay for the n-th redelivery: exponential from 250 ms, capped at 30 s. */
+  backoffMs?: (deliveryCount: number) => number;
+};
+
+export type RunningConsumer = { stop(): Promise<void>; done: Promise<void> };
+
+const defaultBackoff = (n: number) => Math.min(30_000, 250 * 2 ** Math.max(0, n - 1));
+
+/** Creates (or updates) a durable pull consumer; idempotent across replicas and restarts. */
+export async function ensureConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig> & { durable_name: string }): Promise<void> {
+  try {
+    await jsm.consumers.info(stream, config.durable_name);
+    const { deliver_policy: _dp, opt_start_seq: _os, filter_subject: _fs, ...updatable } = config;
+    await jsm.consumers.update(stream, config.durable_name, updatable);
+  } catch (err) {
+    if ((err as Error).name !== 'ConsumerNotFoundError') throw err;
+    try {
+      await jsm.consumers.add(stream, config);
+    } catch (addErr) {
+      if (!/already (exists|in use)/i.test(String((addErr as Error).message))) throw addErr;
+    }
+  }
+}
+
+/**
+ * The consume loop every service uses: validates each event, hands it to the handler, acks
+ * on success, naks with backoff on transient errors, and dead-letters + terminates poison
+ * messages and messages out of retries. Handlers must be idempotent (JetStream redelivers).
+ */
+export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsumer> {
+  const maxDeliver = opts.maxDeliver ?? 8;
+  const backoff = opts.backoffMs ?? defaultBackoff;
+  await ensureConsumer(opts.jsm, opts.stream, {
+    durable_name: opts.durable,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: (opts.ackWaitMs ?? 30_000) * 1_000_000,
+    max_deliver: maxDeliver + 1, // we dead-letter on the last one ourselves
+    deliver_policy: opts.deliverPolicy ?? DeliverPolicy.All,
+    max_ack_pending: 1000,
+    ...(opts.filterSubject ? { filter_subject: opts.filterSubject } : {}),
+  });
+  const consumer = await opts.js.consumers.get(opts.stream, opts.durable);
+  const messages = await consumer.consume({ max_messages: opts.batch ?? 64 });
+  const log = opts.log.child({ consumer: opts.durable, stream: opts.stream });
+
+  const done = (async () => {
+    for await (const msg of messages) await processOne(msg);
+  })();
+
+  async function processOne(msg: JsMsg): Promise<void> {
+    const deliveryCount = msg.info.deliveryCount;
+    let event: Envelope;
+    try {
+      event = decodeEvent(msg.data);
+    } catch (err) {
+      await deadLetter(msg, (err as Error).message);
+      return;
+    }
+    const ctx: HandlerContext = {
+      msg,
+      seq: msg.seq,
+      traceparent: msg.headers?.get('traceparent') || null,
+      deliveryCount,
+      log: withCorrelation(log, event.correlation_id, { event_id: event.id, event_type: event.type, seq: msg.seq }),
+    };
+    // Long handlers keep their lease on the message.
+    const heartbeat = setInterval(() => msg.working(), Math.max(1000, (opts.ackWaitMs ?? 30_000) / 3));
+    try {
+      await opts.handle(event, ctx);
+      msg.ack();
+    } catch (err) {
+      const e = err as Error;
+      if (e instanceof PoisonMessageError || (e instanceof DomainError && e.code === 'validation')) {
+        await deadLetter(msg, `${e.name}: ${e.message}`);
+      } else if (deliveryCount >= maxDeliver) {
+        await deadLetter(msg, `out of retries after ${deliveryCount} deliveries: ${e.name}: ${e.message}`);
+      } else {
+        const delay = backoff(deliveryCount);
+        ctx.log.warn({ err: e, delivery: deliveryCount, retry_in_ms: delay }, 'handler failed; will retry');
+        msg.nak(delay);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  async function deadLetter(msg: JsMsg, reason: string) {
+    log.error({ seq: msg.seq, subject: msg.subject, reason }, 'dead-lettering message');
+    try {
+      await recordDeadLetter(opts.js, opts.durable, msg, reason);
+      msg.term(reason.slice(0, 200));
+    } catch (err) {
+      // Could not record it: leave it for redelivery rather than lose it.
+      log.error({ err }, 'could not record dead letter; will retry');
+      msg.nak(5000);
+    }
+  }
+
+  return {
+    done,
+    async stop() {
+      await messages.close();
+      await done;
+    },
+  };
+}

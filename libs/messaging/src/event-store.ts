@@ -1,0 +1,72 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { EVENTS, type Envelope, type StreamName } from '@realtoros/contracts';
+import { childTraceparent } from '@realtoros/observability';
+import { ConcurrencyError } from './errors.ts';
+import { decodeEvent, subjectOf } from './events.ts';
+
+export type AppendOptions = {
+  /**
+   * Optimistic concurrency: the subject's last sequence we decided on (0 = "no event yet").
+   * Omit to append unconditionally.
+   */
+  expectedLastSubjectSeq?: number;
+  traceparent?: string | null;
+};
+export type AppendResult = { stream: StreamName; seq: number; duplicate: boolean };
+export type StoredEvent = { event: Envelope; seq: number; subject: string };
+
+const WRONG_LAST_SEQUENCE = 10071;
+
+/** Appends and reads domain events on JetStream (one subject per aggregate instance). */
+export type EventStore = {
+  append(event: Envelope, opts?: AppendOptions): Promise<AppendResult>;
+  /** Every event on one aggregate's subject, oldest first, and the subject's last sequence. */
+  readSubject(stream: StreamName, subject: string): Promise<{ events: StoredEvent[]; lastSeq: number }>;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+};
+
+export async function createEventStore(nc: NatsConnection): Promise<EventStore> {
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+
+  async function append(event: Envelope, opts: AppendOptions = {}): Promise<AppendResult> {
+    const subject = subjectOf(event);
+    const h = headers();
+    h.set('Event-Type', event.type);
+    h.set('traceparent', childTraceparent(opts.traceparent));
+    try {
+      const ack = await js.publish(subject, JSON.stringify(event), {
+        msgID: event.id,
+        headers: h,
+        ...(opts.expectedLastSubjectSeq !== undefined ? { expect: { lastSubjectSequence: opts.expectedLastSubjectSeq } } : {}),
+      });
+      return { stream: ack.stream as StreamName, seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code === WRONG_LAST_SEQUENCE || /wrong last sequence/i.test(String((err as Error).message)))
+        throw new ConcurrencyError(subject, { cause: err });
+      throw err;
+    }
+  }
+
+  async function readSubject(stream: StreamName, subject: string) {
+    const events: StoredEvent[] = [];
+    let seq = 1;
+    let lastSeq = 0;
+    // Direct get walks the subject's messages one by one: aggregates hold few events.
+    for (;;) {
+      const m = await jsm.direct.getMessage(stream, { seq, next_by_subj: subject });
+      if (!m) break;
+      events.push({ event: decodeEvent(m.data), seq: m.seq, subject: m.subject });
+      lastSeq = m.seq;
+      seq = m.seq + 1;
+    }
+    return { events, lastSeq };
+  }
+
+  return { append, readSubject, js, jsm };
+}
+
+export const streamOf = (event: Envelope): StreamName => EVENTS[event.type].stream;

@@ -1,0 +1,59 @@
+import {
+  EVENTS, EnvelopeSchema, isEventType, schemaIssues, subjectFor,
+  type Envelope, type EventData, type EventType,
+} from '@realtoros/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import { PoisonMessageError } from './errors.ts';
+
+export type NewEventInput<T extends EventType> = {
+  agentId: string;
+  aggregateId: string;
+  data: EventData<T>;
+  correlationId: string;
+  causationId: string | null;
+  /** Deterministic id for derived events (dedup), otherwise a fresh UUIDv7. */
+  id?: string;
+  occurredAt?: Date;
+};
+
+/** Builds an envelope and validates its data against the event's schema. */
+export function newEvent<T extends EventType>(type: T, input: NewEventInput<T>): Envelope<T> {
+  const spec = EVENTS[type];
+  const issues = schemaIssues(spec.schema, input.data);
+  if (issues.length > 0) throw new PoisonMessageError(`${type} data invalid: ${issues.map((i) => `${i.pointer} ${i.detail}`).join('; ')}`);
+  return {
+    id: input.id ?? uuidv7(),
+    type,
+    schema: 1,
+    agent_id: input.agentId,
+    aggregate: spec.aggregate,
+    aggregate_id: input.aggregateId,
+    occurred_at: (input.occurredAt ?? new Date()).toISOString(),
+    correlation_id: input.correlationId,
+    causation_id: input.causationId,
+    data: input.data,
+  } as unknown as Envelope<T>;
+}
+
+export function subjectOf(event: Envelope): string {
+  const spec = EVENTS[event.type];
+  return subjectFor(spec.stream, event.agent_id, spec.aggregate, event.aggregate_id);
+}
+
+/** Parses and validates a stored event; throws PoisonMessageError when it can't be trusted. */
+export function decodeEvent(bytes: Uint8Array): Envelope {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new PoisonMessageError('not JSON');
+  }
+  const envIssues = schemaIssues(EnvelopeSchema, raw);
+  if (envIssues.length > 0) throw new PoisonMessageError(`bad envelope: ${envIssues.map((i) => `${i.pointer} ${i.detail}`).join('; ')}`);
+  const env = raw as { type: string; data: unknown };
+  if (!isEventType(env.type)) throw new PoisonMessageError(`unknown event type ${env.type}`);
+  const issues = schemaIssues(EVENTS[env.type].schema, env.data);
+  if (issues.length > 0) throw new PoisonMessageError(`${env.type} data invalid: ${issues.map((i) => `${i.pointer} ${i.detail}`).join('; ')}`);
+  return raw as Envelope;
+}
+

@@ -1,0 +1,93 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { createLogger } from '@realtoros/observability';
+import { startNats, waitFor, type TestNats } from '@realtoros/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConcurrencyError, createEventStore, ensureEventStreams, newEvent, runConsumer, sendCommand, serveCommands,
+  ServiceUnavailableError, DomainError, type EventStore,
+} from '../index.ts';
+import type { Envelope } from '@realtoros/contracts';
+
+const log = createLogger('test', 'silent');
+const AGENT = '0190a000-0000-7000-8000-000000000001';
+const CLIENT = '0190a000-0000-7000-8000-0000000000c1';
+const created = (id?: string) =>
+  newEvent('ClientCreated', {
+    agentId: AGENT, aggregateId: CLIENT, correlationId: 'c1', causationId: null, ...(id ? { id } : {}),
+    data: { name: 'Ann', email: 'ann@example.com', phone: null, property_address: null, property_type: null, notes: null, custom_fields: {}, stage: 'lead' },
+  });
+
+describe('messaging on a real JetStream', () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  let store: EventStore;
+  beforeAll(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.url });
+    await ensureEventStreams(await jetstreamManager(nc), ['CRM']);
+    await ensureEventStreams(await jetstreamManager(nc), ['CRM']); // idempotent
+    store = await createEventStore(nc);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.dispose();
+  });
+
+  it('appends with optimistic concurrency and reads a subject back in order', async () => {
+    const first = await store.append(created(), { expectedLastSubjectSeq: 0 });
+    expect(first.seq).toBeGreaterThan(0);
+    await expect(store.append(created(), { expectedLastSubjectSeq: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
+    const stage = newEvent('ClientStageChanged', { agentId: AGENT, aggregateId: CLIENT, correlationId: 'c1', causationId: null, data: { from: 'lead', to: 'contacted' } });
+    await store.append(stage, { expectedLastSubjectSeq: first.seq });
+    const { events, lastSeq } = await store.readSubject('CRM', `crm.${AGENT}.client.${CLIENT}`);
+    expect(events.map((e) => e.event.type)).toEqual(['ClientCreated', 'ClientStageChanged']);
+    expect(lastSeq).toBe(events[1]?.seq);
+  });
+
+  it('deduplicates by Nats-Msg-Id', async () => {
+    const id = '0190a000-0000-7000-8000-00000000dddd';
+    const e = newEvent('ClientDeleted', { id, agentId: AGENT, aggregateId: CLIENT, correlationId: 'x', causationId: null, data: { email: 'ann@example.com' } });
+    const a = await store.append(e);
+    const b = await store.append(e);
+    expect(b.duplicate).toBe(true);
+    expect(b.seq).toBe(a.seq);
+  });
+
+  it('consumes: acks, retries transient failures with backoff, dead-letters poison messages', async () => {
+    const seen: string[] = [];
+    let failures = 0;
+    const consumer = await runConsumer({
+      js: store.js, jsm: store.jsm, stream: 'CRM', durable: 'test-consumer', log, maxDeliver: 3,
+      backoffMs: () => 50,
+      handle: async (event: Envelope, ctx) => {
+        if (event.type === 'ClientDeleted' && failures++ < 1) throw new Error('transient');
+        seen.push(`${event.type}@${ctx.deliveryCount}`);
+      },
+    });
+    await store.js.publish(`crm.${AGENT}.client.bad`, 'not json');
+    await waitFor(async () => seen.includes('ClientDeleted@2'), { what: 'retried event' });
+    const dlq = await waitFor(async () => (await store.jsm.streams.info('DEADLETTERS')).state.messages >= 1, { what: 'dead letter' });
+    expect(dlq).toBe(true);
+    const dead = await store.jsm.streams.getMessage('DEADLETTERS', { seq: 1 });
+    expect(dead?.header.get('Dlq-Reason')).toMatch(/not JSON/);
+    expect(seen.slice(0, 2)).toEqual(['ClientCreated@1', 'ClientStageChanged@1']);
+    await consumer.stop();
+  });
+
+  it('commands: replies, maps domain errors, and fails fast when nobody serves', async () => {
+    const meta = { command_id: '0190a000-0000-7000-8000-0000000000f1', agent_id: AGENT, correlation_id: 'k', issued_at: new Date().toISOString() };
+    await expect(sendCommand(nc, 'crm', 'delete_client', { client_id: CLIENT }, meta, { timeoutMs: 1000 })).rejects.toBeInstanceOf(ServiceUnavailableError);
+    const sub = serveCommands(nc, 'crm', {
+      delete_client: async (p) => {
+        if (p.client_id === CLIENT) throw new DomainError('not_found', 'no such client');
+        return { data: { ok: 1 }, position: null };
+      },
+    }, log);
+    const reply = await sendCommand(nc, 'crm', 'delete_client', { client_id: CLIENT }, meta);
+    expect(reply).toEqual({ ok: false, error: { code: 'not_found', detail: 'no such client' } });
+    const bad = await sendCommand(nc, 'crm', 'delete_client', { client_id: 'nope' } as never, meta);
+    expect(bad.ok).toBe(false);
+    sub.unsubscribe();
+  });
+});
