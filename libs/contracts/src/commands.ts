@@ -84,9 +84,11 @@ export const COMMANDS = {
 
 export type CommandService = keyof typeof COMMANDS;
 export type CommandName<S extends CommandService> = keyof (typeof COMMANDS)[S] & string;
-export type CommandPayload<S extends CommandService, N extends CommandName<S>> = Static<
-  (typeof COMMANDS)[S][N] & import('@sinclair/typebox').TSchema
->;
+type Commands = typeof COMMANDS;
+type CommandPayloads = {
+  [S in keyof Commands]: { [N in keyof Commands[S]]: Commands[S][N] extends import('@sinclair/typebox').TSchema ? Static<Commands[S][N]> : never };
+};
+export type CommandPayload<S extends CommandService, N extends CommandName<S>> = CommandPayloads[S][N];
 
 /** Error codes a service may answer with; the gateway maps them to HTTP in one place. */
 export const COMMAND_ERROR_CODES = ['validation', 'not_found', 'conflict', 'illegal_transition', 'internal'] as const;

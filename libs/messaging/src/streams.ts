@@ -50,7 +50,7 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
   }
 }
 
-export async function ensureEventStreams(jsm: JetStreamManager, names: StreamName[]): Promise<void> {
+export async function ensureEventStreams(jsm: JetStreamManager, names: readonly StreamName[]): Promise<void> {
   for (const name of names) await ensureStream(jsm, eventStreamConfig(name));
   await ensureStream(jsm, deadLetterStreamConfig());
 }

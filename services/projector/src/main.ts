@@ -1,0 +1,36 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { loadConfigOrExit } from '@realtoros/config';
+import { createDb, migrateToLatest } from '@realtoros/db';
+import { connectNats, createEventStore, ensureEventStreams, onShutdown } from '@realtoros/messaging';
+import { createLogger, startTelemetry } from '@realtoros/observability';
+import { ProjectorConfig } from './config.ts';
+import { PROJECTED_STREAMS } from './projection.ts';
+import { PROJECTIONS } from './read-models/index.ts';
+import { startStreamProjector } from './stream-projector.ts';
+
+const config = loadConfigOrExit(ProjectorConfig);
+const log = createLogger('projector', config.LOG_LEVEL);
+const stopTelemetry = await startTelemetry('projector');
+const db = createDb(config.DATABASE_URL, { applicationName: 'projector' });
+await migrateToLatest(db);
+const nc = await connectNats({ url: config.NATS_URL, name: 'projector', log });
+// The projector reads every stream; make sure they exist even before their owners start.
+await ensureEventStreams(await jetstreamManager(nc), PROJECTED_STREAMS);
+const { js } = await createEventStore(nc);
+
+const running = await Promise.all(
+  PROJECTED_STREAMS.map((stream) =>
+    startStreamProjector({
+      js, db, stream, projections: PROJECTIONS, log, batchSize: config.PROJECTOR_BATCH_SIZE,
+      onBatch: ({ applied, lastSeq }) => log.debug({ stream, applied, lastSeq }, 'batch applied'),
+    }),
+  ),
+);
+log.info({ streams: PROJECTED_STREAMS }, 'projector running');
+
+onShutdown(log, [
+  () => Promise.all(running.map((r) => r.stop())),
+  () => nc.drain(),
+  () => db.destroy(),
+  stopTelemetry,
+]);

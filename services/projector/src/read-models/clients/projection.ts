@@ -1,0 +1,65 @@
+import { sql } from 'kysely';
+import type { Projection } from '../../projection.ts';
+
+/** `clients`: the client profile as the CRM decided it, plus contact facts from the mailer. */
+export const clientsProjection: Projection = {
+  name: 'clients',
+  handles: ['ClientCreated', 'ClientUpdated', 'ClientStageChanged', 'ClientDeleted', 'ClientUnsubscribed', 'EmailSent'],
+  async apply(db, event) {
+    switch (event.type) {
+      case 'ClientCreated': {
+        const d = event.data;
+        await db
+          .insertInto('clients')
+          .values({
+            id: event.aggregate_id,
+            agent_id: event.agent_id,
+            name: d.name,
+            email: d.email,
+            phone: d.phone,
+            property_address: d.property_address,
+            property_type: d.property_type,
+            stage: d.stage,
+            notes: d.notes,
+            custom_fields: JSON.stringify(d.custom_fields),
+            created_at: event.occurred_at,
+            updated_at: event.occurred_at,
+            // An EmailSent projected from the other stream before this event still counts.
+            last_contacted: sql<Date | null>`(SELECT max(sent_at) FROM email_logs WHERE client_id = ${event.aggregate_id} AND sent_at IS NOT NULL)`,
+          })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+        return;
+      }
+      case 'ClientUpdated': {
+        const { custom_fields, ...rest } = event.data.changes;
+        await db
+          .updateTable('clients')
+          .set({
+            ...rest,
+            ...(custom_fields !== undefined ? { custom_fields: JSON.stringify(custom_fields) } : {}),
+            updated_at: event.occurred_at,
+          })
+          .where('id', '=', event.aggregate_id)
+          .execute();
+        return;
+      }
+      case 'ClientStageChanged':
+        await db.updateTable('clients').set({ stage: event.data.to, updated_at: event.occurred_at }).where('id', '=', event.aggregate_id).execute();
+        return;
+      case 'ClientDeleted':
+        await db.updateTable('clients').set({ is_deleted: true, updated_at: event.occurred_at }).where('id', '=', event.aggregate_id).execute();
+        return;
+      case 'ClientUnsubscribed':
+        await db.updateTable('clients').set({ unsubscribed: true, updated_at: event.occurred_at }).where('id', '=', event.aggregate_id).execute();
+        return;
+      case 'EmailSent':
+        await db
+          .updateTable('clients')
+          .set({ last_contacted: sql`greatest(last_contacted, ${event.data.sent_at}::timestamptz)` })
+          .where('id', '=', event.data.client_id)
+          .execute();
+        return;
+    }
+  },
+};

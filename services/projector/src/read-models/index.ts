@@ -1,0 +1,7 @@
+import type { Projection } from '../projection.ts';
+import { agentsProjection } from './agents/projection.ts';
+import { clientsProjection } from './clients/projection.ts';
+import { timelineProjection } from './timeline/projection.ts';
+
+/** Every read model the projector maintains; one folder each. */
+export const PROJECTIONS: readonly Projection[] = [agentsProjection, clientsProjection, timelineProjection];

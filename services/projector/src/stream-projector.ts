@@ -1,0 +1,77 @@
+import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import type { StreamName } from '@realtoros/contracts';
+import type { Db } from '@realtoros/db';
+import type { Logger } from '@realtoros/observability';
+import { applyBatch, readCheckpoint, type RawMessage } from './batch.ts';
+import type { Projection } from './projection.ts';
+
+export type StreamProjector = { stop(): Promise<void>; done: Promise<void> };
+
+/**
+ * Follows one stream with an ordered consumer starting after the Postgres checkpoint (the
+ * checkpoint, not a durable consumer, is the truth), and writes batches: up to `batchSize`
+ * messages, or whatever arrived when the stream has nothing more pending.
+ */
+export async function startStreamProjector(opts: {
+  js: JetStreamClient;
+  db: Db;
+  stream: StreamName;
+  projections: readonly Projection[];
+  log: Logger;
+  schema?: string;
+  batchSize?: number;
+  /** Stop once caught up with the stream (replay); default: follow forever. */
+  untilCaughtUp?: boolean;
+  onBatch?: (info: { applied: number; lastSeq: number; pending: number }) => void;
+}): Promise<StreamProjector> {
+  const schema = opts.schema ?? 'public';
+  const batchSize = opts.batchSize ?? 500;
+  const log = opts.log.child({ stream: opts.stream });
+  const from = (await readCheckpoint(opts.db, schema, opts.stream)) + 1;
+  const consumer = await opts.js.consumers.get(opts.stream, {
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: from,
+  });
+  const info = await consumer.info(true);
+  if (opts.untilCaughtUp && info.num_pending === 0) return { stop: async () => {}, done: Promise.resolve() };
+  const messages = await consumer.consume({ max_messages: batchSize * 2 });
+  let batch: RawMessage[] = [];
+  let stopped = false;
+
+  const flush = async (pending: number) => {
+    if (batch.length === 0) return;
+    const toApply = batch;
+    batch = [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await applyBatch({ db: opts.db, schema, stream: opts.stream, messages: toApply, projections: opts.projections, log });
+        opts.onBatch?.({ ...r, pending });
+        return;
+      } catch (err) {
+        // Postgres hiccup: retry the same batch (the checkpoint makes it safe); never skip.
+        log.error({ err, attempt }, 'batch failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+        if (stopped) throw err;
+      }
+    }
+  };
+
+  const done = (async () => {
+    for await (const m of messages) {
+      batch.push({ seq: m.seq, data: m.data, subject: m.subject });
+      const pending = m.info.pending;
+      if (batch.length >= batchSize || pending === 0) await flush(pending);
+      if (opts.untilCaughtUp && pending === 0) break;
+    }
+    await flush(0);
+  })();
+
+  return {
+    done,
+    async stop() {
+      stopped = true;
+      await messages.close();
+      await done.catch(() => {});
+    },
+  };
+}
