@@ -1,0 +1,3 @@
+export { listClients, getClient, clientTimeline } from './src/clients.ts';
+export { getAgent, findAgentCredentials, projectedSeq } from './src/agents.ts';
+export { toJson, likePattern, offsetOf, type PageRequest } from './src/rows.ts';

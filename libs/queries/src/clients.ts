@@ -1,0 +1,67 @@
+import type { Client, ClientListQuery, PageOf, TimelineEntry } from '@realtoros/contracts';
+import type { Db } from '@realtoros/db';
+import { sql } from 'kysely';
+import { likePattern, offsetOf, toJson } from './rows.ts';
+
+/**
+ * Every read starts from the tenant: `agent_id = $agent` is the first condition of every
+ * query in this module, so an agent can never read another agent's rows. Deleted clients
+ * are invisible.
+ */
+function clientsOf(db: Db, agentId: string) {
+  return db.selectFrom('clients').where('agent_id', '=', agentId).where('is_deleted', '=', false);
+}
+
+const SORTS = {
+  name: ['name', 'asc'],
+  '-name': ['name', 'desc'],
+  created_at: ['created_at', 'asc'],
+  '-created_at': ['created_at', 'desc'],
+  updated_at: ['updated_at', 'asc'],
+  '-updated_at': ['updated_at', 'desc'],
+  last_contacted: ['last_contacted', 'asc'],
+  '-last_contacted': ['last_contacted', 'desc'],
+} as const;
+
+export async function listClients(db: Db, agentId: string, q: ClientListQuery): Promise<PageOf<Client>> {
+  let base = clientsOf(db, agentId);
+  if (q.stage) base = base.where('stage', '=', q.stage);
+  if (q.property_type) base = base.where('property_type', '=', q.property_type);
+  if (q.q?.trim()) {
+    const p = likePattern(q.q.trim());
+    base = base.where((eb) =>
+      eb.or([eb('name', 'ilike', p), eb('email', 'ilike', p), eb('phone', 'ilike', p), eb('property_address', 'ilike', p)]),
+    );
+  }
+  const [column, direction] = SORTS[q.sort ?? '-created_at'];
+  const [rows, count] = await Promise.all([
+    base
+      .selectAll()
+      .orderBy(sql.ref(column), (ob) => (direction === 'asc' ? ob.asc() : ob.desc()).nullsLast())
+      .orderBy('id')
+      .limit(q.limit)
+      .offset(offsetOf(q))
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map((r) => toJson(r) as unknown as Client), total: Number(count.n), page: q.page, limit: q.limit };
+}
+
+export async function getClient(db: Db, agentId: string, id: string): Promise<Client | undefined> {
+  const row = await clientsOf(db, agentId).selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? (toJson(row) as unknown as Client) : undefined;
+}
+
+/** The client's whole history across streams, oldest first. */
+export async function clientTimeline(db: Db, agentId: string, clientId: string): Promise<TimelineEntry[]> {
+  const rows = await db
+    .selectFrom('client_events')
+    .select(['stream', 'seq', 'type', 'aggregate', 'aggregate_id', 'occurred_at', 'data'])
+    .where('agent_id', '=', agentId)
+    .where('client_id', '=', clientId)
+    .orderBy('occurred_at')
+    .orderBy('stream')
+    .orderBy('seq')
+    .execute();
+  return rows.map((r) => toJson(r) as unknown as TimelineEntry);
+}

@@ -1,0 +1,16 @@
+import { loadConfigOrExit } from '@realtoros/config';
+import { createDb } from '@realtoros/db';
+import { connectNats, onShutdown } from '@realtoros/messaging';
+import { createLogger, startTelemetry } from '@realtoros/observability';
+import { buildApp } from './app.ts';
+import { GatewayConfig } from './config.ts';
+
+const config = loadConfigOrExit(GatewayConfig);
+const log = createLogger('gateway', config.LOG_LEVEL);
+const stopTelemetry = await startTelemetry('gateway');
+const db = createDb(config.DATABASE_URL, { applicationName: 'gateway' });
+const nc = await connectNats({ url: config.NATS_URL, name: 'gateway', log });
+const app = await buildApp({ config, nc, db }, log);
+await app.listen({ port: config.GATEWAY_PORT, host: config.GATEWAY_HOST });
+
+onShutdown(log, [() => app.close(), () => nc.drain(), () => db.destroy(), stopTelemetry]);
