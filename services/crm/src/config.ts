@@ -1,0 +1,3 @@
+import { CommonConfig, Type } from '@realtoros/config';
+
+export const CrmConfig = Type.Object({ NATS_URL: CommonConfig.NATS_URL, LOG_LEVEL: CommonConfig.LOG_LEVEL });
