@@ -8,6 +8,7 @@ import { registerErrorHandling } from './errors/index.ts';
 import { registerAuth } from './plugins/auth.ts';
 import type { GatewayDeps } from './plugins/context.ts';
 import { registerMetrics } from './plugins/metrics.ts';
+import { registerValidation } from './plugins/validation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { clientRoutes } from './routes/clients.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -18,10 +19,10 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? uuidv7(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('deps', deps);
+  registerValidation(app);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
