@@ -1,0 +1,17 @@
+// See https://svelte.dev/docs/kit/types#app.d.ts
+declare global {
+  namespace App {
+    interface Locals {
+      /** The signed-in agent (verified from the session cookie), or null. */
+      agent: { id: string; email: string; name: string } | null;
+      /** The gateway token of the signed-in agent, for writes and the live stream. */
+      token: string | null;
+    }
+    interface Error {
+      message: string;
+      id?: string;
+    }
+  }
+}
+
+export {};

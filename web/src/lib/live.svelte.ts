@@ -1,0 +1,89 @@
+import { refreshAll } from '$app/navigation';
+
+/** Every event type the gateway may stream (ARCHITECTURE.md §2). */
+export const EVENT_TYPES = [
+  'AgentRegistered', 'ClientCreated', 'ClientUpdated', 'ClientStageChanged', 'ClientDeleted', 'ClientUnsubscribed',
+  'TaskScheduled', 'TaskRescheduled', 'TaskDue', 'TaskCompleted', 'TaskSkipped', 'TaskFailed', 'TaskCancelled',
+  'EmailGenerated', 'EmailGenerationFailed',
+  'EmailSent', 'EmailFailed', 'EmailSuppressed', 'EmailDelivered', 'EmailOpened', 'EmailClicked', 'EmailBounced',
+  'EmailDropped', 'EmailSpamReported', 'EmailUnsubscribed',
+] as const;
+
+export type LiveStatus = 'connecting' | 'live' | 'offline';
+
+/**
+ * The agent's live event stream. One EventSource on the same-origin `/live` proxy; every
+ * event schedules one debounced `refreshAll()`, so a burst of events costs one reload of the
+ * page's data. EventSource reconnects by itself after a dropped connection; if the browser
+ * gives up (the stream answered with an error status) we reopen it with a backoff.
+ */
+export class LiveConnection {
+  status = $state<LiveStatus>('connecting');
+  lastEvent = $state<{ type: string; at: number } | null>(null);
+
+  #source: EventSource | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #retry: ReturnType<typeof setTimeout> | null = null;
+  #attempt = 0;
+  #stopped = false;
+  #url: string;
+  #debounceMs: number;
+
+  constructor(url = '/live', debounceMs = 250) {
+    this.#url = url;
+    this.#debounceMs = debounceMs;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#open();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#source?.close();
+    this.#source = null;
+  }
+
+  #open(): void {
+    if (this.#stopped) return;
+    this.status = 'connecting';
+    const es = new EventSource(this.#url);
+    this.#source = es;
+    es.onopen = () => {
+      this.status = 'live';
+      this.#attempt = 0;
+    };
+    es.onerror = () => {
+      if (es.readyState === EventSource.CLOSED) {
+        // The browser won't retry by itself now: back off and reopen.
+        this.status = 'offline';
+        es.close();
+        const delay = Math.min(30_000, 1000 * 2 ** this.#attempt++);
+        this.#retry = setTimeout(() => this.#open(), delay);
+      } else {
+        this.status = 'connecting';
+      }
+    };
+    const onEvent = (e: MessageEvent) => {
+      this.status = 'live';
+      this.lastEvent = { type: e.type, at: Date.now() };
+      this.#schedule();
+    };
+    es.addEventListener('realtoros-offline', () => {
+      this.status = 'offline';
+    });
+    es.onmessage = onEvent;
+    for (const t of EVENT_TYPES) es.addEventListener(t, onEvent);
+  }
+
+  #schedule(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void refreshAll();
+    }, this.#debounceMs);
+  }
+}

@@ -1,0 +1,45 @@
+import type { Cookies } from '@sveltejs/kit';
+import { isValidTimeZone, DEFAULT_TZ } from '#lib/format.ts';
+
+export const SESSION_COOKIE = 'realtoros_session';
+export const TZ_COOKIE = 'realtoros_tz';
+const FLASH_COOKIE = 'realtoros_flash';
+const WEEK = 7 * 24 * 3600;
+
+/** The gateway's token, kept where page scripts can't read it. */
+export function setSession(cookies: Cookies, token: string, secure: boolean): void {
+  cookies.set(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: WEEK });
+}
+
+export function clearSession(cookies: Cookies): void {
+  cookies.delete(SESSION_COOKIE, { path: '/' });
+}
+
+/** The agent's time zone, as the browser reported it (see +layout.svelte and the auth forms). */
+export function timeZoneOf(cookies: Cookies): string {
+  const tz = cookies.get(TZ_COOKIE);
+  return isValidTimeZone(tz) ? tz : DEFAULT_TZ;
+}
+
+export function rememberTimeZone(cookies: Cookies, tz: unknown, secure: boolean): void {
+  if (typeof tz === 'string' && isValidTimeZone(tz)) {
+    cookies.set(TZ_COOKIE, tz, { path: '/', httpOnly: false, sameSite: 'lax', secure, maxAge: 365 * 24 * 3600 });
+  }
+}
+
+/** A one-shot message that survives a redirect (shown by the root layout). */
+export function setFlash(cookies: Cookies, message: string): void {
+  cookies.set(FLASH_COOKIE, message, { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
+}
+
+export function takeFlash(cookies: Cookies): string | null {
+  const msg = cookies.get(FLASH_COOKIE);
+  if (msg) cookies.delete(FLASH_COOKIE, { path: '/' });
+  return msg ?? null;
+}
+
+/** Only same-site paths may be redirect targets after login. */
+export function safeRedirect(target: string | null | undefined, fallback = '/'): string {
+  if (!target || !target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return fallback;
+  return target;
+}

@@ -1,0 +1,34 @@
+import { fail, redirect } from '@sveltejs/kit';
+import type { Actions } from './$types';
+import { failWithProblem, textFields } from '#lib/server/forms.ts';
+import { gateway } from '#lib/server/gateway.ts';
+import { rememberTimeZone, safeRedirect, setFlash, setSession } from '#lib/server/session.ts';
+
+type AuthResponse = { agent: { id: string; email: string; name: string }; token: string };
+
+export const actions: Actions = {
+  default: async ({ request, cookies, url }) => {
+    const data = await request.formData();
+    const { name, email } = textFields(data, ['name', 'email']);
+    const password = String(data.get('password') ?? '');
+    const values = { name, email };
+    const errors: Record<string, string> = {};
+    if (!name) errors.name = 'Enter your name';
+    if (!email) errors.email = 'Enter your email address';
+    if (password.length < 8) errors.password = 'Use at least 8 characters';
+    if (Object.keys(errors).length) return fail(400, { message: null, errors, values });
+
+    const res = await gateway<AuthResponse>('POST', '/api/auth/signup', { body: { name, email, password } });
+    if (!res.ok) {
+      if (res.status === 409 && !res.problem.errors?.length) {
+        return fail(409, { message: null, errors: { email: res.problem.detail ?? 'An account with this email already exists' }, values });
+      }
+      return failWithProblem(res.problem, { fields: ['name', 'email', 'password'], values });
+    }
+    const secure = url.protocol === 'https:';
+    setSession(cookies, res.data.token, secure);
+    rememberTimeZone(cookies, data.get('tz'), secure);
+    setFlash(cookies, `Welcome to RealtorOS, ${res.data.agent.name.split(' ')[0]}! Add your first client to get started.`);
+    redirect(303, safeRedirect(url.searchParams.get('redirectTo')));
+  },
+};

@@ -1,0 +1,63 @@
+import type { RequestHandler } from './$types';
+import { config } from '#lib/server/config.ts';
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+};
+
+/**
+ * Same-origin proxy of the gateway's SSE stream: the browser's EventSource can't send the
+ * Bearer header, so this route opens `GET /api/events/stream` with the session's token and
+ * pipes the bytes through untouched. When the gateway can't be reached it answers a short
+ * stream that only sets `retry`, so the EventSource reconnects by itself a little later.
+ */
+export const GET: RequestHandler = async ({ locals, request }) => {
+  if (!locals.token) return new Response('Sign in required', { status: 401 });
+  const upstreamAbort = new AbortController();
+  request.signal.addEventListener('abort', () => upstreamAbort.abort(), { once: true });
+  const lastEventId = request.headers.get('last-event-id');
+  try {
+    const upstream = await fetch(`${config().GATEWAY_URL}/api/events/stream`, {
+      headers: {
+        authorization: `Bearer ${locals.token}`,
+        accept: 'text/event-stream',
+        ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+      },
+      signal: upstreamAbort.signal,
+    });
+    if (upstream.status === 401) {
+      upstreamAbort.abort();
+      return new Response('Session expired', { status: 401 });
+    }
+    if (!upstream.ok || !upstream.body) {
+      upstreamAbort.abort();
+      return retryLater(`gateway answered ${upstream.status}`);
+    }
+    const reader = upstream.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch {
+          controller.close();
+        }
+      },
+      cancel() {
+        upstreamAbort.abort();
+        void reader.cancel().catch(() => {});
+      },
+    });
+    return new Response(body, { headers: SSE_HEADERS });
+  } catch (err) {
+    return retryLater(err instanceof Error ? err.message : 'unreachable');
+  }
+};
+
+function retryLater(reason: string): Response {
+  const text = `retry: 3000\n: live updates unavailable (${reason.replace(/\n/g, ' ')})\nevent: realtoros-offline\ndata: {}\n\n`;
+  return new Response(text, { headers: SSE_HEADERS });
+}

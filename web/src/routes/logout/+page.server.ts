@@ -1,0 +1,14 @@
+import { redirect } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { clearSession } from '#lib/server/session.ts';
+
+export const load: PageServerLoad = () => redirect(303, '/');
+
+export const actions: Actions = {
+  default: ({ cookies, locals }) => {
+    clearSession(cookies);
+    locals.agent = null;
+    locals.token = null;
+    redirect(303, '/login');
+  },
+};
