@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { DeliverPolicy } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Envelope } from '@realtoros/contracts';
+import type { Db } from '@realtoros/db';
+import { createEventStore, ensureEventStreams, newEvent, type EventStore } from '@realtoros/messaging';
+import { createLogger } from '@realtoros/observability';
+import { createTestDatabase, startNats, startService, waitFor, type TestDatabase, type TestNats } from '@realtoros/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyBatch, type RawMessage } from './batch.ts';
+import { PROJECTED_STREAMS } from './projection.ts';
+import { PROJECTIONS } from './read-models/index.ts';
+
+const log = createLogger('test', 'silent');
+const uuid = (n: number, prefix = '0190a000-0000-7000-8000') => `${prefix}-${n.toString(16).padStart(12, '0')}`;
+
+/** Everything the read models hold, in a stable order, minus wall-clock bookkeeping. */
+async function snapshot(db: Db) {
+  return {
+    agents: await db.selectFrom('agents').selectAll().orderBy('id').execute(),
+    clients: await db.selectFrom('clients').selectAll().orderBy('id').execute(),
+    tasks: await db.selectFrom('tasks').selectAll().orderBy('id').execute(),
+    email_logs: await db.selectFrom('email_logs').selectAll().orderBy('id').execute(),
+    client_events: await db.selectFrom('client_events').selectAll().orderBy('stream').orderBy('seq').execute(),
+    checkpoints: await db.selectFrom('projection_checkpoints').select(['projection', 'stream', 'last_seq']).orderBy('stream').execute(),
+  };
+}
+
+function clientEvents(agent: string, client: string, i: number): Envelope[] {
+  const base = { agentId: agent, aggregateId: client, correlationId: `c${i}`, causationId: null };
+  const events: Envelope[] = [
+    newEvent('ClientCreated', { ...base, data: { name: `Client ${i}`, email: `c${i}@example.com`, phone: null, property_address: `${i} Main St`, property_type: 'residential', notes: null, custom_fields: { n: i }, stage: 'lead' } }),
+    newEvent('ClientUpdated', { ...base, data: { changes: { phone: `555-${String(i).padStart(4, '0')}` } } }),
+  ];
+  if (i % 3 === 0) events.push(newEvent('ClientStageChanged', { ...base, data: { from: 'lead', to: 'qualified' } }));
+  if (i % 7 === 0) events.push(newEvent('ClientDeleted', { ...base, data: { email: `c${i}@example.com` } }));
+  return events;
+}
+
+async function readAll(store: EventStore, stream: string): Promise<RawMessage[]> {
+  const info = await store.jsm.streams.info(stream);
+  if (info.state.messages === 0) return [];
+  const c = await store.js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
+  const out: RawMessage[] = [];
+  const it = await c.consume();
+  for await (const m of it) {
+    out.push({ seq: m.seq, data: m.data, subject: m.subject });
+    if (m.info.pending === 0) break;
+  }
+  await it.close();
+  return out;
+}
+
+describe('projector on real JetStream and Postgres', () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  let store: EventStore;
+  beforeAll(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.url });
+    store = await createEventStore(nc);
+    await ensureEventStreams(store.jsm, PROJECTED_STREAMS);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.dispose();
+  });
+
+  it('the same events processed twice leave the read model unchanged', async () => {
+    const t = await createTestDatabase();
+    try {
+      const agent = uuid(1, '0190b000-0000-7000-8000');
+      for (let i = 0; i < 20; i++) for (const e of clientEvents(agent, uuid(i, '0190b001-0000-7000-8000'), i)) await store.append(e);
+      const messages = await readAll(store, 'CRM');
+      await applyBatch({ db: t.db, schema: 'public', stream: 'CRM', messages, projections: PROJECTIONS, log });
+      const once = await snapshot(t.db);
+      expect(once.clients).toHaveLength(20);
+      // Redelivery of the whole batch: the checkpoint skips it.
+      const again = await applyBatch({ db: t.db, schema: 'public', stream: 'CRM', messages, projections: PROJECTIONS, log });
+      expect(again.applied).toBe(0);
+      expect(await snapshot(t.db)).toEqual(once);
+      // Even past the checkpoint (lost checkpoint), the projections themselves are idempotent.
+      await t.db.updateTable('projection_checkpoints').set({ last_seq: 0 }).execute();
+      const replayed = await applyBatch({ db: t.db, schema: 'public', stream: 'CRM', messages: messages.filter((m) => m.seq % 2 === 0), projections: PROJECTIONS, log });
+      expect(replayed.applied).toBeGreaterThan(0);
+      await applyBatch({ db: t.db, schema: 'public', stream: 'CRM', messages, projections: PROJECTIONS, log });
+      const after = await snapshot(t.db);
+      expect(after.clients).toEqual(once.clients);
+      expect(after.client_events).toEqual(once.client_events);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('killed mid-batch and restarted, the projector converges exactly; ops replay rebuilds identical read models', async () => {
+    const t = await createTestDatabase();
+    const expected = await createTestDatabase();
+    try {
+      // Fresh stream content for this test: a second agent's many clients.
+      const agent = uuid(2, '0190c000-0000-7000-8000');
+      const events = Array.from({ length: 1500 }, (_, i) => clientEvents(agent, uuid(i, '0190c001-0000-7000-8000'), i)).flat();
+      for (let i = 0; i < events.length; i += 200) await Promise.all(events.slice(i, i + 200).map((e) => store.append(e)));
+      const all = await readAll(store, 'CRM');
+      const lastSeq = all.at(-1)?.seq ?? 0;
+      expect(all.length).toBeGreaterThan(3000);
+
+      // The truth: everything applied in one go, in process.
+      await applyBatch({ db: expected.db, schema: 'public', stream: 'CRM', messages: all, projections: PROJECTIONS, log });
+
+      const env = { NATS_URL: nats.url, DATABASE_URL: t.url, PROJECTOR_BATCH_SIZE: '25' };
+      const checkpoint = async () =>
+        Number((await t.db.selectFrom('projection_checkpoints').select('last_seq').where('stream', '=', 'CRM').executeTakeFirst())?.last_seq ?? 0);
+      const first = startService('projector', env);
+      await waitFor(async () => (await checkpoint()) > 200, { timeoutMs: 30_000, what: 'projector progress' });
+      await first.stop('SIGKILL');
+      const atKill = await checkpoint();
+      expect(atKill).toBeGreaterThan(0);
+      expect(atKill).toBeLessThan(lastSeq); // it really was interrupted
+
+      const second = startService('projector', env);
+      await waitFor(async () => (await checkpoint()) === lastSeq, { timeoutMs: 60_000, what: 'projector caught up' });
+      const converged = await snapshot(t.db);
+      const truth = await snapshot(expected.db);
+      expect(converged.clients).toEqual(truth.clients);
+      expect(converged.client_events).toEqual(truth.client_events);
+      expect(converged.clients.filter((c) => c.is_deleted && c.agent_id === agent)).toHaveLength(Math.ceil(1500 / 7));
+
+      // Replay while the live projector keeps running: identical read models afterwards.
+      const before = await snapshot(t.db);
+      const cli = resolve(import.meta.dirname, 'ops/cli.ts');
+      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'replay'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' } });
+      expect(stdout).toMatch(/replayed [\d,]+ events .* events\/s/);
+      const afterReplay = await snapshot(t.db);
+      expect(afterReplay).toEqual(before);
+      // And the live projector still works on the swapped-in tables.
+      const late = uuid(99999, '0190c002-0000-7000-8000');
+      const lateEvents = clientEvents(agent, late, 3000);
+      for (const e of lateEvents) await store.append(e);
+      await waitFor(async () => (await t.db.selectFrom('clients').select('stage').where('id', '=', late).executeTakeFirst())?.stage === 'qualified', { what: 'live projection after replay' }).catch((err) => { throw new Error(`${err}\n${second.output()}`); });
+      await second.stop();
+    } finally {
+      await t.dispose();
+      await expected.dispose();
+    }
+  });
+});
