@@ -63,3 +63,4 @@ export function verifyToken(secret: string, token: string | undefined | null, no
     return null;
   }
 }
+export { signUnsubscribeToken, verifyUnsubscribeToken, type UnsubscribeClaims } from './src/unsubscribe.ts';

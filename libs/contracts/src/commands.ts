@@ -80,6 +80,29 @@ export const COMMANDS = {
       agent_instructions: Type.Optional(Type.String({ maxLength: 2000 })),
     }),
   },
+  mailer: {
+    /**
+     * A verified SendGrid event-webhook batch (the gateway checked the signature). Custom
+     * args arrive as top-level keys; `email_id`/`agent_id` are ours. The meta's agent_id is
+     * the nil UUID: each event names its own tenant.
+     */
+    record_webhook_events: Type.Object({
+      events: Type.Array(
+        Type.Object({
+          sg_event_id: Type.String({ minLength: 1, maxLength: 200 }),
+          event: Type.String({ minLength: 1, maxLength: 64 }),
+          timestamp: Type.Integer({ minimum: 0 }),
+          email: Type.Optional(Type.String({ maxLength: 320 })),
+          sg_message_id: Type.Optional(Type.String({ maxLength: 500 })),
+          url: Type.Optional(Type.String({ maxLength: 4000 })),
+          reason: Type.Optional(Type.String({ maxLength: 2000 })),
+          email_id: Type.Optional(Type.String({ maxLength: 64 })),
+          agent_id: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+        { maxItems: 1000 },
+      ),
+    }),
+  },
 } as const;
 
 export type CommandService = keyof typeof COMMANDS;
