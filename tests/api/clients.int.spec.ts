@@ -153,3 +153,35 @@ describe('client API on the real stack', () => {
     expect((await api.get('/api/clients')).body.total).toBe(1);
   });
 });
+
+describe('live event stream', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack(['projector', 'crm', 'gateway']);
+  });
+  afterAll(async () => stack?.dispose());
+
+  it('streams only the agent’s own events, after they are projected', async () => {
+    const a = await signUp(stack.api);
+    const b = await signUp(stack.api);
+    const controller = new AbortController();
+    const res = await fetch(`${stack.api}/api/events/stream`, { headers: { authorization: `Bearer ${a.token}` }, signal: controller.signal });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    const readUntil = async (pattern: RegExp) =>
+      waitFor(async () => {
+        const { value } = await reader.read();
+        text += new TextDecoder().decode(value);
+        return pattern.test(text);
+      }, { timeoutMs: 5000, what: `stream to show ${pattern}` });
+    await readUntil(/connected/);
+    await b.api.post('/api/clients', { name: 'Not Yours', email: 'notyours@example.com' });
+    const created = await a.api.post('/api/clients', { name: 'Live One', email: 'live@example.com' });
+    await readUntil(/event: ClientCreated/);
+    expect(text).toContain(created.body.id);
+    expect(text).not.toContain('notyours@example.com');
+    expect((await apiClient(stack.api).get('/api/events/stream')).status).toBe(401);
+    controller.abort();
+  });
+});

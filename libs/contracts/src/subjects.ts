@@ -9,6 +9,7 @@ export const subjects = {
   mailedEmail: (agentId: string, emailId: string) => `mail.${agentId}.email.${emailId}`,
   command: (service: string, name: string) => `cmd.${service}.${name}`,
   deadLetter: (stream: string, consumer: string) => `dlq.${stream}.${consumer}`,
+  live: (agentId: string) => `live.${agentId}`,
 } as const;
 
 /** Parses `<prefix>.<agent_id>.<aggregate>[.<id>]`. */
@@ -37,3 +38,6 @@ export function subjectFor(stream: StreamName, agentId: string, aggregate: strin
       return subjects.mailedEmail(agentId, aggregateId);
   }
 }
+
+/** Core-NATS subject on which the projector announces an agent's events once projected. */
+export const liveSubject = (agentId: string) => subjects.live(agentId);

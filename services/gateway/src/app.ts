@@ -11,6 +11,7 @@ import { registerMetrics } from './plugins/metrics.ts';
 import { registerValidation } from './plugins/validation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { clientRoutes } from './routes/clients.ts';
+import { eventStreamRoutes } from './routes/events-stream.ts';
 import { healthRoutes } from './routes/health.ts';
 
 /** Builds the HTTP app: external plugins → app plugins → routes (tests use `inject`). */
@@ -42,5 +43,6 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(clientRoutes);
+  await app.register(eventStreamRoutes);
   return app;
 }

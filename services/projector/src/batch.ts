@@ -1,4 +1,4 @@
-import type { StreamName } from '@realtoros/contracts';
+import type { Envelope, StreamName } from '@realtoros/contracts';
 import type { Database, Db } from '@realtoros/db';
 import { decodeEvent } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
@@ -21,12 +21,14 @@ type BatchOptions = {
   log: Logger;
 };
 
-export async function applyBatch(opts: BatchOptions & { db: Db }): Promise<{ applied: number; lastSeq: number }> {
+export type BatchResult = { applied: number; lastSeq: number; events: { event: Envelope; seq: number }[] };
+
+export async function applyBatch(opts: BatchOptions & { db: Db }): Promise<BatchResult> {
   return opts.db.transaction().execute((trx) => applyBatchIn(trx, opts));
 }
 
 /** The same, inside a transaction the caller holds (the replay's swap). */
-export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOptions): Promise<{ applied: number; lastSeq: number }> {
+export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOptions): Promise<BatchResult> {
   const { stream, messages, projections, log } = opts;
   {
     const scoped = trx.withSchema(opts.schema);
@@ -44,6 +46,7 @@ export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOption
       .executeTakeFirstOrThrow();
     let lastSeq = Number(row.last_seq);
     let applied = 0;
+    const events: BatchResult['events'] = [];
     for (const m of messages) {
       if (m.seq <= lastSeq) continue;
       let event: ReturnType<typeof decodeEvent> | null = null;
@@ -58,6 +61,7 @@ export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOption
           if (p.handles.includes(event.type)) await p.apply(scoped, event, { stream, seq: m.seq });
         }
         applied++;
+        events.push({ event, seq: m.seq });
       }
       lastSeq = m.seq;
     }
@@ -67,7 +71,7 @@ export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOption
       .where('projection', '=', PROJECTOR_NAME)
       .where('stream', '=', stream)
       .execute();
-    return { applied, lastSeq };
+    return { applied, lastSeq, events };
   }
 }
 

@@ -7,6 +7,7 @@ import { ProjectorConfig } from './config.ts';
 import { PROJECTED_STREAMS } from './projection.ts';
 import { PROJECTIONS } from './read-models/index.ts';
 import { startStreamProjector } from './stream-projector.ts';
+import { announce } from './live.ts';
 
 const config = loadConfigOrExit(ProjectorConfig);
 const log = createLogger('projector', config.LOG_LEVEL);
@@ -22,7 +23,10 @@ const running = await Promise.all(
   PROJECTED_STREAMS.map((stream) =>
     startStreamProjector({
       js, db, stream, projections: PROJECTIONS, log, batchSize: config.PROJECTOR_BATCH_SIZE,
-      onBatch: ({ applied, lastSeq }) => log.debug({ stream, applied, lastSeq }, 'batch applied'),
+      onBatch: ({ applied, lastSeq, events }) => {
+        log.debug({ stream, applied, lastSeq }, 'batch applied');
+        announce(nc, stream, events);
+      },
     }),
   ),
 );

@@ -2,7 +2,7 @@ import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { StreamName } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
 import type { Logger } from '@realtoros/observability';
-import { applyBatch, readCheckpoint, type RawMessage } from './batch.ts';
+import { applyBatch, readCheckpoint, type BatchResult, type RawMessage } from './batch.ts';
 import type { Projection } from './projection.ts';
 
 export type StreamProjector = { stop(): Promise<void>; done: Promise<void> };
@@ -22,7 +22,7 @@ export async function startStreamProjector(opts: {
   batchSize?: number;
   /** Stop once caught up with the stream (replay); default: follow forever. */
   untilCaughtUp?: boolean;
-  onBatch?: (info: { applied: number; lastSeq: number; pending: number }) => void;
+  onBatch?: (info: BatchResult & { pending: number }) => void;
 }): Promise<StreamProjector> {
   const schema = opts.schema ?? 'public';
   const batchSize = opts.batchSize ?? 500;
