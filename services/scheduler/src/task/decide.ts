@@ -1,0 +1,163 @@
+import type { FollowupType, Priority } from '@realtoros/contracts';
+import { DomainError } from '@realtoros/messaging';
+import { evolve, type ExistingTask, type TaskEventDraft, type TaskState } from './task.ts';
+
+/**
+ * The task's commands and `decide`: pure (time arrives in the command as `now`), so every
+ * rule reads as "given these events, when this command, then these events". An empty
+ * result means "nothing to do" (idempotent repeats); a broken rule throws a coded
+ * DomainError that the gateway maps to HTTP in one place.
+ */
+export type TaskCommand =
+  | {
+      type: 'ScheduleTask';
+      data: {
+        client_id: string;
+        followup_type: FollowupType;
+        scheduled_for: string;
+        priority: Priority;
+        notes: string | null;
+        origin: 'plan' | 'manual';
+      };
+      now: string;
+    }
+  | { type: 'RescheduleTask'; data: { scheduled_for: string }; now: string }
+  | { type: 'ChangeTaskDetails'; data: { priority?: Priority; notes?: string | null } }
+  | { type: 'CompleteTask'; data: { by: 'agent' | 'email'; email_id: string | null }; now: string }
+  | { type: 'SkipTask' }
+  /** A timer says the task's schedule version `version` is due. */
+  | { type: 'MarkTaskDue'; data: { version: number }; now: string }
+  | { type: 'FailTask'; data: { reason: string; email_id: string | null } }
+  | { type: 'CancelTask'; data: { reason: 'client_deleted' | 'client_unsubscribed' } };
+
+/** Statuses from which an agent may still act on a task (complete, skip, reschedule). */
+const OPEN = ['pending', 'due', 'failed'] as const;
+const isOpen = (t: ExistingTask) => (OPEN as readonly string[]).includes(t.status);
+
+const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
+
+function existing(state: TaskState): ExistingTask {
+  if (state.status === 'absent') throw new DomainError('not_found', 'task not found');
+  return state;
+}
+
+function illegal(task: ExistingTask, action: string): never {
+  throw new DomainError('illegal_transition', `cannot ${action} a ${task.status} task`);
+}
+
+export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[] {
+  switch (command.type) {
+    case 'ScheduleTask': {
+      // Task ids are deterministic, so scheduling again is a repeat, not a second task.
+      if (state.status !== 'absent') return [];
+      const d = command.data;
+      return [
+        {
+          type: 'TaskScheduled',
+          data: {
+            client_id: d.client_id,
+            followup_type: d.followup_type,
+            scheduled_for: d.origin === 'manual' ? later(d.scheduled_for, command.now) : d.scheduled_for,
+            priority: d.priority,
+            notes: d.notes,
+            version: 1,
+            origin: d.origin,
+          },
+        },
+      ];
+    }
+    case 'RescheduleTask': {
+      const task = existing(state);
+      if (!isOpen(task)) illegal(task, 'reschedule');
+      // A time in the past means "now".
+      const scheduledFor = later(command.data.scheduled_for, command.now);
+      if (task.status === 'pending' && Date.parse(scheduledFor) === Date.parse(task.scheduled_for)) return [];
+      return [
+        {
+          type: 'TaskRescheduled',
+          data: { client_id: task.client_id, scheduled_for: scheduledFor, previous: task.scheduled_for, version: task.version + 1 },
+        },
+      ];
+    }
+    case 'ChangeTaskDetails': {
+      const task = existing(state);
+      const { priority, notes } = command.data;
+      const data = {
+        client_id: task.client_id,
+        ...(priority !== undefined && priority !== task.priority ? { priority } : {}),
+        ...(notes !== undefined && notes !== task.notes ? { notes } : {}),
+      };
+      return Object.keys(data).length > 1 ? [{ type: 'TaskDetailsChanged', data }] : [];
+    }
+    case 'CompleteTask': {
+      if (command.data.by === 'email') {
+        // The email flow reports outcomes at least once; a closed task ignores them.
+        if (state.status === 'absent' || !isOpen(state)) return [];
+      } else {
+        const task = existing(state);
+        if (!isOpen(task)) illegal(task, 'complete');
+      }
+      const task = existing(state);
+      return [
+        {
+          type: 'TaskCompleted',
+          data: { client_id: task.client_id, by: command.data.by, email_id: command.data.email_id, completed_at: command.now },
+        },
+      ];
+    }
+    case 'SkipTask': {
+      const task = existing(state);
+      if (!isOpen(task)) illegal(task, 'skip');
+      return [{ type: 'TaskSkipped', data: { client_id: task.client_id } }];
+    }
+    case 'MarkTaskDue': {
+      // The timer is a hint; the task's events are the truth: only the current schedule
+      // version of a pending task fires, and never before its time.
+      if (state.status !== 'pending') return [];
+      if (state.version !== command.data.version) return [];
+      if (Date.parse(command.now) < Date.parse(state.scheduled_for)) return [];
+      return [
+        {
+          type: 'TaskDue',
+          data: {
+            client_id: state.client_id,
+            followup_type: state.followup_type,
+            scheduled_for: state.scheduled_for,
+            version: state.version,
+            fired_at: command.now,
+          },
+        },
+      ];
+    }
+    case 'FailTask': {
+      if (state.status !== 'pending' && state.status !== 'due') return [];
+      return [{ type: 'TaskFailed', data: { client_id: state.client_id, reason: command.data.reason.slice(0, 2000), email_id: command.data.email_id } }];
+    }
+    case 'CancelTask': {
+      // Only tasks not in the middle of an email are cancelled: a `due` task's email is
+      // already on its way and completes or fails it.
+      if (state.status !== 'pending' && state.status !== 'failed') return [];
+      return [{ type: 'TaskCancelled', data: { client_id: state.client_id, reason: command.data.reason } }];
+    }
+    default: {
+      const unhandled: never = command;
+      throw new Error(`unhandled command ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+/**
+ * Decides several commands as one: each sees the state the previous ones lead to, and if
+ * any is illegal nothing is decided (so a rejected PATCH leaves no partial change).
+ */
+export function decideAll(commands: readonly TaskCommand[], state: TaskState, envelope: { agent_id: string; aggregate_id: string; now: string }): { events: TaskEventDraft[]; state: TaskState } {
+  const events: TaskEventDraft[] = [];
+  let current = state;
+  for (const command of commands) {
+    for (const draft of decide(command, current)) {
+      events.push(draft);
+      current = evolve(current, { ...draft, agent_id: envelope.agent_id, aggregate_id: envelope.aggregate_id, occurred_at: envelope.now });
+    }
+  }
+  return { events, state: current };
+}
