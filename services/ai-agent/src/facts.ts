@@ -1,0 +1,76 @@
+import type { ClientStage, Envelope, FollowupType, PropertyType } from '@realtoros/contracts';
+
+/**
+ * What the ai-agent knows, folded from other services' public events (never their private
+ * state): one client from its CRM subject, the agent from its CRM agent subject, a task from
+ * its SCHEDULER subject.
+ */
+export type ClientFacts = {
+  id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  property_address: string | null;
+  property_type: PropertyType | null;
+  stage: ClientStage;
+  notes: string | null;
+  custom_fields: Record<string, string | number | boolean | null>;
+  unsubscribed: boolean;
+  deleted: boolean;
+};
+export type AgentFacts = { name: string; email: string | null };
+export type TaskFacts = { id: string; client_id: string; followup_type: FollowupType; version: number; notes: string | null };
+export type PreviousEmail = { subject: string; body: string; sent_at: string };
+
+export function foldClient(events: readonly Envelope[]): ClientFacts | null {
+  let c = null as ClientFacts | null;
+  for (const e of events) {
+    switch (e.type) {
+      case 'ClientCreated':
+        c = { id: e.aggregate_id, ...e.data, unsubscribed: false, deleted: false };
+        break;
+      case 'ClientUpdated':
+        if (c) c = { ...c, ...e.data.changes } as ClientFacts;
+        break;
+      case 'ClientStageChanged':
+        if (c) c = { ...c, stage: e.data.to };
+        break;
+      case 'ClientUnsubscribed':
+        if (c) c = { ...c, unsubscribed: true };
+        break;
+      case 'ClientDeleted':
+        if (c) c = { ...c, deleted: true };
+        break;
+      default:
+        break;
+    }
+  }
+  return c;
+}
+
+export function foldAgent(events: readonly Envelope[]): AgentFacts | null {
+  for (const e of events) if (e.type === 'AgentRegistered') return { name: e.data.name, email: e.data.email };
+  return null;
+}
+
+export function foldTask(events: readonly Envelope[]): TaskFacts | null {
+  let t = null as TaskFacts | null;
+  for (const e of events) {
+    switch (e.type) {
+      case 'TaskScheduled':
+        t = { id: e.aggregate_id, client_id: e.data.client_id, followup_type: e.data.followup_type, version: e.data.version, notes: e.data.notes };
+        break;
+      case 'TaskRescheduled':
+        if (t) t = { ...t, version: e.data.version };
+        break;
+      case 'TaskDetailsChanged':
+        if (t && e.data.notes !== undefined) t = { ...t, notes: e.data.notes };
+        break;
+      default:
+        break;
+    }
+  }
+  return t;
+}
+
+export const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? name;

@@ -1,0 +1,52 @@
+import { loadAiAgentConfigOrExit } from './config.ts';
+import { createDb } from '@realtoros/db';
+import { connectNats, createEventStore, ensureEventStreams, onShutdown, runConsumer, serveCommands, type RunningConsumer } from '@realtoros/messaging';
+import { createLogger, startTelemetry } from '@realtoros/observability';
+import { recentEmailsTo } from '@realtoros/queries';
+import { aiCommands } from './commands.ts';
+import type { GeneratorDeps } from './generate.ts';
+import { openAIWriter } from './providers/openai.ts';
+import { templateWriter } from './providers/template.ts';
+import { onTaskDue } from './workflows/task-due.ts';
+
+const config = loadAiAgentConfigOrExit();
+const log = createLogger('ai-agent', config.LOG_LEVEL);
+const stopTelemetry = await startTelemetry('ai-agent');
+const db = createDb(config.DATABASE_URL, { applicationName: 'ai-agent', max: 4 });
+const nc = await connectNats({ url: config.NATS_URL, name: 'ai-agent', log });
+const store = await createEventStore(nc);
+// AI is ours; CRM and SCHEDULER are read/consumed (idempotent: same config as their owners).
+await ensureEventStreams(store.jsm, ['AI', 'CRM', 'SCHEDULER']);
+
+const writer =
+  config.provider === 'openai'
+    ? openAIWriter({
+        apiKey: config.OPENAI_API_KEY ?? '', baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL,
+        timeoutMs: config.OPENAI_TIMEOUT_MS, maxRetries: config.OPENAI_MAX_RETRIES,
+      })
+    : templateWriter;
+const deps: GeneratorDeps = { store, writer, recentEmails: (a, c) => recentEmailsTo(db, a, c, 3), log };
+
+// Several loops on one durable consumer: a slow provider call doesn't hold up other tasks.
+const consumers: RunningConsumer[] = [];
+for (let i = 0; i < config.AI_CONCURRENCY; i++) {
+  consumers.push(
+    await runConsumer({
+      js: store.js, jsm: store.jsm, stream: 'SCHEDULER', durable: 'ai-agent', filterSubject: 'sched.>', log, batch: 4,
+      ackWaitMs: config.AI_ACK_WAIT_MS,
+      handle: async (event, ctx) => {
+        if (event.type === 'TaskDue') await onTaskDue(deps, event, ctx.traceparent);
+      },
+    }),
+  );
+}
+const commands = serveCommands(nc, 'ai', aiCommands(deps), log);
+log.info({ provider: writer.provider, model: writer.model, concurrency: config.AI_CONCURRENCY }, 'ai-agent running');
+
+onShutdown(log, [
+  async () => commands.unsubscribe(),
+  () => Promise.all(consumers.map((c) => c.stop())),
+  () => nc.drain(),
+  () => db.destroy(),
+  stopTelemetry,
+]);

@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { connectNats, createEventStore, ensureEventStreams, onShutdown, runConsumer, serveCommands, type RunningConsumer } from '@realtoros/messaging';
+import { createLogger, startTelemetry } from '@realtoros/observability';
+import { loadMailerConfigOrExit } from './config.ts';
+import { outboxSender } from './providers/outbox.ts';
+import { sendGridSender } from './providers/sendgrid.ts';
+import { openMailerState } from './state.ts';
+import { onEmailGenerated, type MailerDeps } from './workflows/send-email.ts';
+import { onEngagement } from './workflows/suppression.ts';
+import { mailerCommands } from './workflows/webhook.ts';
+
+const config = loadMailerConfigOrExit();
+const log = createLogger('mailer', config.LOG_LEVEL);
+const stopTelemetry = await startTelemetry('mailer');
+const nc = await connectNats({ url: config.NATS_URL, name: 'mailer', log });
+const store = await createEventStore(nc);
+// MAILER is ours; AI is consumed, CRM read (idempotent: same config as their owners).
+await ensureEventStreams(store.jsm, ['MAILER', 'AI', 'CRM']);
+const state = await openMailerState(store.js);
+
+const sender =
+  config.provider === 'sendgrid'
+    ? sendGridSender({ apiKey: config.SENDGRID_API_KEY ?? '', baseUrl: config.SENDGRID_BASE_URL, timeoutMs: config.SENDGRID_TIMEOUT_MS })
+    : outboxSender(resolve(config.OUTBOX_DIR));
+const deps: MailerDeps = {
+  store, state, sender, log,
+  message: {
+    publicBaseUrl: config.PUBLIC_BASE_URL, jwtSecret: config.JWT_SECRET, fromEmail: config.SENDGRID_FROM_EMAIL,
+    fromName: config.SENDGRID_FROM_NAME, postalAddress: config.SENDER_POSTAL_ADDRESS ?? null,
+  },
+  maxAttempts: config.MAILER_MAX_ATTEMPTS,
+  retryBaseMs: config.MAILER_RETRY_BASE_MS,
+};
+
+// Several loops on one durable consumer: a slow send doesn't hold up the others.
+const consumers: RunningConsumer[] = [];
+for (let i = 0; i < config.MAILER_CONCURRENCY; i++) {
+  consumers.push(
+    await runConsumer({
+      js: store.js, jsm: store.jsm, stream: 'AI', durable: 'mailer', filterSubject: 'ai.>', log, batch: 4, ackWaitMs: config.MAILER_ACK_WAIT_MS,
+      handle: async (event, ctx) => {
+        if (event.type === 'EmailGenerated') await onEmailGenerated(deps, event, ctx.traceparent);
+      },
+    }),
+  );
+}
+consumers.push(
+  await runConsumer({
+    js: store.js, jsm: store.jsm, stream: 'MAILER', durable: 'mailer-suppressions', filterSubject: 'mail.>', log,
+    handle: (event) => onEngagement({ state, nc, log }, event),
+  }),
+);
+const commands = serveCommands(nc, 'mailer', mailerCommands({ store, state, log }), log);
+log.info({ provider: sender.provider, concurrency: config.MAILER_CONCURRENCY }, 'mailer running');
+
+onShutdown(log, [
+  async () => commands.unsubscribe(),
+  () => Promise.all(consumers.map((c) => c.stop())),
+  () => nc.drain(),
+  stopTelemetry,
+]);

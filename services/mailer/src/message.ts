@@ -1,0 +1,50 @@
+import { signUnsubscribeToken } from '@realtoros/auth';
+import type { Envelope } from '@realtoros/contracts';
+import type { Address, OutgoingEmail } from './providers/types.ts';
+
+export type MessageOptions = {
+  publicBaseUrl: string;
+  jwtSecret: string;
+  fromEmail: string;
+  fromName: string;
+  /** The sender's postal address (CAN-SPAM), when configured. */
+  postalAddress: string | null;
+};
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+export function unsubscribeUrl(opts: MessageOptions, claims: { agent_id: string; client_id: string; email_id: string }): string {
+  return `${opts.publicBaseUrl.replace(/\/+$/, '')}/unsubscribe/${signUnsubscribeToken(opts.jwtSecret, claims)}`;
+}
+
+/**
+ * The message for a generated email: the body, a visible unsubscribe link and the postal
+ * address; RFC 8058 one-click headers; `custom_args` naming the email and its agent. The
+ * sender is the platform's verified address under the agent's name; replies go to the agent.
+ */
+export function buildMessage(event: Envelope<'EmailGenerated'>, agent: Address | null, opts: MessageOptions): OutgoingEmail {
+  const d = event.data;
+  const url = unsubscribeUrl(opts, { agent_id: event.agent_id, client_id: d.client_id, email_id: event.aggregate_id });
+  const footer = [`Don't want these emails? Unsubscribe: ${url}`, ...(opts.postalAddress ? [opts.postalAddress] : [])];
+  const text = `${d.body.trim()}\n\n--\n${footer.join('\n')}\n`;
+  const paragraphs = d.body
+    .trim()
+    .split(/\n{2,}/)
+    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
+    .join('\n');
+  const html = `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">${paragraphs}
+<hr><p style="font-size:12px;color:#666">Don't want these emails? <a href="${escapeHtml(url)}">Unsubscribe</a>.${
+    opts.postalAddress ? `<br>${escapeHtml(opts.postalAddress)}` : ''
+  }</p></body></html>`;
+  return {
+    emailId: event.aggregate_id,
+    to: { email: d.to_email, name: d.to_name },
+    from: { email: opts.fromEmail, name: agent?.name ?? opts.fromName },
+    replyTo: agent?.email ? agent : null,
+    subject: d.subject.replace(/[\r\n]+/g, ' ').trim(),
+    text,
+    html,
+    headers: { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    customArgs: { email_id: event.aggregate_id, agent_id: event.agent_id },
+  };
+}

@@ -1,0 +1,94 @@
+import type { CommandPayload, EventType } from '@realtoros/contracts';
+import { deterministicId, newEvent, type CommandHandlers, type EventStore } from '@realtoros/messaging';
+import type { Logger } from '@realtoros/observability';
+import { live, messageKey, readJson, seenKey, suppressionKey, toBytes, type AttemptRecord, type MailerState } from '../state.ts';
+
+type WebhookEvent = CommandPayload<'mailer', 'record_webhook_events'>['events'][number];
+export type WebhookDeps = { store: EventStore; state: MailerState; log: Logger };
+
+/** SendGrid event name → our event; anything else is kept in history as EmailWebhookRecorded. */
+const EVENT_TYPES: Record<string, EventType> = {
+  delivered: 'EmailDelivered',
+  open: 'EmailOpened',
+  click: 'EmailClicked',
+  bounce: 'EmailBounced',
+  dropped: 'EmailDropped',
+  spamreport: 'EmailSpamReported',
+  unsubscribe: 'EmailUnsubscribed',
+};
+/** Events after which the address is never sent to again (for this agent). */
+export const SUPPRESSING: Record<string, string> = { bounce: 'bounced', dropped: 'dropped', spamreport: 'spam_reported', unsubscribe: 'unsubscribed' };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Finds the email a webhook event is about: our custom args first, else the message-id prefix. */
+async function emailOf(state: MailerState, ev: WebhookEvent): Promise<{ emailId: string; rec: AttemptRecord } | null> {
+  let emailId: string | null = ev.email_id && UUID.test(ev.email_id) ? ev.email_id : null;
+  if (!emailId && ev.sg_message_id) {
+    const prefix = ev.sg_message_id.split('.')[0] ?? '';
+    const m = readJson<{ email_id: string }>(await state.messages.get(messageKey(prefix)));
+    emailId = m?.email_id ?? null;
+  }
+  if (!emailId) return null;
+  const rec = readJson<AttemptRecord>(await state.attempts.get(emailId));
+  if (!rec) return null;
+  if (ev.agent_id && ev.agent_id !== rec.agent_id) return null;
+  return { emailId, rec };
+}
+
+/**
+ * Records one verified webhook event: deduplicated by `sg_event_id` (the seen-set, and the
+ * event id derived from it for JetStream's duplicate window), mapped to its email, appended
+ * to the email's MAILER subject; suppressing events also update the suppression list here,
+ * before SendGrid gets its answer, so the very next send is already blocked.
+ */
+export async function recordWebhookEvent(deps: WebhookDeps, ev: WebhookEvent, correlationId: string): Promise<'recorded' | 'duplicate' | 'unmatched'> {
+  const seen = seenKey(ev.sg_event_id);
+  if (live(await deps.state.seen.get(seen))) return 'duplicate';
+  const target = await emailOf(deps.state, ev);
+  if (!target) return 'unmatched';
+  const { emailId, rec } = target;
+  const at = new Date(ev.timestamp * 1000);
+  const type = EVENT_TYPES[ev.event] ?? 'EmailWebhookRecorded';
+  const data = {
+    task_id: rec.task_id, client_id: rec.client_id, sg_event_id: ev.sg_event_id, event: ev.event, timestamp: at.toISOString(),
+    ...(ev.url ? { url: ev.url } : {}), ...(ev.reason ? { reason: ev.reason } : {}), ...(ev.sg_message_id ? { sg_message_id: ev.sg_message_id } : {}),
+  };
+  await deps.store.append(
+    newEvent(type as 'EmailDelivered', { agentId: rec.agent_id, aggregateId: emailId, correlationId, causationId: null, id: deterministicId('sendgrid', ev.sg_event_id), occurredAt: at, data }),
+  );
+  const reason = SUPPRESSING[ev.event];
+  if (reason) await suppress(deps.state, rec.agent_id, rec.to_email, reason, emailId, at);
+  await deps.state.seen.put(seen, toBytes(1));
+  return 'recorded';
+}
+
+export async function suppress(state: MailerState, agentId: string, email: string, reason: string, emailId: string | null, at: Date): Promise<void> {
+  const key = suppressionKey(agentId, email);
+  if (live(await state.suppressions.get(key))) return;
+  await state.suppressions.put(key, toBytes({ reason, email_id: emailId, at: at.toISOString() }));
+}
+
+/** `cmd.mailer.record_webhook_events`: the gateway hands over a verified batch. */
+export function mailerCommands(deps: WebhookDeps): CommandHandlers<'mailer'> {
+  return {
+    async record_webhook_events(p, ctx) {
+      let processed = 0;
+      let duplicates = 0;
+      let failed = 0;
+      // Errors other than "unknown email" propagate: the gateway answers 5xx and SendGrid
+      // retries the whole batch, which the dedup makes safe.
+      for (const ev of p.events) {
+        const r = await recordWebhookEvent(deps, ev, ctx.meta.correlation_id);
+        if (r === 'unmatched') {
+          failed++;
+          ctx.log.warn({ sg_event_id: ev.sg_event_id, event: ev.event }, 'webhook event for an unknown email');
+        } else {
+          processed++;
+          if (r === 'duplicate') duplicates++;
+        }
+      }
+      return { data: { processed, failed, total: p.events.length, duplicates }, position: null };
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { EMAIL_STATUS_RANK, type EmailStatus, type Envelope } from '@realtoros/contracts';
+import { sql, type RawBuilder } from 'kysely';
+import type { Projection, ProjectionDb } from '../../projection.ts';
+
+/** The rank of the row's current status, in SQL (constants only: safe to inline). */
+const currentRank = sql.raw(
+  `(CASE status ${Object.entries(EMAIL_STATUS_RANK).map(([s, r]) => `WHEN '${s}' THEN ${r}`).join(' ')} ELSE -1 END)`,
+);
+/** Moves the status to `next` only if that is a step up: a late `delivered` never undoes `bounced`. */
+const raise = (next: EmailStatus): RawBuilder<string> => sql<string>`CASE WHEN ${currentRank} >= ${EMAIL_STATUS_RANK[next]} THEN status ELSE ${next} END`;
+
+const WEBHOOK_STATUS: Partial<Record<Envelope['type'], EmailStatus>> = {
+  EmailDelivered: 'delivered', EmailOpened: 'opened', EmailClicked: 'clicked', EmailBounced: 'bounced', EmailDropped: 'dropped',
+  EmailSpamReported: 'spam_reported', EmailUnsubscribed: 'unsubscribed',
+};
+
+/**
+ * `email_logs`: one row per email, from the AI stream (what was written) and the MAILER
+ * stream (what happened to it). The two streams are projected independently, so events
+ * arrive in either order: every event first makes sure the row exists (insert-or-nothing),
+ * then updates only what it knows, with COALESCE/LEAST so nothing known is lost, the status
+ * only ever moving up by EMAIL_STATUS_RANK, opened_at/clicked_at set by the earliest open/click,
+ * and webhook history appended once per `sg_event_id`.
+ */
+export const emailLogsProjection: Projection = {
+  name: 'email_logs',
+  handles: [
+    'EmailGenerated', 'EmailGenerationFailed', 'EmailSent', 'EmailFailed', 'EmailSendUnknown', 'EmailSuppressed',
+    'EmailDelivered', 'EmailOpened', 'EmailClicked', 'EmailBounced', 'EmailDropped', 'EmailSpamReported', 'EmailUnsubscribed', 'EmailWebhookRecorded',
+  ],
+  async apply(db, event) {
+    const data = event.data as { task_id?: string | null; client_id?: string };
+    if (!data.client_id) return;
+    await ensureRow(db, event, data.client_id, data.task_id ?? null);
+    const row = db.updateTable('email_logs').where('id', '=', event.aggregate_id);
+    switch (event.type) {
+      case 'EmailGenerated': {
+        const d = event.data;
+        await row
+          .set({
+            subject: d.subject, body: d.body, to_email: d.to_email, provider: d.provider, model: d.model,
+            task_id: sql`coalesce(task_id, ${d.task_id}::uuid)`,
+            created_at: sql`least(created_at, ${event.occurred_at}::timestamptz)`,
+            status: raise('generated'),
+          })
+          .execute();
+        return;
+      }
+      case 'EmailGenerationFailed':
+        await row.set({ status: raise('failed'), error_message: event.data.reason }).execute();
+        return;
+      case 'EmailSent': {
+        const d = event.data;
+        await row
+          .set({
+            status: raise('sent'), sent_at: sql`coalesce(sent_at, ${d.sent_at}::timestamptz)`, sendgrid_message_id: d.message_id,
+            to_email: sql`coalesce(to_email, ${d.to_email})`, retry_count: Math.max(0, d.attempts - 1),
+          })
+          .execute();
+        return;
+      }
+      case 'EmailFailed':
+        await row.set({ status: raise('failed'), error_message: event.data.reason, retry_count: Math.max(0, event.data.attempts - 1) }).execute();
+        return;
+      case 'EmailSendUnknown':
+        await row.set({ status: raise('unknown'), error_message: event.data.reason }).execute();
+        return;
+      case 'EmailSuppressed':
+        await row.set({ status: raise('suppressed'), error_message: event.data.reason, to_email: sql`coalesce(to_email, ${event.data.to_email})` }).execute();
+        return;
+      case 'EmailDelivered':
+      case 'EmailOpened':
+      case 'EmailClicked':
+      case 'EmailBounced':
+      case 'EmailDropped':
+      case 'EmailSpamReported':
+      case 'EmailUnsubscribed':
+      case 'EmailWebhookRecorded': {
+        const d = event.data;
+        const entry = {
+          sg_event_id: d.sg_event_id, event: d.event, timestamp: d.timestamp, ...(d.url ? { url: d.url } : {}), ...(d.reason ? { reason: d.reason } : {}),
+        };
+        const next = WEBHOOK_STATUS[event.type];
+        await row
+          .set({
+            webhook_events: sql`CASE WHEN webhook_events @> ${JSON.stringify([{ sg_event_id: d.sg_event_id }])}::jsonb THEN webhook_events ELSE webhook_events || ${JSON.stringify([entry])}::jsonb END`,
+            ...(next ? { status: raise(next) } : {}),
+            ...(event.type === 'EmailOpened' ? { opened_at: sql`least(opened_at, ${d.timestamp}::timestamptz)` } : {}),
+            ...(event.type === 'EmailClicked' ? { clicked_at: sql`least(clicked_at, ${d.timestamp}::timestamptz)` } : {}),
+            ...((event.type === 'EmailBounced' || event.type === 'EmailDropped') && d.reason ? { error_message: d.reason } : {}),
+          })
+          .execute();
+        return;
+      }
+      default:
+        return;
+    }
+  },
+};
+
+async function ensureRow(db: ProjectionDb, event: Envelope, clientId: string, taskId: string | null): Promise<void> {
+  await db
+    .insertInto('email_logs')
+    .values({
+      id: event.aggregate_id, agent_id: event.agent_id, client_id: clientId, task_id: taskId, status: 'generated',
+      created_at: event.occurred_at, webhook_events: '[]',
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
