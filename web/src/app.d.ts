@@ -8,7 +8,7 @@ declare global {
       token: string | null;
     }
     interface Error {
-      message: string;
+      /** A reference for an unexpected error, also printed in the server log. */
       id?: string;
     }
   }

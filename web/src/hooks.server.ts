@@ -48,11 +48,9 @@ export const handle: Handle = async ({ event, resolve }) => {
   return response;
 };
 
-export const handleError: HandleServerError = ({ error, event, status, message }) => {
+export const handleError: HandleServerError = (caught) => {
+  if (caught.kind !== 'unknown') return; // app and framework errors keep their own status and message
   const id = crypto.randomUUID();
-  if (status >= 500) {
-    console.error(`[${id}] ${event.request.method} ${event.url.pathname}:`, error);
-    return { message: 'Something went wrong on our side. Please try again.', id };
-  }
-  return { message, id };
+  console.error(`[${id}] ${caught.event.request.method} ${caught.event.url.pathname}:`, caught.error);
+  return { message: 'Something went wrong on our side. Please try again.', id };
 };

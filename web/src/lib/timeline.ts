@@ -1,0 +1,76 @@
+import { formatDateTime } from './format.ts';
+import { EMAIL_STATUS_LABELS, PROPERTY_TYPE_LABELS, STAGE_LABELS, labelOf, type Tone } from './vocab.ts';
+
+export type TimelineItem = { stream: string; seq: number; type: string; aggregate?: string; aggregate_id?: string; occurred_at: string; data: unknown };
+export type Described = { title: string; detail: string | null; tone: Tone; icon: 'users' | 'calendar' | 'check' | 'skip' | 'alert' | 'mail' | 'eye' | 'pointer' | 'sparkle' | 'edit' | 'trash' | 'clock' };
+
+const FIELD_LABELS: Record<string, string> = {
+  name: 'name', email: 'email', phone: 'phone', property_address: 'address', property_type: 'property type', notes: 'notes', custom_fields: 'custom fields',
+};
+
+const str = (v: unknown) => (typeof v === 'string' ? v : null);
+
+/** One event of a client's history, in words an agent reads at a glance. */
+export function describeEvent(e: TimelineItem, tz: string, now: Date): Described {
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  const when = (v: unknown) => (typeof v === 'string' ? formatDateTime(v, tz, now) : '');
+  switch (e.type) {
+    case 'ClientCreated':
+      return { title: 'Client added', detail: [labelOf(STAGE_LABELS, str(d.stage)), str(d.property_type) && labelOf(PROPERTY_TYPE_LABELS, str(d.property_type))].filter(Boolean).join(' · ') || null, tone: 'info', icon: 'users' };
+    case 'ClientUpdated': {
+      const changed = Object.keys((d.changes ?? {}) as object).map((k) => FIELD_LABELS[k] ?? k);
+      return { title: 'Profile updated', detail: changed.length ? `Changed ${changed.join(', ')}` : null, tone: 'neutral', icon: 'edit' };
+    }
+    case 'ClientStageChanged':
+      return { title: 'Stage changed', detail: `${labelOf(STAGE_LABELS, str(d.from))} → ${labelOf(STAGE_LABELS, str(d.to))}`, tone: 'accent', icon: 'users' };
+    case 'ClientDeleted':
+      return { title: 'Client deleted', detail: null, tone: 'danger', icon: 'trash' };
+    case 'ClientUnsubscribed':
+      return { title: 'Unsubscribed from emails', detail: str(d.source) ? `via ${str(d.source)}` : null, tone: 'warning', icon: 'alert' };
+    case 'TaskScheduled':
+      return { title: `${str(d.followup_type) ?? 'Follow-up'} scheduled`, detail: `for ${when(d.scheduled_for)}${d.origin === 'manual' ? ' · added by you' : ''}`, tone: 'info', icon: 'calendar' };
+    case 'TaskRescheduled':
+      return { title: 'Follow-up rescheduled', detail: `${when(d.previous)} → ${when(d.scheduled_for)}`, tone: 'info', icon: 'calendar' };
+    case 'TaskDetailsChanged':
+      return { title: 'Follow-up details changed', detail: str(d.priority) ? `priority ${str(d.priority)}` : null, tone: 'neutral', icon: 'edit' };
+    case 'TaskDue':
+      return { title: `${str(d.followup_type) ?? 'Follow-up'} due`, detail: 'Writing the email…', tone: 'warning', icon: 'clock' };
+    case 'TaskCompleted':
+      return { title: 'Follow-up done', detail: d.by === 'email' ? 'Email sent' : 'Marked done by you', tone: 'success', icon: 'check' };
+    case 'TaskSkipped':
+      return { title: 'Follow-up skipped', detail: null, tone: 'neutral', icon: 'skip' };
+    case 'TaskFailed':
+      return { title: 'Follow-up failed', detail: str(d.reason), tone: 'danger', icon: 'alert' };
+    case 'TaskCancelled':
+      return { title: 'Follow-up cancelled', detail: d.reason === 'client_unsubscribed' ? 'Client unsubscribed' : d.reason === 'client_deleted' ? 'Client deleted' : null, tone: 'neutral', icon: 'skip' };
+    case 'EmailGenerated':
+      return { title: 'Email written', detail: str(d.subject) ? `“${str(d.subject)}”` : null, tone: 'accent', icon: 'sparkle' };
+    case 'EmailGenerationFailed':
+      return { title: 'Email could not be written', detail: str(d.reason), tone: 'danger', icon: 'alert' };
+    case 'EmailSent':
+      return { title: 'Email sent', detail: str(d.to_email) ? `to ${str(d.to_email)}${str(d.provider) ? ` via ${str(d.provider)}` : ''}` : null, tone: 'info', icon: 'mail' };
+    case 'EmailFailed':
+      return { title: 'Email failed to send', detail: str(d.reason), tone: 'danger', icon: 'alert' };
+    case 'EmailSendUnknown':
+      return { title: 'Email send outcome unknown', detail: str(d.reason), tone: 'warning', icon: 'alert' };
+    case 'EmailSuppressed':
+      return { title: 'Email not sent (suppressed)', detail: str(d.reason), tone: 'warning', icon: 'alert' };
+    case 'EmailOpened':
+      return { title: 'Email opened', detail: null, tone: 'success', icon: 'eye' };
+    case 'EmailClicked':
+      return { title: 'Link clicked', detail: str(d.url), tone: 'accent', icon: 'pointer' };
+    case 'EmailDelivered':
+    case 'EmailBounced':
+    case 'EmailDropped':
+    case 'EmailSpamReported':
+    case 'EmailUnsubscribed': {
+      const status = e.type.replace(/^Email/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+      const bad = e.type !== 'EmailDelivered';
+      return { title: `Email ${labelOf(EMAIL_STATUS_LABELS, status).toLowerCase()}`, detail: str(d.reason), tone: bad ? 'danger' : 'info', icon: bad ? 'alert' : 'mail' };
+    }
+    case 'EmailWebhookRecorded':
+      return { title: `Email ${str(d.event) ?? 'event'}`, detail: null, tone: 'neutral', icon: 'mail' };
+    default:
+      return { title: e.type.replace(/([a-z])([A-Z])/g, '$1 $2'), detail: null, tone: 'neutral', icon: 'edit' };
+  }
+}

@@ -1,0 +1,18 @@
+import { dashboardStats, listEmails, upcomingTasks } from '#lib/server/queries.ts';
+import type { Actions, PageServerLoad } from './$types';
+import { getDb } from '#lib/server/db.ts';
+import { taskActions } from '#lib/server/task-actions.ts';
+
+export const load: PageServerLoad = async ({ locals }) => {
+  const agentId = locals.agent!.id;
+  const db = getDb();
+  const now = new Date();
+  const [stats, upcoming, recent] = await Promise.all([
+    dashboardStats(db, agentId, now),
+    upcomingTasks(db, agentId, now, 7),
+    listEmails(db, agentId, { page: 1, limit: 5 }),
+  ]);
+  return { now: now.toISOString(), stats, upcoming, recent: recent.items };
+};
+
+export const actions: Actions = { ...taskActions };

@@ -1,0 +1,74 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { CLIENT_FIELDS, clientBody } from '#lib/server/client-form.ts';
+import { getDb } from '#lib/server/db.ts';
+import { failWithProblem, textFields } from '#lib/server/forms.ts';
+import { gateway } from '#lib/server/gateway.ts';
+import { clientTimeline, getClient, listEmails, listTasks } from '#lib/server/queries.ts';
+import { setFlash, timeZoneOf } from '#lib/server/session.ts';
+import { UUID_RE, taskActions } from '#lib/server/task-actions.ts';
+import { zonedToUtc } from '#lib/format.ts';
+import { CLIENT_STAGES, PRIORITIES, isOneOf } from '#lib/vocab.ts';
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+  if (!UUID_RE.test(params.id)) error(404, 'This client does not exist.');
+  const db = getDb();
+  const agentId = locals.agent!.id;
+  const client = await getClient(db, agentId, params.id);
+  if (!client) error(404, 'This client does not exist or was deleted.');
+  const [tasks, emails, timeline] = await Promise.all([
+    listTasks(db, agentId, { page: 1, limit: 100, client_id: client.id }),
+    listEmails(db, agentId, { page: 1, limit: 50, client_id: client.id }),
+    clientTimeline(db, agentId, client.id),
+  ]);
+  return { now: new Date().toISOString(), client, tasks: tasks.items, emails: emails.items, timeline };
+};
+
+export const actions: Actions = {
+  ...taskActions,
+
+  update: async ({ request, locals, params }) => {
+    const { body, values } = clientBody(await request.formData(), 'update');
+    const res = await gateway('PATCH', `/api/clients/${params.id}`, { token: locals.token, body });
+    if (!res.ok) {
+      if (res.status === 409 && !res.problem.errors?.length) {
+        res.problem.errors = [{ pointer: '/email', detail: res.problem.detail ?? 'You already have a client with this email' }];
+      }
+      return failWithProblem(res.problem, { fields: CLIENT_FIELDS, values, form: 'profile' });
+    }
+    return { ok: true, form: 'profile', message: 'Profile saved.' };
+  },
+
+  stage: async ({ request, locals, params }) => {
+    const stage = String((await request.formData()).get('stage') ?? '');
+    if (!isOneOf(CLIENT_STAGES, stage)) return fail(400, { ok: false, form: 'stage', message: 'Choose a stage.' });
+    const res = await gateway('PATCH', `/api/clients/${params.id}`, { token: locals.token, body: { stage } });
+    if (!res.ok) return fail(res.status, { ok: false, form: 'stage', message: res.problem.detail ?? res.problem.title });
+    return { ok: true, form: 'stage', message: 'Stage updated.' };
+  },
+
+  addTask: async ({ request, locals, params, cookies }) => {
+    const data = await request.formData();
+    const v = textFields(data, ['scheduled_for', 'priority', 'notes']);
+    const when = zonedToUtc(v.scheduled_for, timeZoneOf(cookies));
+    if (!when) {
+      return fail(400, { form: 'addTask', message: null, errors: { scheduled_for: 'Pick a date and time' }, values: v });
+    }
+    const body: Record<string, unknown> = { client_id: params.id, followup_type: 'Custom', scheduled_for: when.toISOString() };
+    if (isOneOf(PRIORITIES, v.priority)) body.priority = v.priority;
+    if (v.notes) body.notes = v.notes;
+    const res = await gateway('POST', '/api/tasks', { token: locals.token, body });
+    if (!res.ok) return failWithProblem(res.problem, { fields: ['scheduled_for', 'priority', 'notes'], values: v, form: 'addTask' });
+    return { ok: true, form: 'addTask', message: 'Follow-up added.' };
+  },
+
+  delete: async ({ locals, params, cookies }) => {
+    const client = await getClient(getDb(), locals.agent!.id, params.id);
+    const res = await gateway('DELETE', `/api/clients/${params.id}`, { token: locals.token });
+    if (!res.ok && res.status !== 404) {
+      return fail(res.status, { ok: false, form: 'delete', message: res.problem.detail ?? res.problem.title });
+    }
+    setFlash(cookies, `${client?.name ?? 'Client'} was deleted and their pending follow-ups cancelled.`);
+    redirect(303, '/clients');
+  },
+};
