@@ -11,6 +11,10 @@ import { registerMetrics } from './plugins/metrics.ts';
 import { registerValidation } from './plugins/validation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { clientRoutes } from './routes/clients.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { emailRoutes } from './routes/emails.ts';
+import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { webhookRoutes } from './routes/webhook.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
 import { healthRoutes } from './routes/health.ts';
 
@@ -43,6 +47,10 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(clientRoutes);
+  await app.register(emailRoutes);
+  await app.register(dashboardRoutes);
+  await app.register(webhookRoutes);
+  await app.register(unsubscribeRoutes);
   await app.register(eventStreamRoutes);
   return app;
 }

@@ -17,12 +17,12 @@ export async function execute<S extends CommandService, N extends CommandName<S>
   service: S,
   name: N,
   payload: CommandPayload<S, N>,
-  opts: { agentId?: string } = {},
+  opts: { agentId?: string; timeoutMs?: number } = {},
 ): Promise<R> {
   const agentId = opts.agentId ?? agentOf(req).id;
   const meta = { command_id: uuidv7(), agent_id: agentId, correlation_id: String(req.id), issued_at: new Date().toISOString() };
   const reply = await sendCommand<S, N, R>(app.deps.nc, service, name, payload, meta, {
-    timeoutMs: app.deps.config.COMMAND_TIMEOUT_MS,
+    timeoutMs: opts.timeoutMs ?? app.deps.config.COMMAND_TIMEOUT_MS,
     traceparent: (req.headers.traceparent as string | undefined) ?? null,
   });
   if (!reply.ok) throw problemFromReply(reply);
