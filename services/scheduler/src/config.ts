@@ -1,0 +1,27 @@
+import { CommonConfig, ConfigError, loadConfigOrExit, Type } from '@realtoros/config';
+import type { Static } from '@sinclair/typebox';
+import { DEFAULT_SCHEDULE, parseSchedule, type FollowupPlan } from './planning/schedule.ts';
+
+export const SchedulerConfig = Type.Object({
+  NATS_URL: CommonConfig.NATS_URL,
+  LOG_LEVEL: CommonConfig.LOG_LEVEL,
+  FOLLOWUP_SCHEDULE: Type.Optional(
+    Type.String({ description: 'JSON follow-up plan overriding the default, e.g. [{"followup_type":"Day 1","offset_seconds":30,"priority":"high"}]' }),
+  ),
+  SCHEDULER_FIRE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 4096, default: 128, description: 'due timers checked and fired at once' }),
+  SCHEDULER_LEASE_TTL_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 5000, description: 'ticker lease lifetime: how soon another replica takes over from a dead ticker' }),
+  SCHEDULER_HORIZON_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 35, description: 'farthest a timer is parked ahead; later tasks hop forward (the timer stream keeps messages a week longer)' }),
+});
+export type SchedulerSettings = Omit<Static<typeof SchedulerConfig>, 'FOLLOWUP_SCHEDULE'> & { schedule: readonly FollowupPlan[] };
+
+/** Validates the environment once at boot; a bad FOLLOWUP_SCHEDULE stops the service with one clear line. */
+export function loadSchedulerConfig(env: NodeJS.ProcessEnv = process.env): SchedulerSettings {
+  const { FOLLOWUP_SCHEDULE, ...rest } = loadConfigOrExit(SchedulerConfig, env);
+  try {
+    return { ...rest, schedule: FOLLOWUP_SCHEDULE ? parseSchedule(FOLLOWUP_SCHEDULE) : DEFAULT_SCHEDULE };
+  } catch (err) {
+    const e = new ConfigError(`Invalid configuration: FOLLOWUP_SCHEDULE ${(err as Error).message}`);
+    process.stderr.write(`${e.message}\n`);
+    process.exit(78);
+  }
+}

@@ -1,0 +1,70 @@
+import type { Envelope } from '@realtoros/contracts';
+import { runConsumer, type EventStore, type RunningConsumer } from '@realtoros/messaging';
+import type { Logger } from '@realtoros/observability';
+import type { TaskCommand } from '../task/decide.ts';
+import type { TaskStore } from '../task/task-store.ts';
+
+/**
+ * Email outcomes → task commands. A task is `due` while its email is on the way: sent →
+ * completed (by email), generation/sending failed for good or suppressed → failed. An
+ * unknown send outcome leaves the task due: the agent decides. Outcomes for closed tasks
+ * (or repeats) decide nothing.
+ */
+export function emailOutcomeCommand(event: Envelope, now: string): { taskId: string; command: TaskCommand } | null {
+  switch (event.type) {
+    case 'EmailSent':
+      return event.data.task_id
+        ? { taskId: event.data.task_id, command: { type: 'CompleteTask', data: { by: 'email', email_id: event.aggregate_id }, now } }
+        : null;
+    case 'EmailFailed':
+      return event.data.task_id
+        ? { taskId: event.data.task_id, command: { type: 'FailTask', data: { reason: `sending failed: ${event.data.reason}`, email_id: event.aggregate_id } } }
+        : null;
+    case 'EmailSuppressed':
+      return event.data.task_id
+        ? { taskId: event.data.task_id, command: { type: 'FailTask', data: { reason: `not sent: ${event.data.reason}`, email_id: event.aggregate_id } } }
+        : null;
+    case 'EmailGenerationFailed':
+      return event.data.task_id
+        ? { taskId: event.data.task_id, command: { type: 'FailTask', data: { reason: `email generation failed: ${event.data.reason}`, email_id: null } } }
+        : null;
+    default:
+      return null;
+  }
+}
+
+export function emailOutcomesHandler(deps: { tasks: TaskStore; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  return async (event: Envelope, traceparent: string | null = null): Promise<void> => {
+    const outcome = emailOutcomeCommand(event, now().toISOString());
+    if (!outcome) return;
+    await deps.tasks.handle(event.agent_id, outcome.taskId, (_s, at) => [emailOutcomeCommand(event, at)?.command ?? outcome.command], {
+      now,
+      correlationId: event.correlation_id,
+      causationId: event.id,
+      traceparent,
+    });
+  };
+}
+
+export async function startEmailOutcomes(deps: { store: EventStore; tasks: TaskStore; log: Logger }): Promise<RunningConsumer[]> {
+  const handle = emailOutcomesHandler(deps);
+  return Promise.all(
+    (
+      [
+        ['MAILER', 'scheduler-email-outcomes', 'mail.>'],
+        ['AI', 'scheduler-generation-outcomes', 'ai.>'],
+      ] as const
+    ).map(([stream, durable, filterSubject]) =>
+      runConsumer({
+        js: deps.store.js,
+        jsm: deps.store.jsm,
+        stream,
+        durable,
+        filterSubject,
+        log: deps.log,
+        handle: (event, ctx) => handle(event, ctx.traceparent),
+      }),
+    ),
+  );
+}

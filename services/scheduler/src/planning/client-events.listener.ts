@@ -1,0 +1,59 @@
+import type { Envelope } from '@realtoros/contracts';
+import { deterministicId, runConsumer, type EventStore, type RunningConsumer } from '@realtoros/messaging';
+import type { Logger } from '@realtoros/observability';
+import type { TaskStore } from '../task/task-store.ts';
+import type { ClientTaskIndex } from './client-tasks-index.ts';
+import { planFollowups, PLANNED_TYPES, plannedTaskId, type FollowupPlan } from './schedule.ts';
+
+export const PLANNER_DURABLE = 'scheduler-planner';
+
+/**
+ * Client events → task commands. ClientCreated plans the follow-ups (each TaskScheduled
+ * appended only if its task subject is still empty, so a redelivery plans nothing more);
+ * ClientDeleted / ClientUnsubscribed cancel the client's pending tasks.
+ */
+export function clientEventsHandler(deps: { tasks: TaskStore; index: ClientTaskIndex; schedule: readonly FollowupPlan[]; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  return async function handle(event: Envelope, traceparent: string | null = null): Promise<void> {
+    const cause = { now, correlationId: event.correlation_id, causationId: event.id, traceparent };
+    switch (event.type) {
+      case 'ClientCreated': {
+        const planned = planFollowups({ client_id: event.aggregate_id, created_at: event.occurred_at, data: event.data }, deps.schedule, now().toISOString());
+        for (const { task_id, command } of planned) {
+          await deps.tasks.handle(event.agent_id, task_id, (_s, at) => [{ ...command, now: at }], {
+            ...cause,
+            eventId: () => deterministicId('TaskScheduled', task_id),
+          });
+        }
+        return;
+      }
+      case 'ClientDeleted':
+      case 'ClientUnsubscribed': {
+        const reason = event.type === 'ClientDeleted' ? 'client_deleted' : 'client_unsubscribed';
+        const ids = new Set([
+          ...PLANNED_TYPES.map((t) => plannedTaskId(event.aggregate_id, t)),
+          ...(await deps.index.list(event.agent_id, event.aggregate_id)),
+        ]);
+        for (const taskId of ids) {
+          await deps.tasks.handle(event.agent_id, taskId, () => [{ type: 'CancelTask', data: { reason } }], cause);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  };
+}
+
+export function startPlanner(deps: Parameters<typeof clientEventsHandler>[0] & { store: EventStore; log: Logger }): Promise<RunningConsumer> {
+  const handle = clientEventsHandler(deps);
+  return runConsumer({
+    js: deps.store.js,
+    jsm: deps.store.jsm,
+    stream: 'CRM',
+    durable: PLANNER_DURABLE,
+    filterSubject: 'crm.*.client.*',
+    log: deps.log,
+    handle: (event, ctx) => handle(event, ctx.traceparent),
+  });
+}

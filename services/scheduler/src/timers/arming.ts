@@ -1,0 +1,91 @@
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { decodeEvent, ensureConsumer, recordDeadLetter } from '@realtoros/messaging';
+import type { Logger } from '@realtoros/observability';
+import { publishTimer } from './timer-stream.ts';
+
+export const ARMING_DURABLE = 'scheduler-timer-arming';
+
+/**
+ * Arms timers from the task events themselves: every TaskScheduled / TaskRescheduled in
+ * SCHEDULER parks a timer for its (task, version) in the timer stream, and the message is
+ * acked only once the timer is stored. So a crash between "task scheduled" and "timer
+ * parked" can't lose a timer: the event is redelivered and parks it again (same message
+ * id). Order doesn't matter — each timer is checked against the task when it fires — so
+ * messages are armed concurrently.
+ */
+export async function startTimerArming(opts: {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  log: Logger;
+  horizonMs: number;
+  concurrency?: number;
+}): Promise<{ stop(): Promise<void> }> {
+  const log = opts.log.child({ consumer: ARMING_DURABLE });
+  const concurrency = opts.concurrency ?? 256;
+  await ensureConsumer(opts.jsm, 'SCHEDULER', {
+    durable_name: ARMING_DURABLE,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: 30_000_000_000,
+    max_deliver: -1, // a timer is never given up on: parking fails only while NATS itself is in trouble
+    deliver_policy: DeliverPolicy.All,
+    max_ack_pending: 20_000,
+    filter_subject: 'sched.>',
+  });
+  const consumer = await opts.js.consumers.get('SCHEDULER', ARMING_DURABLE);
+  const messages = await consumer.consume({ max_messages: 1000 });
+
+  let inFlight = 0;
+  let freed: (() => void) | null = null;
+  const idle = new Set<Promise<void>>();
+
+  async function arm(msg: JsMsg): Promise<void> {
+    let event: ReturnType<typeof decodeEvent>;
+    try {
+      event = decodeEvent(msg.data);
+    } catch (err) {
+      log.error({ seq: msg.seq, err: (err as Error).message }, 'dead-lettering undecodable task event');
+      await recordDeadLetter(opts.js, ARMING_DURABLE, msg, (err as Error).message).then(
+        () => msg.term(),
+        () => msg.nak(5000),
+      );
+      return;
+    }
+    try {
+      if (event.type === 'TaskScheduled' || event.type === 'TaskRescheduled') {
+        await publishTimer(
+          opts.js,
+          { agent_id: event.agent_id, task_id: event.aggregate_id, version: event.data.version, at: Date.parse(event.data.scheduled_for) },
+          { now: Date.now(), horizonMs: opts.horizonMs },
+        );
+      }
+      msg.ack();
+    } catch (err) {
+      const n = msg.info.deliveryCount;
+      log.warn({ err, seq: msg.seq, delivery: n }, 'could not park timer; will retry');
+      msg.nak(Math.min(10_000, 250 * 2 ** (n - 1)));
+    }
+  }
+
+  const done = (async () => {
+    for await (const msg of messages) {
+      while (inFlight >= concurrency) await new Promise<void>((r) => (freed = r));
+      inFlight++;
+      const p = arm(msg).finally(() => {
+        inFlight--;
+        idle.delete(p);
+        const f = freed;
+        freed = null;
+        f?.();
+      });
+      idle.add(p);
+    }
+  })();
+
+  return {
+    async stop() {
+      await messages.close();
+      await done.catch(() => {});
+      await Promise.allSettled([...idle]);
+    },
+  };
+}

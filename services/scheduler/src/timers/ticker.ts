@@ -1,0 +1,375 @@
+import { randomUUID } from 'node:crypto';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { headers } from '@nats-io/transport-node';
+import { DomainError, deterministicId, PoisonMessageError } from '@realtoros/messaging';
+import type { Logger } from '@realtoros/observability';
+import type { TaskStore } from '../task/task-store.ts';
+import { MinHeap } from './heap.ts';
+import type { Lease } from './lease.ts';
+import {
+  decodeTimer, endOf, minuteOf, minuteOfSubject, publishTimer, startOf, TIMER_STREAM, timerSubject, type Timer,
+} from './timer-stream.ts';
+
+export type TickerOptions = {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** Holds the cursor (`cursor` = the last minute whose timers have all been handled). */
+  stateKv: KV;
+  lease: Lease;
+  tasks: TaskStore;
+  log: Logger;
+  horizonMs: number;
+  /** Timers checked and fired at once (default 128). */
+  concurrency?: number;
+  /** How early a minute's timers are loaded into memory (default 60 s: the current and the next minute). */
+  lookaheadMs?: number;
+  /** How long after a minute ends it stays open for late-published timers (default 2 s). */
+  graceMs?: number;
+  /** Finished minutes re-checked for stragglers every few seconds (default 10). */
+  sweepBackMinutes?: number;
+  /** Minutes loaded at once while catching up after downtime (default 16). */
+  maxOpen?: number;
+  /** Every minute still in the stream re-checked this often (default 10 min). */
+  deepSweepMs?: number;
+};
+
+export type TickerStats = { fired: number; stale: number; hopped: number; retries: number; openMinutes: number; queued: number; cursor: number | null; leader: boolean };
+
+const END_HEADER = 'Timer-End';
+const CURSOR_KEY = 'cursor';
+
+type OpenMinute = {
+  minute: number;
+  subject: string;
+  /** On the cursor's chain (finishing it advances the cursor), or a straggler re-check. */
+  chain: boolean;
+  empty: boolean;
+  messages: ConsumerMessages | null;
+  marker: { id: string; seq: number; at: number } | null;
+  markerSeen: boolean;
+  /** Timers of this minute queued or being fired. */
+  outstanding: number;
+};
+type Entry = { timer: Timer; om: OpenMinute; dueAt: number; attempts: number; hop: boolean };
+type Session = {
+  cursor: number;
+  savedCursor: number;
+  open: Map<number, OpenMinute>;
+  heap: MinHeap<Entry>;
+  inFlight: number;
+  lastSweep: number;
+  lastDeepSweep: number;
+  alive: boolean;
+};
+
+/**
+ * The single ticker (it runs only while this replica holds the lease). For each minute from
+ * the cursor up to now + lookahead it reads `timers.<minute>` with an ordered consumer into
+ * an in-memory heap (so memory follows the timers due in the next minute or two, not all of
+ * them), fires each timer at its millisecond — TaskDue appended with optimistic concurrency
+ * on the task subject, deterministic id per (task, version) — and, once the minute is over
+ * and every timer in it handled, purges the subject and advances the cursor.
+ *
+ * A minute is known to be complete by an end marker the ticker publishes into it after the
+ * minute (plus a grace period) ended: when the consumer delivers the marker, everything
+ * published before it has been seen. The purge stops at the marker, so a timer published
+ * later is never deleted unseen; finished minutes are re-checked for such stragglers.
+ * After a crash the cursor's next minute is simply redone: firing is idempotent.
+ */
+export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats(): TickerStats } {
+  const { js, jsm, stateKv, lease, tasks, log } = opts;
+  const concurrency = opts.concurrency ?? 128;
+  const lookaheadMs = opts.lookaheadMs ?? 60_000;
+  const graceMs = opts.graceMs ?? 2000;
+  const sweepBack = opts.sweepBackMinutes ?? 10;
+  const maxOpen = opts.maxOpen ?? 16;
+  const deepSweepMs = opts.deepSweepMs ?? 600_000;
+  const counters = { fired: 0, stale: 0, hopped: 0, retries: 0 };
+
+  let stopped = false;
+  let session: Session | null = null;
+  let wake: (() => void) | null = null;
+  const poke = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        wake = null;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+
+  async function readCursor(): Promise<number> {
+    const e = await stateKv.get(CURSOR_KEY);
+    if (e && e.operation === 'PUT') return Number(e.string());
+    // First start on this NATS: begin before the earliest minute holding timers.
+    const minutes = await listMinutes();
+    const first = Math.min(minuteOf(Date.now()), ...minutes) - 1;
+    await stateKv.create(CURSOR_KEY, String(first)).catch(() => {});
+    const again = await stateKv.get(CURSOR_KEY);
+    return again && again.operation === 'PUT' ? Number(again.string()) : first;
+  }
+
+  /** Minutes that hold messages: one entry per minute subject, bounded by the horizon, not by the timers. */
+  async function listMinutes(): Promise<number[]> {
+    const si = await jsm.streams.info(TIMER_STREAM, { subjects_filter: 'timers.*' });
+    return Object.keys(si.state.subjects ?? {})
+      .map(minuteOfSubject)
+      .filter((m): m is number => m !== null);
+  }
+
+  async function openMinute(s: Session, minute: number, chain: boolean, now: number): Promise<void> {
+    const subject = timerSubject(minute);
+    const om: OpenMinute = { minute, subject, chain, empty: false, messages: null, marker: null, markerSeen: false, outstanding: 0 };
+    if (now >= endOf(minute) + graceMs) {
+      // A past minute: an empty one needs no consumer (stragglers are caught by the sweep).
+      const last = await jsm.direct.getMessage(TIMER_STREAM, { last_by_subj: subject });
+      if (!last) {
+        om.empty = true;
+        s.open.set(minute, om);
+        return;
+      }
+    }
+    const consumer = await js.consumers.get(TIMER_STREAM, { filter_subjects: subject, inactive_threshold: 60_000 });
+    const messages = await consumer.consume({ max_messages: 2000 });
+    om.messages = messages;
+    s.open.set(minute, om);
+    void (async () => {
+      for await (const msg of messages) {
+        if (!s.alive) break;
+        onMessage(s, om, msg);
+      }
+    })().catch((err) => log.warn({ err, minute }, 'timer minute reader ended'));
+  }
+
+  function onMessage(s: Session, om: OpenMinute, msg: JsMsg): void {
+    const end = msg.headers?.get(END_HEADER);
+    if (end) {
+      if (om.marker?.id === end) om.markerSeen = true;
+      poke();
+      return;
+    }
+    const timer = decodeTimer(msg.data);
+    if (!timer) {
+      log.error({ subject: msg.subject, seq: msg.seq }, 'ignoring malformed timer');
+      return;
+    }
+    // Parked ahead of its minute (a far-future timer at the horizon): move it forward.
+    const hop = minuteOf(timer.at) > om.minute;
+    s.heap.push({ timer, om, dueAt: hop ? 0 : timer.at, attempts: 0, hop });
+    om.outstanding++;
+    poke();
+  }
+
+  function dispatch(s: Session, now: number): void {
+    while (s.inFlight < concurrency) {
+      const e = s.heap.peek();
+      if (!e || e.dueAt > now) return;
+      s.heap.pop();
+      s.inFlight++;
+      handleEntry(e).then(
+        () => {
+          e.om.outstanding--;
+        },
+        (err: Error) => {
+          if (err instanceof PoisonMessageError || err instanceof DomainError) {
+            log.error({ err, task_id: e.timer.task_id }, 'cannot fire this task; giving up on its timer');
+            e.om.outstanding--;
+            return;
+          }
+          counters.retries++;
+          e.attempts++;
+          if (e.attempts === 1 || e.attempts % 10 === 0) log.warn({ err: err.message, task_id: e.timer.task_id, attempts: e.attempts }, 'firing failed; will retry');
+          e.dueAt = Date.now() + Math.min(5000, 100 * 2 ** Math.min(e.attempts, 6));
+          s.heap.push(e);
+        },
+      ).finally(() => {
+        s.inFlight--;
+        poke();
+      });
+    }
+  }
+
+  async function handleEntry(e: Entry): Promise<void> {
+    const t = e.timer;
+    if (e.hop) {
+      await publishTimer(js, t, { now: Date.now(), horizonMs: opts.horizonMs });
+      counters.hopped++;
+      return;
+    }
+    const key = `timer:${t.task_id}:${t.version}`;
+    const result = await tasks.handle(t.agent_id, t.task_id, (_state, now) => [{ type: 'MarkTaskDue', data: { version: t.version }, now }], {
+      now: () => new Date(),
+      correlationId: key,
+      causationId: key,
+      eventId: () => deterministicId('TaskDue', t.task_id, String(t.version)),
+    });
+    if (result.events.length > 0) counters.fired++;
+    else counters.stale++;
+  }
+
+  /** True when the minute is over, every timer in it handled, and its subject purged. */
+  async function tryFinish(om: OpenMinute, now: number): Promise<boolean> {
+    if (now < endOf(om.minute) + graceMs) return false;
+    if (om.empty) return true;
+    if (!om.marker) {
+      const id = randomUUID();
+      const h = headers();
+      h.set(END_HEADER, id);
+      const ack = await js.publish(om.subject, new Uint8Array(0), { headers: h });
+      om.marker = { id, seq: ack.seq, at: now };
+      return false;
+    }
+    if (!om.markerSeen) {
+      if (now - om.marker.at > 30_000) throw new StuckMinute(om);
+      return false;
+    }
+    if (om.outstanding > 0) return false;
+    await om.messages?.close().catch(() => {});
+    await jsm.streams.purge(TIMER_STREAM, { filter: om.subject, seq: om.marker.seq + 1 });
+    return true;
+  }
+
+  async function step(s: Session): Promise<boolean> {
+    const now = Date.now();
+    let progressed = false;
+    // 1. Load the minutes from the cursor up to now + lookahead (a bounded number at once).
+    const until = minuteOf(now + lookaheadMs);
+    let chainOpen = [...s.open.values()].filter((o) => o.chain).length;
+    for (let m = s.cursor + 1; m <= until && chainOpen < maxOpen; m++) {
+      if (s.open.has(m)) continue;
+      await openMinute(s, m, true, now);
+      chainOpen++;
+    }
+    // 2. Fire what is due.
+    dispatch(s, now);
+    // 3. Finish minutes: stragglers in any order, the chain in order (advancing the cursor).
+    for (const om of [...s.open.values()]) {
+      if (om.chain) continue;
+      if (await finishOrReopen(s, om, now)) s.open.delete(om.minute);
+    }
+    for (;;) {
+      const om = s.open.get(s.cursor + 1);
+      if (!om || !(await finishOrReopen(s, om, now))) break;
+      s.open.delete(om.minute);
+      s.cursor = om.minute;
+      progressed = true;
+    }
+    if (s.cursor !== s.savedCursor) {
+      await stateKv.put(CURSOR_KEY, String(s.cursor));
+      s.savedCursor = s.cursor;
+    }
+    // 4. Re-check finished minutes for timers published after they were finished.
+    if (now - s.lastSweep >= 5000) {
+      s.lastSweep = now;
+      for (let m = s.cursor - sweepBack; m <= s.cursor; m++) {
+        if (s.open.has(m)) continue;
+        if (await jsm.direct.getMessage(TIMER_STREAM, { last_by_subj: timerSubject(m) })) {
+          log.warn({ minute: m }, 'timers published into a finished minute; firing them now');
+          await openMinute(s, m, false, now);
+        }
+      }
+    }
+    if (now - s.lastDeepSweep >= deepSweepMs) {
+      s.lastDeepSweep = now;
+      for (const m of await listMinutes()) {
+        if (m <= s.cursor && !s.open.has(m)) {
+          log.warn({ minute: m }, 'timers left in an old minute; firing them now');
+          await openMinute(s, m, false, now);
+        }
+      }
+    }
+    return progressed;
+  }
+
+  async function finishOrReopen(s: Session, om: OpenMinute, now: number): Promise<boolean> {
+    try {
+      return await tryFinish(om, now);
+    } catch (err) {
+      if (!(err instanceof StuckMinute)) throw err;
+      // The reader never saw our marker (its consumer went away): read the minute again.
+      // Timers read twice are harmless; firing is idempotent.
+      log.warn({ minute: om.minute }, 'timer minute reader stalled; reopening it');
+      await om.messages?.close().catch(() => {});
+      s.open.delete(om.minute);
+      await openMinute(s, om.minute, om.chain, now);
+      return false;
+    }
+  }
+
+  function teardown(): void {
+    const s = session;
+    session = null;
+    if (!s) return;
+    s.alive = false;
+    for (const om of s.open.values()) void om.messages?.close().catch(() => {});
+    s.open.clear();
+    s.heap.clear();
+  }
+
+  let statsTimer: NodeJS.Timeout | null = null;
+  const stats = (): TickerStats => ({
+    ...counters,
+    openMinutes: session?.open.size ?? 0,
+    queued: session?.heap.size ?? 0,
+    cursor: session?.cursor ?? null,
+    leader: session !== null,
+  });
+
+  const loop = (async () => {
+    statsTimer = setInterval(() => {
+      if (session) log.info(stats(), 'ticker');
+    }, 60_000);
+    statsTimer.unref();
+    while (!stopped) {
+      if (!lease.held()) {
+        teardown();
+        await Promise.race([lease.acquired(), sleep(1000)]);
+        continue;
+      }
+      try {
+        if (!session) {
+          const cursor = await readCursor();
+          const now = Date.now();
+          session = { cursor, savedCursor: cursor, open: new Map(), heap: new MinHeap((e) => e.dueAt), inFlight: 0, lastSweep: 0, lastDeepSweep: now, alive: true };
+          log.info({ cursor, behind_minutes: minuteOf(now) - cursor - 1 }, 'ticker started');
+          void lease.lost().then(() => poke());
+        }
+        const progressed = await step(session);
+        const next = session.heap.peek();
+        if (progressed) continue;
+        const delay = next ? Math.max(0, Math.min(250, next.dueAt - Date.now())) : 250;
+        if (delay > 0 || session.inFlight >= concurrency) await sleep(delay > 0 ? delay : 250);
+      } catch (err) {
+        log.warn({ err }, 'ticker step failed; retrying');
+        await sleep(500);
+      }
+    }
+  })();
+
+  return {
+    stats,
+    async stop() {
+      stopped = true;
+      poke();
+      if (statsTimer) clearInterval(statsTimer);
+      await loop;
+      teardown();
+    },
+  };
+}
+
+class StuckMinute extends Error {
+  override name = 'StuckMinute';
+  constructor(om: OpenMinute) {
+    super(`minute ${om.minute} (${new Date(startOf(om.minute)).toISOString()}) never delivered its end marker`);
+  }
+}
