@@ -1,0 +1,217 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { verifyUnsubscribeToken } from '@realtoros/auth';
+import { subjects, type Envelope } from '@realtoros/contracts';
+import { createEventStore, ensureEventStreams, newEvent, sendCommand, type EventStore } from '@realtoros/messaging';
+import {
+  sendGridError, sendGridEvent, startFakeSendGrid, startNats, startService, waitFor,
+  type FakeSendGrid, type ServiceProcess, type TestNats,
+} from '@realtoros/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const JWT_SECRET = 'test-secret-at-least-16-chars';
+
+/**
+ * The mailer as its own process on a real JetStream, sending through the real
+ * `@sendgrid/mail` to a local fake SendGrid. EmailGenerated events are appended by the test
+ * as the ai-agent would.
+ */
+describe('mailer service', () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  let store: EventStore;
+  let sendgrid: FakeSendGrid;
+  let svc: ServiceProcess;
+  const agentId = uuidv7();
+  const env = () => ({
+    NATS_URL: nats.url, SENDGRID_API_KEY: 'SG.test-key', SENDGRID_BASE_URL: sendgrid.url, SENDGRID_FROM_EMAIL: 'followups@realtoros.test',
+    JWT_SECRET, PUBLIC_BASE_URL: 'https://app.realtoros.test', SENDER_POSTAL_ADDRESS: '1 Main St, Springfield',
+    MAILER_RETRY_BASE_MS: '50', MAILER_ACK_WAIT_MS: '2000', MAILER_CONCURRENCY: '2', SENDGRID_TIMEOUT_MS: '60000',
+  });
+  const ready = () => waitFor(async () => (await store.jsm.consumers.info('AI', 'mailer').catch(() => null)) !== null, { what: 'mailer consumer', timeoutMs: 20_000 });
+
+  beforeAll(async () => {
+    [nats, sendgrid] = await Promise.all([startNats(), startFakeSendGrid()]);
+    nc = await connect({ servers: nats.url });
+    store = await createEventStore(nc);
+    await ensureEventStreams(store.jsm, ['CRM', 'AI', 'MAILER']);
+    await store.append(newEvent('AgentRegistered', { agentId, aggregateId: agentId, correlationId: 't', causationId: null, data: { email: 'jane@agency.example', name: 'Jane Agent', password_hash: 'x' } }));
+    svc = startService('mailer', env());
+    await ready();
+  });
+  afterAll(async () => {
+    await svc?.stop();
+    await nc?.close();
+    await Promise.all([sendgrid?.close(), nats?.dispose()]);
+  });
+  beforeEach(() => sendgrid.reset());
+
+  async function client(email = `${uuidv7()}@example.com`) {
+    const id = uuidv7();
+    await store.append(newEvent('ClientCreated', { agentId, aggregateId: id, correlationId: 't', causationId: null, data: { name: 'Maria Lopez', email, phone: null, property_address: null, property_type: null, notes: null, custom_fields: {}, stage: 'lead' } }));
+    return { id, email };
+  }
+  async function generated(c: { id: string; email: string }, taskId: string | null = uuidv7()) {
+    const emailId = uuidv7();
+    await store.append(newEvent('EmailGenerated', {
+      agentId, aggregateId: emailId, correlationId: 't', causationId: null,
+      data: { task_id: taskId, client_id: c.id, followup_type: 'Day 1', to_email: c.email, to_name: 'Maria Lopez', subject: 'Great to connect, Maria', body: 'Hi Maria,\n\nThanks for the chat.\n\nJane Agent', provider: 'template', model: 'template-v1', prompt_version: 'followup-v1', fallback_reason: null },
+    }));
+    return emailId;
+  }
+  async function outcome(emailId: string): Promise<Envelope[]> {
+    return (await store.readSubject('MAILER', subjects.mailedEmail(agentId, emailId))).events.map((e) => e.event);
+  }
+  const waitOutcome = (emailId: string) => waitFor(async () => (await outcome(emailId))[0], { what: `outcome of ${emailId}`, timeoutMs: 20_000 });
+  const settle = (ms = 1500) => new Promise((r) => setTimeout(r, ms));
+
+  it('sends once through SendGrid with custom args, one-click unsubscribe headers and a visible link → EmailSent with the message id', async () => {
+    const c = await client();
+    const emailId = await generated(c);
+    const sent = await waitOutcome(emailId);
+    expect(sent.type).toBe('EmailSent');
+    expect(sendgrid.sends()).toHaveLength(1);
+    const req = sendgrid.sends()[0]!;
+    expect(req.headers.authorization).toBe('Bearer SG.test-key');
+    const mail = sendgrid.mailOf(req);
+    expect(mail.personalizations?.[0]?.to?.[0]?.email).toBe(c.email);
+    expect(mail.from).toEqual({ email: 'followups@realtoros.test', name: 'Jane Agent' });
+    expect(mail.reply_to?.email).toBe('jane@agency.example');
+    expect(mail.custom_args).toEqual({ email_id: emailId, agent_id: agentId });
+    expect(mail.headers?.['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    const link = /^<(https:\/\/app\.realtoros\.test\/unsubscribe\/([A-Za-z0-9_-]+))>$/.exec(mail.headers?.['List-Unsubscribe'] ?? '');
+    expect(link).not.toBeNull();
+    expect(verifyUnsubscribeToken(JWT_SECRET, link![2])).toEqual({ agent_id: agentId, client_id: c.id, email_id: emailId });
+    const text = mail.content?.find((x) => x.type === 'text/plain')?.value ?? '';
+    expect(text).toContain(link![1]);
+    expect(text).toContain('1 Main St, Springfield');
+    expect(mail.content?.find((x) => x.type === 'text/html')?.value).toContain('Unsubscribe</a>');
+    expect(sent.data).toMatchObject({ message_id: sendgrid.messageIdOf(req), provider: 'sendgrid', attempts: 1, to_email: c.email });
+  });
+
+  it('SendGrid 500 twice then 202 → sent once, after three attempts', async () => {
+    sendgrid.failTimes(2, 500);
+    const emailId = await generated(await client());
+    const sent = await waitOutcome(emailId);
+    expect(sent.type).toBe('EmailSent');
+    expect(sent.data).toMatchObject({ attempts: 3 });
+    await settle();
+    expect(sendgrid.sends()).toHaveLength(3);
+    expect(sendgrid.accepted()).toHaveLength(1);
+    expect(await outcome(emailId)).toHaveLength(1);
+  });
+
+  it('SendGrid 429 three times → EmailFailed after the retries, with the reason', async () => {
+    sendgrid.failTimes(3, 429, { 'retry-after': '0' });
+    const emailId = await generated(await client());
+    const failed = await waitOutcome(emailId);
+    expect(failed.type).toBe('EmailFailed');
+    expect(failed.data).toMatchObject({ attempts: 3, reason: expect.stringContaining('429') });
+  });
+
+  it('SendGrid 400 → EmailFailed with the provider reason, never retried', async () => {
+    sendgrid.script({ status: 400, body: sendGridError('The to email does not contain a valid address.', 'personalizations.0.to') });
+    const emailId = await generated(await client());
+    const failed = await waitOutcome(emailId);
+    expect(failed.type).toBe('EmailFailed');
+    expect(failed.data).toMatchObject({ attempts: 1, reason: expect.stringContaining('does not contain a valid address') });
+    await settle();
+    expect(sendgrid.sends()).toHaveLength(1);
+  });
+
+  it('killed (SIGKILL) after SendGrid accepted and before the ack → never sent again; marked unknown', async () => {
+    sendgrid.script({ status: 202, headers: { 'x-message-id': 'accepted-then-crash' }, hang: true });
+    const emailId = await generated(await client());
+    await waitFor(async () => sendgrid.sends().length === 1, { what: 'the send to reach SendGrid' });
+    await settle(300);
+    await svc.stop('SIGKILL');
+    svc = startService('mailer', env());
+    await ready();
+    const unknown = await waitOutcome(emailId);
+    expect(unknown.type).toBe('EmailSendUnknown');
+    expect(unknown.data).toMatchObject({ reason: expect.stringMatching(/not resent/) });
+    await settle(3000); // past another ack wait: still nothing resent
+    expect(sendgrid.sends()).toHaveLength(1);
+    expect(await outcome(emailId)).toHaveLength(1);
+  });
+
+  it('a bounce reported by the webhook → the next email to that address is suppressed, not sent', async () => {
+    const c = await client();
+    const first = await generated(c);
+    await waitOutcome(first);
+    const meta = { command_id: uuidv7(), agent_id: '00000000-0000-0000-0000-000000000000', correlation_id: 't', issued_at: new Date().toISOString() };
+    const bounce = sendGridEvent({ event: 'bounce', email: c.email, email_id: first, agent_id: agentId, reason: '550 5.1.1 mailbox does not exist' });
+    const reply = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: [bounce] }, meta);
+    expect(reply).toMatchObject({ ok: true, data: { processed: 1, failed: 0, total: 1 } });
+    expect((await outcome(first)).map((e) => e.type)).toEqual(['EmailSent', 'EmailBounced']);
+
+    const next = await generated(c);
+    const suppressed = await waitOutcome(next);
+    expect(suppressed.type).toBe('EmailSuppressed');
+    expect(suppressed.data).toMatchObject({ reason: 'bounced', to_email: c.email });
+    expect(sendgrid.sends()).toHaveLength(1);
+  });
+
+  it('webhook events are matched by message-id prefix without custom args, deduplicated by sg_event_id, and unknown ones counted as failed', async () => {
+    const emailId = await generated(await client());
+    await waitOutcome(emailId);
+    const messageId = sendgrid.messageIdOf(sendgrid.sends()[0]!);
+    const meta = { command_id: uuidv7(), agent_id: '00000000-0000-0000-0000-000000000000', correlation_id: 't', issued_at: new Date().toISOString() };
+    const open = sendGridEvent({ event: 'open', sg_message_id: `${messageId}.filter0001.123.0` });
+    const stray = sendGridEvent({ event: 'delivered', sg_message_id: 'nobody-knows.filter' });
+    const r1 = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: [open, stray] }, meta);
+    expect(r1).toMatchObject({ ok: true, data: { processed: 1, failed: 1, total: 2 } });
+    const r2 = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: [open] }, { ...meta, command_id: uuidv7() });
+    expect(r2).toMatchObject({ ok: true, data: { processed: 1, duplicates: 1 } });
+    expect((await outcome(emailId)).map((e) => e.type)).toEqual(['EmailSent', 'EmailOpened']);
+  });
+
+  it('a client who unsubscribed (CRM event) is never sent to', async () => {
+    const c = await client();
+    await store.append(newEvent('ClientUnsubscribed', { agentId, aggregateId: c.id, correlationId: 't', causationId: null, data: { source: 'link', at: new Date().toISOString() } }));
+    const emailId = await generated(c);
+    const out = await waitOutcome(emailId);
+    expect(out.type).toBe('EmailSuppressed');
+    expect(out.data).toMatchObject({ reason: 'unsubscribed' });
+    expect(sendgrid.sends()).toHaveLength(0);
+  });
+});
+
+describe('mailer without SENDGRID_API_KEY', () => {
+  it('the outbox provider writes each email as an .eml file under OUTBOX_DIR and completes the same way', async () => {
+    const nats = await startNats();
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    const nc = await connect({ servers: nats.url });
+    const store = await createEventStore(nc);
+    await ensureEventStreams(store.jsm, ['CRM', 'AI', 'MAILER']);
+    const svc = startService('mailer', { NATS_URL: nats.url, SENDGRID_API_KEY: '', EMAIL_PROVIDER: '', OUTBOX_DIR: dir, JWT_SECRET, PUBLIC_BASE_URL: 'https://app.realtoros.test' });
+    try {
+      const agentId = uuidv7();
+      const clientId = uuidv7();
+      const emailId = uuidv7();
+      await store.append(newEvent('ClientCreated', { agentId, aggregateId: clientId, correlationId: 't', causationId: null, data: { name: 'Zoë Ångström', email: 'zoe@example.com', phone: null, property_address: null, property_type: null, notes: null, custom_fields: {}, stage: 'lead' } }));
+      await store.append(newEvent('EmailGenerated', {
+        agentId, aggregateId: emailId, correlationId: 't', causationId: null,
+        data: { task_id: null, client_id: clientId, followup_type: 'Custom', to_email: 'zoe@example.com', to_name: 'Zoë Ångström', subject: 'Hallo Zoë', body: 'Hi Zoë,\n\nHow is the move going?\n\nJane', provider: 'manual', model: 'agent', prompt_version: 'followup-v1', fallback_reason: null },
+      }));
+      const sent = await waitFor(async () => (await store.readSubject('MAILER', subjects.mailedEmail(agentId, emailId))).events[0]?.event, { what: 'EmailSent', timeoutMs: 20_000 });
+      expect(sent.type).toBe('EmailSent');
+      expect(sent.data).toMatchObject({ provider: 'outbox', message_id: `outbox-${emailId}` });
+      expect(readdirSync(dir)).toEqual([`${emailId}.eml`]);
+      const eml = readFileSync(join(dir, `${emailId}.eml`), 'utf8');
+      expect(eml).toMatch(/^To: "=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=" <zoe@example\.com>\r$/m);
+      expect(eml).toMatch(/^List-Unsubscribe: <https:\/\/app\.realtoros\.test\/unsubscribe\/[A-Za-z0-9_-]{86}>\r$/m);
+      expect(eml).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+      const textPart = /Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(eml)?.[1] ?? '';
+      expect(Buffer.from(textPart.replace(/\r\n/g, ''), 'base64').toString()).toContain('How is the move going?');
+    } finally {
+      await svc.stop();
+      await nc.close();
+      await nats.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
