@@ -1,0 +1,26 @@
+import type { PageServerLoad } from './$types';
+import { getDb } from '#lib/server/db.ts';
+import { getClient, listEmails } from '#lib/server/queries.ts';
+import { UUID_RE } from '#lib/server/task-actions.ts';
+import { EMAIL_STATUSES, isOneOf } from '#lib/vocab.ts';
+
+const LIMIT = 20;
+
+export const load: PageServerLoad = async ({ locals, url }) => {
+  const p = url.searchParams;
+  const status = isOneOf(EMAIL_STATUSES, p.get('status')) ? p.get('status')! : '';
+  const clientId = UUID_RE.test(p.get('client_id') ?? '') ? p.get('client_id')! : '';
+  const page = Math.max(1, Number.parseInt(p.get('page') ?? '1', 10) || 1);
+  const db = getDb();
+  const agentId = locals.agent!.id;
+  const [emails, client] = await Promise.all([
+    listEmails(db, agentId, { page, limit: LIMIT, status: status || undefined, client_id: clientId || undefined } as Parameters<typeof listEmails>[2]),
+    clientId ? getClient(db, agentId, clientId) : Promise.resolve(undefined),
+  ]);
+  return {
+    now: new Date().toISOString(),
+    filters: { status, client_id: clientId },
+    client: client ? { id: client.id, name: client.name } : null,
+    emails,
+  };
+};

@@ -1,0 +1,12 @@
+import { error } from '@sveltejs/kit';
+import type { PageServerLoad } from './$types';
+import { getDb } from '#lib/server/db.ts';
+import { getEmail } from '#lib/server/queries.ts';
+import { UUID_RE } from '#lib/server/task-actions.ts';
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+  if (!UUID_RE.test(params.id)) error(404, 'This email does not exist.');
+  const email = await getEmail(getDb(), locals.agent!.id, params.id);
+  if (!email) error(404, 'This email does not exist.');
+  return { now: new Date().toISOString(), email };
+};
