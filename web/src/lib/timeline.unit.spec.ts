@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { describeEvent } from './timeline.ts';
+
+const at = '2026-11-21T12:00:00.000Z';
+const ev = (type: string, data: unknown) => ({ stream: 'X', seq: 1, type, occurred_at: at, data });
+const now = new Date(at);
+
+describe('timeline wording', () => {
+  it('describes the product’s key events', () => {
+    expect(describeEvent(ev('ClientStageChanged', { from: 'lead', to: 'under_contract' }), 'UTC', now).detail).toBe('Lead → Under contract');
+    expect(describeEvent(ev('TaskScheduled', { followup_type: 'Day 1', scheduled_for: at, origin: 'plan' }), 'UTC', now).title).toBe('Day 1 scheduled');
+    expect(describeEvent(ev('EmailGenerated', { subject: 'Hi' }), 'UTC', now).detail).toBe('“Hi”');
+    expect(describeEvent(ev('EmailBounced', { reason: 'mailbox full' }), 'UTC', now)).toMatchObject({ title: 'Email bounced', tone: 'danger' });
+    expect(describeEvent(ev('EmailOpened', {}), 'UTC', now).title).toBe('Email opened');
+  });
+  it('never fails on an unknown event', () => {
+    expect(describeEvent(ev('SomethingNewHappened', null), 'UTC', now).title).toBe('Something New Happened');
+  });
+});

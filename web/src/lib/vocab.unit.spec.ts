@@ -1,0 +1,24 @@
+import * as contracts from '@realtoros/contracts';
+import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from './events.ts';
+import * as vocab from './vocab.ts';
+
+describe('the browser vocabularies mirror the contracts', () => {
+  it.each([
+    'CLIENT_STAGES', 'PROPERTY_TYPES', 'FOLLOWUP_TYPES', 'TASK_STATUSES', 'PRIORITIES', 'EMAIL_STATUSES', 'CLIENT_SORTS',
+  ] as const)('%s', (name) => {
+    expect([...vocab[name]]).toEqual([...contracts[name]]);
+  });
+
+  it('the live stream listens to every event type', () => {
+    expect([...EVENT_TYPES].sort()).toEqual([...contracts.EVENT_TYPES].sort());
+  });
+
+  it('every stage, status and type has a label and a tone', () => {
+    for (const s of vocab.CLIENT_STAGES) expect(vocab.STAGE_LABELS[s] && vocab.STAGE_TONES[s]).toBeTruthy();
+    for (const s of vocab.TASK_STATUSES) expect(vocab.TASK_STATUS_LABELS[s] && vocab.TASK_STATUS_TONES[s]).toBeTruthy();
+    for (const s of vocab.EMAIL_STATUSES) expect(vocab.EMAIL_STATUS_LABELS[s] && vocab.EMAIL_STATUS_TONES[s]).toBeTruthy();
+    for (const t of vocab.PROPERTY_TYPES) expect(vocab.PROPERTY_TYPE_LABELS[t]).toBeTruthy();
+    for (const s of vocab.CLIENT_SORTS) expect(vocab.SORT_LABELS[s]).toBeTruthy();
+  });
+});
