@@ -62,12 +62,13 @@ export async function dashboardStats(db: Db, agentId: string, now: Date): Promis
       ])
       .where('agent_id', '=', agentId)
       .executeTakeFirstOrThrow(),
+    // timestamptz and exact 24-hour steps: the result doesn't depend on the session's time zone.
     sql<{ day: string; sent: number; opened: number; clicked: number }>`
-      SELECT to_char(d.day, 'YYYY-MM-DD') AS day,
-        (SELECT count(*) FROM email_logs WHERE agent_id = ${agentId} AND sent_at >= d.day AND sent_at < d.day + interval '1 day')::int AS sent,
-        (SELECT count(*) FROM email_logs WHERE agent_id = ${agentId} AND opened_at >= d.day AND opened_at < d.day + interval '1 day')::int AS opened,
-        (SELECT count(*) FROM email_logs WHERE agent_id = ${agentId} AND clicked_at >= d.day AND clicked_at < d.day + interval '1 day')::int AS clicked
-      FROM generate_series(${first}::timestamptz AT TIME ZONE 'UTC', ${today}::timestamptz AT TIME ZONE 'UTC', interval '1 day') AS d(day)
+      SELECT to_char(d.day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+        (SELECT count(*) FROM email_logs WHERE agent_id = ${agentId} AND sent_at >= d.day AND sent_at < d.day + interval '24 hours')::int AS sent,
+        (SELECT count(*) FROM email_logs WHERE agent_id = ${agentId} AND opened_at >= d.day AND opened_at < d.day + interval '24 hours')::int AS opened,
+        (SELECT count(*) FROM email_logs WHERE agent_id = ${agentId} AND clicked_at >= d.day AND clicked_at < d.day + interval '24 hours')::int AS clicked
+      FROM generate_series(${first}::timestamptz, ${today}::timestamptz, interval '24 hours') AS d(day)
       ORDER BY d.day`.execute(db),
   ]);
 

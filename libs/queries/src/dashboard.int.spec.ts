@@ -1,0 +1,67 @@
+import { createTestDatabase, type TestDatabase } from '@realtoros/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardStats } from './dashboard.ts';
+
+const NOW = new Date('2026-11-21T15:00:00Z');
+const ago = (hours: number) => new Date(NOW.getTime() - hours * 3_600_000);
+
+describe('dashboardStats', () => {
+  let pg: TestDatabase;
+  const agent = uuidv7();
+  const other = uuidv7();
+  beforeAll(async () => {
+    pg = await createTestDatabase();
+    const client = (agent_id: string, stage: string, is_deleted = false) => ({
+      id: uuidv7(), agent_id, name: 'C', email: `${uuidv7()}@example.com`, stage, custom_fields: '{}', created_at: NOW, updated_at: NOW, is_deleted,
+    });
+    await pg.db.insertInto('clients').values([client(agent, 'lead'), client(agent, 'lead'), client(agent, 'closed'), client(agent, 'lead', true), client(other, 'lead')]).execute();
+    const task = (agent_id: string, status: string, scheduled_for: Date) => ({
+      id: uuidv7(), agent_id, client_id: uuidv7(), followup_type: 'Day 1', scheduled_for, status, priority: 'high', created_at: NOW, updated_at: NOW,
+    });
+    await pg.db.insertInto('tasks').values([
+      task(agent, 'pending', ago(-3)), // later today
+      task(agent, 'pending', ago(-48)), // in two days
+      task(agent, 'pending', ago(20)), // yesterday: overdue
+      task(agent, 'due', ago(1)), // today, waiting for its email: due today and overdue
+      task(agent, 'completed', ago(30)),
+      task(agent, 'failed', ago(30)),
+      task(other, 'pending', ago(1)),
+    ]).execute();
+    const email = (agent_id: string, status: string, sent: Date | null, extra: { opened_at?: Date; clicked_at?: Date; webhook_events?: string } = {}) => ({
+      id: uuidv7(), agent_id, client_id: uuidv7(), status, created_at: sent ?? NOW, sent_at: sent, webhook_events: '[]', ...extra,
+    });
+    await pg.db.insertInto('email_logs').values([
+      email(agent, 'clicked', ago(2), { opened_at: ago(1.5), clicked_at: ago(1) }),
+      email(agent, 'opened', ago(26), { opened_at: ago(2) }),
+      email(agent, 'sent', ago(24 * 10), { webhook_events: JSON.stringify([{ sg_event_id: 'x', event: 'delivered', timestamp: ago(240).toISOString() }]) }),
+      email(agent, 'bounced', ago(24 * 40)),
+      email(agent, 'failed', null),
+      email(agent, 'generated', null),
+      email(other, 'opened', ago(1), { opened_at: ago(1) }),
+    ]).execute();
+  });
+  afterAll(async () => pg?.dispose());
+
+  it('counts one agent only, by stage, task state and email outcome, with rates and a 30-day series', async () => {
+    const s = await dashboardStats(pg.db, agent, NOW);
+    expect(s.clients_total).toBe(3);
+    expect(s.clients_by_stage).toEqual({ lead: 2, contacted: 0, qualified: 0, negotiating: 0, under_contract: 0, closed: 1, lost: 0 });
+    expect(s.tasks).toEqual({ pending: 3, due_today: 2, overdue: 2, completed: 1, failed: 1 });
+    expect(s.emails).toEqual({ sent: 4, failed: 1, delivered: 3, opened: 2, clicked: 1, bounced: 1, sent_this_week: 2 });
+    expect(s.open_rate).toBe(0.5);
+    expect(s.click_rate).toBe(0.25);
+    expect(s.daily).toHaveLength(30);
+    expect(s.daily[0]?.date).toBe('2026-10-23');
+    expect(s.daily.at(-1)).toEqual({ date: '2026-11-21', sent: 1, opened: 2, clicked: 1 });
+    expect(s.daily.at(-2)).toEqual({ date: '2026-11-20', sent: 1, opened: 0, clicked: 0 });
+    expect(s.daily.reduce((n, d) => n + d.sent, 0)).toBe(3); // the 40-day-old one is outside the window
+  });
+
+  it('answers zeros, not NaN, for a new agent', async () => {
+    const s = await dashboardStats(pg.db, uuidv7(), NOW);
+    expect(s.open_rate).toBe(0);
+    expect(s.emails.sent).toBe(0);
+    expect(s.daily.every((d) => d.sent === 0)).toBe(true);
+  });
+});

@@ -1,0 +1,76 @@
+import type { Envelope } from '@realtoros/contracts';
+import { newEvent } from '@realtoros/messaging';
+import { createTestDatabase, type TestDatabase } from '@realtoros/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emailLogsProjection } from './projection.ts';
+
+const agent = uuidv7();
+const client = uuidv7();
+const task = uuidv7();
+const at = (s: number) => new Date(Date.UTC(2026, 10, 21, 12, 0, s)).toISOString();
+
+function history(emailId: string): Envelope[] {
+  const base = { agentId: agent, aggregateId: emailId, correlationId: 't', causationId: null };
+  const hook = (type: 'EmailDelivered' | 'EmailOpened' | 'EmailClicked' | 'EmailBounced', event: string, sg: string, s: number, extra: { url?: string } = {}) =>
+    newEvent(type, { ...base, occurredAt: new Date(at(s)), data: { task_id: task, client_id: client, sg_event_id: `${emailId}-${sg}`, event, timestamp: at(s), ...extra } });
+  return [
+    newEvent('EmailGenerated', { ...base, occurredAt: new Date(at(0)), data: { task_id: task, client_id: client, followup_type: 'Day 1', to_email: 'maria@example.com', to_name: 'Maria', subject: 'Hello', body: 'Hi Maria', provider: 'openai', model: 'gpt-test', prompt_version: 'v1', fallback_reason: null } }),
+    newEvent('EmailSent', { ...base, occurredAt: new Date(at(1)), data: { task_id: task, client_id: client, to_email: 'maria@example.com', provider: 'sendgrid', message_id: 'msg-1', sent_at: at(1), attempts: 3 } }),
+    hook('EmailDelivered', 'delivered', 'd1', 2),
+    hook('EmailOpened', 'open', 'o1', 5),
+    hook('EmailOpened', 'open', 'o2', 9),
+    hook('EmailClicked', 'click', 'c1', 10, { url: 'https://example.com/listing' }),
+    hook('EmailOpened', 'open', 'o1', 5), // SendGrid sent it twice
+  ];
+}
+
+describe('email_logs projection (order-tolerant)', () => {
+  let pg: TestDatabase;
+  beforeAll(async () => {
+    pg = await createTestDatabase();
+  });
+  afterAll(async () => pg?.dispose());
+
+  const apply = async (events: Envelope[]) => {
+    for (const [i, e] of events.entries()) await emailLogsProjection.apply(pg.db, e, { stream: e.type === 'EmailGenerated' ? 'AI' : 'MAILER', seq: i + 1 });
+  };
+  const row = (id: string) => pg.db.selectFrom('email_logs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const comparable = (r: Awaited<ReturnType<typeof row>>) => ({
+    ...r, id: undefined, webhook_events: [...r.webhook_events].map((w) => ({ ...w, sg_event_id: w.sg_event_id.split('-').at(-1) })).sort((a, b) => a.sg_event_id.localeCompare(b.sg_event_id)),
+  });
+
+  it('gives the same row whatever order the AI and MAILER events arrive in', async () => {
+    const inOrder = uuidv7();
+    const reversed = uuidv7();
+    await apply(history(inOrder));
+    await apply(history(reversed).reverse());
+    const a = await row(inOrder);
+    expect(a).toMatchObject({
+      status: 'clicked', subject: 'Hello', to_email: 'maria@example.com', provider: 'openai', model: 'gpt-test', sendgrid_message_id: 'msg-1',
+      retry_count: 2, task_id: task, client_id: client, agent_id: agent,
+    });
+    expect(a.created_at.toISOString()).toBe(at(0));
+    expect(a.sent_at?.toISOString()).toBe(at(1));
+    expect(a.opened_at?.toISOString()).toBe(at(5)); // the first open, not the last one applied
+    expect(a.clicked_at?.toISOString()).toBe(at(10));
+    expect(a.webhook_events).toHaveLength(4); // the duplicate open counted once
+    expect(comparable(await row(reversed))).toEqual(comparable(a));
+  });
+
+  it('never moves the status backwards: a late delivered does not undo bounced', async () => {
+    const id = uuidv7();
+    const base = { agentId: agent, aggregateId: id, correlationId: 't', causationId: null };
+    const ref = { task_id: null, client_id: client };
+    await apply([
+      newEvent('EmailBounced', { ...base, data: { ...ref, sg_event_id: `${id}-b`, event: 'bounce', timestamp: at(3), reason: '550 no such user' } }),
+      newEvent('EmailDelivered', { ...base, data: { ...ref, sg_event_id: `${id}-d`, event: 'delivered', timestamp: at(2) } }),
+      newEvent('EmailSent', { ...base, data: { ...ref, to_email: 'x@example.com', provider: 'sendgrid', message_id: 'm', sent_at: at(1), attempts: 1 } }),
+      newEvent('EmailWebhookRecorded', { ...base, data: { ...ref, sg_event_id: `${id}-p`, event: 'processed', timestamp: at(1) } }),
+    ]);
+    const r = await row(id);
+    expect(r.status).toBe('bounced');
+    expect(r.error_message).toBe('550 no such user');
+    expect(r.webhook_events.map((w) => w.event)).toEqual(['bounce', 'delivered', 'processed']);
+  });
+});
