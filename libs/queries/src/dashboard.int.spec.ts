@@ -17,7 +17,7 @@ describe('dashboardStats', () => {
     });
     await pg.db.insertInto('clients').values([client(agent, 'lead'), client(agent, 'lead'), client(agent, 'closed'), client(agent, 'lead', true), client(other, 'lead')]).execute();
     const task = (agent_id: string, status: string, scheduled_for: Date) => ({
-      id: uuidv7(), agent_id, client_id: uuidv7(), followup_type: 'Day 1', scheduled_for, status, priority: 'high', created_at: NOW, updated_at: NOW,
+      id: uuidv7(), agent_id, client_id: uuidv7(), followup_type: 'Day 1', scheduled_for, status, priority: 'high', created_at: NOW, updated_at: NOW, version: 1,
     });
     await pg.db.insertInto('tasks').values([
       task(agent, 'pending', ago(-3)), // later today

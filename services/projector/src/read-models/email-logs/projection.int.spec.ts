@@ -37,7 +37,7 @@ describe('email_logs projection (order-tolerant)', () => {
   };
   const row = (id: string) => pg.db.selectFrom('email_logs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const comparable = (r: Awaited<ReturnType<typeof row>>) => ({
-    ...r, id: undefined, webhook_events: [...r.webhook_events].map((w) => ({ ...w, sg_event_id: w.sg_event_id.split('-').at(-1) })).sort((a, b) => a.sg_event_id.localeCompare(b.sg_event_id)),
+    ...r, id: undefined, webhook_events: [...r.webhook_events].map((w) => ({ ...w, sg_event_id: w.sg_event_id.split('-').at(-1) ?? '' })).sort((a, b) => a.sg_event_id.localeCompare(b.sg_event_id)),
   });
 
   it('gives the same row whatever order the AI and MAILER events arrive in', async () => {
