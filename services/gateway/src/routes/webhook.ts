@@ -40,7 +40,12 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
   const ew = new EventWebhook();
   const configured = app.deps.config.SENDGRID_WEBHOOK_PUBLIC_KEY;
-  const publicKey = configured ? ew.convertPublicKeyToECDSA(configured) : null;
+  let publicKey: ReturnType<EventWebhook['convertPublicKeyToECDSA']> | null = null;
+  try {
+    publicKey = configured ? ew.convertPublicKeyToECDSA(configured) : null;
+  } catch {
+    throw new Error('Invalid configuration: SENDGRID_WEBHOOK_PUBLIC_KEY is not a base64 ECDSA public key (as SendGrid shows it)');
+  }
 
   const verified = (raw: Buffer, signature: string | undefined, timestamp: string | undefined, now: number): boolean => {
     if (!publicKey || !signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return false;
@@ -78,7 +83,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     let failed = 0;
     for (let i = 0; i < valid.length; i += 1000) {
       const r = await execute<'mailer', 'record_webhook_events', { processed: number; failed: number }>(
-        app, req, 'mailer', 'record_webhook_events', { events: valid.slice(i, i + 1000) }, { agentId: NO_AGENT },
+        app, req, 'mailer', 'record_webhook_events', { events: valid.slice(i, i + 1000) }, { agentId: NO_AGENT, timeoutMs: 30_000 },
       );
       processed += r.processed;
       failed += r.failed;

@@ -78,16 +78,21 @@ export function mailerCommands(deps: WebhookDeps): CommandHandlers<'mailer'> {
       let failed = 0;
       // Errors other than "unknown email" propagate: the gateway answers 5xx and SendGrid
       // retries the whole batch, which the dedup makes safe.
-      for (const ev of p.events) {
-        const r = await recordWebhookEvent(deps, ev, ctx.meta.correlation_id);
-        if (r === 'unmatched') {
-          failed++;
-          ctx.log.warn({ sg_event_id: ev.sg_event_id, event: ev.event }, 'webhook event for an unknown email');
-        } else {
-          processed++;
-          if (r === 'duplicate') duplicates++;
+      // A few at a time: the email_logs projection doesn't depend on their order.
+      const queue = [...p.events];
+      const worker = async () => {
+        for (let ev = queue.shift(); ev; ev = queue.shift()) {
+          const r = await recordWebhookEvent(deps, ev, ctx.meta.correlation_id);
+          if (r === 'unmatched') {
+            failed++;
+            ctx.log.warn({ sg_event_id: ev.sg_event_id, event: ev.event }, 'webhook event for an unknown email');
+          } else {
+            processed++;
+            if (r === 'duplicate') duplicates++;
+          }
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(16, p.events.length) }, worker));
       return { data: { processed, failed, total: p.events.length, duplicates }, position: null };
     },
   };
