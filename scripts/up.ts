@@ -25,18 +25,26 @@ if (major < REQUIRED_MAJOR) {
 
 const deps = installState(ROOT);
 if (deps.state !== 'ok') {
-  const args = deps.state === 'missing' ? ['ci'] : ['install'];
-  process.stdout.write(`[up]        dependencies: ${deps.reason} → npm ${args.join(' ')}\n`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, [...args, '--no-fund', '--no-audit'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) {
-    process.stderr.write(
-      `[up]        npm ${args.join(' ')} failed (${r.error?.message ?? `exit code ${r.status}`}); fix the error above and run \`npm run up\` again.\n`,
-    );
+  const npmRun = (args: string[]) => {
+    process.stdout.write(`[up]        npm ${args.join(' ')}\n`);
+    const r = spawnSync(npm, [...args, '--no-fund', '--no-audit'], { cwd: ROOT, stdio: 'inherit' });
+    return r.status === 0 ? null : (r.error?.message ?? `exit code ${r.status}`);
+  };
+  process.stdout.write(`[up]        dependencies: ${deps.reason}\n`);
+  // A fresh clone gets exactly the lock file (npm ci). npm ci refuses a lock file that
+  // lacks some optional platform packages; npm install copes, so it is the fallback.
+  let error = npmRun(deps.state === 'missing' ? ['ci'] : ['install']);
+  if (error && deps.state === 'missing') {
+    process.stdout.write(`[up]        npm ci failed (${error}); trying npm install\n`);
+    error = npmRun(['install']);
+  }
+  if (error) {
+    process.stderr.write(`[up]        installing dependencies failed (${error}); fix the error above and run \`npm run up\` again.\n`);
     process.exit(1);
   }
   const after = installState(ROOT);
-  if (after.state !== 'ok') process.stdout.write(`[up]        note: after npm ${args.join(' ')}: ${after.reason}\n`);
+  if (after.state !== 'ok') process.stdout.write(`[up]        note: node_modules still differs from the lock file: ${after.reason}\n`);
 }
 
 const { main } = await import('./up/main.ts');

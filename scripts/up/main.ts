@@ -28,6 +28,7 @@ export async function main(root: string): Promise<number> {
     return 1;
   }
   for (const s of await stopLeftoverServices(runFile)) warn(`stopped ${s}, left running by an earlier run that was killed`);
+  startSentinel(root, runFile, dataDir);
   if (loadDotEnv(root)) say('read .env (variables already set in the environment win)');
 
   // Stop on SIGINT/SIGTERM/SIGHUP, in order: services, then NATS and Postgres. A Ctrl-C
@@ -66,7 +67,7 @@ export async function main(root: string): Promise<number> {
 
     // Postgres
     say('PostgreSQL…');
-    const db = await provideDatabase(dataDir, say);
+    const db = await provideDatabase(dataDir, warn);
     teardown.push({ name: 'PostgreSQL', run: db.stop });
     ok(`PostgreSQL: ${db.description}`);
     if (stopping.signal.aborted) return 0;
@@ -219,6 +220,18 @@ export async function main(root: string): Promise<number> {
     say(code === 0 ? 'stopped cleanly' : 'stopped');
   }
   return code;
+}
+
+/** See sentinel.ts: cleans up after us if we die without doing it ourselves. */
+function startSentinel(root: string, runFile: string, dataDir: string): void {
+  const child = spawn(
+    process.execPath,
+    [join(root, 'scripts/up/sentinel.ts'), runFile, join(dataDir, 'nats', 'nats-server.pid'), join(dataDir, 'pg')],
+    { detached: true, stdio: ['pipe', 'ignore', 'ignore'] },
+  );
+  child.on('error', () => {});
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {

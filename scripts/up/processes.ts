@@ -173,14 +173,11 @@ export async function stopLeftoverServices(runFile: string): Promise<string[]> {
   } catch {
     return [];
   }
-  const stopped: string[] = [];
-  for (const e of data.children ?? []) {
-    if (!isAlive(e.pid) || !commandLine(e.pid)?.includes(e.marker)) continue;
-    killGroup(e.pid, 'SIGTERM');
-    for (let i = 0; i < 100 && isAlive(e.pid); i++) await new Promise((r) => setTimeout(r, 100));
-    killGroup(e.pid, 'SIGKILL');
-    stopped.push(`${e.name} (pid ${e.pid})`);
-  }
+  const alive = (data.children ?? []).filter((e) => isAlive(e.pid) && commandLine(e.pid)?.includes(e.marker));
+  for (const e of alive) killGroup(e.pid, 'SIGTERM');
+  for (let i = 0; i < 100 && alive.some((e) => isAlive(e.pid)); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const e of alive) killGroup(e.pid, 'SIGKILL');
+  const stopped = alive.map((e) => `${e.name} (pid ${e.pid})`);
   return stopped;
 }
 
