@@ -4,6 +4,7 @@ import { decideAll, type TaskCommand } from './decide.ts';
 import { fold, initialState, isTaskEventType, type TaskEvent, type TaskEventDraft, type TaskState } from './task.ts';
 
 export type LoadedTask = { state: TaskState; lastSeq: number };
+/** `events`: what this call appended (not what a concurrent writer appended under the same id). */
 export type HandleResult = { state: TaskState; events: Envelope[]; position: { stream: 'SCHEDULER'; seq: number } | null };
 export type HandleOptions = {
   now: () => Date;
@@ -60,7 +61,8 @@ export function createTaskStore(store: EventStore) {
           });
           const ack = await store.append(event, { expectedLastSubjectSeq: expected, traceparent: opts.traceparent ?? null });
           expected = ack.seq;
-          appended.push(event);
+          // A duplicate: the same event (same derived id) was already appended by another writer.
+          if (!ack.duplicate) appended.push(event);
         }
         return { state: decided.state, events: appended, position: { stream: 'SCHEDULER', seq: expected } };
       } catch (err) {

@@ -201,7 +201,7 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
   async function handleEntry(e: Entry): Promise<void> {
     const t = e.timer;
     if (e.hop) {
-      await publishTimer(js, t, { now: Date.now(), horizonMs: opts.horizonMs });
+      await publishTimer(js, t, { now: Date.now(), horizonMs: opts.horizonMs, notBefore: e.om.minute + 1 });
       counters.hopped++;
       return;
     }

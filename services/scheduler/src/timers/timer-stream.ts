@@ -64,9 +64,12 @@ export function decodeTimer(data: Uint8Array): Timer | null {
   }
 }
 
-/** Parks a timer in its minute; the message id makes re-arming the same version idempotent. */
-export async function publishTimer(js: JetStreamClient, timer: Timer, opts: { now: number; horizonMs: number }): Promise<number> {
-  const minute = parkingMinute(timer.at, opts.now, opts.horizonMs);
+/**
+ * Parks a timer in its minute (never before `notBefore`, when a hop must move it strictly
+ * forward); the message id makes re-arming the same version idempotent.
+ */
+export async function publishTimer(js: JetStreamClient, timer: Timer, opts: { now: number; horizonMs: number; notBefore?: number }): Promise<number> {
+  const minute = Math.max(opts.notBefore ?? 0, parkingMinute(timer.at, opts.now, opts.horizonMs));
   await js.publish(timerSubject(minute), encodeTimer(timer), { msgID: `timer:${timer.task_id}:${timer.version}:${minute}` });
   return minute;
 }

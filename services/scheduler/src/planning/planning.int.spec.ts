@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { headers } from '@nats-io/transport-node';
+import { newEvent, subjectOf } from '@realtoros/messaging';
+import { waitFor, type ServiceProcess } from '@realtoros/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientCreated, newAgent, schedulerHarness, sleep, type SchedulerHarness } from '../test-support.ts';
+import { PLANNER_DURABLE } from './client-events.listener.ts';
+import { plannedTaskId } from './schedule.ts';
+
+// Hours away, so nothing here falls due while the test runs.
+const SCHEDULE = JSON.stringify([
+  { followup_type: 'Day 1', offset_seconds: 3600, priority: 'high' },
+  { followup_type: 'Day 3', offset_seconds: 3 * 3600, priority: 'medium' },
+  { followup_type: 'Week 1', offset_seconds: 7 * 3600, priority: 'medium' },
+  { followup_type: 'Week 2', offset_seconds: 14 * 3600, priority: 'low' },
+  { followup_type: 'Month 1', offset_seconds: 30 * 3600, priority: 'low' },
+]);
+
+describe('planning follow-ups from client events (real scheduler process, real JetStream)', () => {
+  let h: SchedulerHarness;
+  let svc: ServiceProcess;
+  beforeAll(async () => {
+    h = await schedulerHarness({ FOLLOWUP_SCHEDULE: SCHEDULE });
+    svc = h.start();
+  });
+  afterAll(async () => h?.dispose());
+
+  const scheduledFor = async (agentId: string, clientId: string) =>
+    (await h.events()).filter((e) => e.type === 'TaskScheduled' && e.agent_id === agentId && e.data.client_id === clientId);
+
+  it('plans five tasks per client with the right kinds, offsets, priorities and derived ids', async () => {
+    const agent = newAgent();
+    const created = clientCreated(agent);
+    await h.store.append(created);
+    const planned = await waitFor(async () => {
+      const t = await scheduledFor(agent, created.aggregate_id);
+      return t.length >= 5 && t;
+    }, { what: 'five planned tasks' });
+    const base = Date.parse(created.occurred_at);
+    expect(
+      planned.map((e) => e.type === 'TaskScheduled' && [e.aggregate_id, e.data.followup_type, Date.parse(e.data.scheduled_for) - base, e.data.priority, e.data.version]),
+    ).toEqual([
+      [plannedTaskId(created.aggregate_id, 'Day 1'), 'Day 1', 3600_000, 'high', 1],
+      [plannedTaskId(created.aggregate_id, 'Day 3'), 'Day 3', 3 * 3600_000, 'medium', 1],
+      [plannedTaskId(created.aggregate_id, 'Week 1'), 'Week 1', 7 * 3600_000, 'medium', 1],
+      [plannedTaskId(created.aggregate_id, 'Week 2'), 'Week 2', 14 * 3600_000, 'low', 1],
+      [plannedTaskId(created.aggregate_id, 'Month 1'), 'Month 1', 30 * 3600_000, 'low', 1],
+    ]);
+    // Each planned task got its timer parked in the timer stream.
+    const timers = await waitFor(async () => {
+      const n = (await h.store.jsm.streams.info('TIMERS')).state.messages;
+      return n >= 5 && n;
+    }, { what: 'parked timers' });
+    expect(timers).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a redelivered ClientCreated plans nothing more — past the dedup window, and after the consumer replays everything', async () => {
+    const agent = newAgent();
+    const created = clientCreated(agent);
+    await h.store.append(created);
+    await waitFor(async () => (await scheduledFor(agent, created.aggregate_id)).length >= 5, { what: 'planned' });
+    // The same event again under a new message id: JetStream's deduplication can't help.
+    const hdrs = headers();
+    hdrs.set('Event-Type', 'ClientCreated');
+    await h.store.js.publish(subjectOf(created), JSON.stringify(created), { msgID: randomUUID(), headers: hdrs });
+    // And the planner's consumer is reset: every ClientCreated is delivered once more.
+    await svc.stop('SIGKILL');
+    const before = (await h.events()).length;
+    await h.store.jsm.consumers.delete('CRM', PLANNER_DURABLE);
+    svc = h.start();
+    await waitFor(async () => {
+      const info = await h.store.jsm.consumers.info('CRM', PLANNER_DURABLE);
+      return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq > 0;
+    }, { what: 'planner replayed the client events', timeoutMs: 15_000 });
+    await sleep(300);
+    expect((await scheduledFor(agent, created.aggregate_id)).length).toBe(5);
+    expect((await h.events()).length).toBe(before);
+  });
+
+  it('ClientDeleted cancels the pending tasks, planned and manual; ClientUnsubscribed too', async () => {
+    const agent = newAgent();
+    const created = clientCreated(agent);
+    await h.store.append(created);
+    await waitFor(async () => (await scheduledFor(agent, created.aggregate_id)).length >= 5, { what: 'planned' });
+    const manual = await h.command(agent, 'create_task', { client_id: created.aggregate_id, scheduled_for: new Date(Date.now() + 7200_000).toISOString(), notes: 'call about the roof' });
+    expect(manual).toMatchObject({ ok: true, data: { status: 'pending', followup_type: 'Custom', notes: 'call about the roof' } });
+    const manualId = manual.ok ? (manual.data as { id: string }).id : '';
+    // One planned task is already closed by the agent: it stays completed.
+    const day1 = plannedTaskId(created.aggregate_id, 'Day 1');
+    expect((await h.command(agent, 'update_task', { task_id: day1, status: 'completed' })).ok).toBe(true);
+
+    await h.store.append(newEvent('ClientDeleted', { agentId: agent, aggregateId: created.aggregate_id, correlationId: 'del', causationId: null, data: { email: created.data.email } }));
+    const cancelled = await waitFor(async () => {
+      const c = (await h.events()).filter((e) => e.type === 'TaskCancelled' && e.agent_id === agent);
+      return c.length >= 5 && c;
+    }, { what: 'cancellations' });
+    expect(new Set(cancelled.map((e) => e.aggregate_id))).toEqual(
+      new Set([manualId, ...(['Day 3', 'Week 1', 'Week 2', 'Month 1'] as const).map((t) => plannedTaskId(created.aggregate_id, t))]),
+    );
+    expect(cancelled.every((e) => e.type === 'TaskCancelled' && e.data.reason === 'client_deleted')).toBe(true);
+    // A deleted client takes no new tasks.
+    const late = await h.command(agent, 'create_task', { client_id: created.aggregate_id, scheduled_for: new Date().toISOString() });
+    expect(late).toMatchObject({ ok: false, error: { code: 'not_found' } });
+
+    const other = clientCreated(agent);
+    await h.store.append(other);
+    await waitFor(async () => (await scheduledFor(agent, other.aggregate_id)).length >= 5, { what: 'planned' });
+    await h.store.append(newEvent('ClientUnsubscribed', { agentId: agent, aggregateId: other.aggregate_id, correlationId: 'u', causationId: null, data: { source: 'link', at: new Date().toISOString() } }));
+    await waitFor(async () => (await h.events()).filter((e) => e.type === 'TaskCancelled' && e.data.client_id === other.aggregate_id && e.data.reason === 'client_unsubscribed').length === 5, {
+      what: 'unsubscribe cancellations',
+    });
+  });
+
+  it('task commands: tenancy, legal transitions, 409 for illegal ones', async () => {
+    const agent = newAgent();
+    const created = clientCreated(agent);
+    await h.store.append(created);
+    await waitFor(async () => (await scheduledFor(agent, created.aggregate_id)).length >= 5, { what: 'planned' });
+    const day3 = plannedTaskId(created.aggregate_id, 'Day 3');
+
+    // Another agent can neither see nor touch it, nor add tasks to the client.
+    expect(await h.command(newAgent(), 'update_task', { task_id: day3, status: 'skipped' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await h.command(newAgent(), 'create_task', { client_id: created.aggregate_id, scheduled_for: new Date().toISOString() })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+
+    const moved = await h.command(agent, 'update_task', { task_id: day3, scheduled_for: '2001-01-01T00:00:00Z', priority: 'high' });
+    expect(moved).toMatchObject({ ok: true, data: { id: day3, status: 'pending', priority: 'high', version: 2 }, position: { stream: 'SCHEDULER' } });
+    // "In the past" means now.
+    const when = moved.ok ? Date.parse((moved.data as { scheduled_for: string }).scheduled_for) : 0;
+    expect(Math.abs(when - Date.now())).toBeLessThan(10_000);
+
+    const week1 = plannedTaskId(created.aggregate_id, 'Week 1');
+    expect(await h.command(agent, 'update_task', { task_id: week1, status: 'skipped' })).toMatchObject({ ok: true, data: { status: 'skipped' } });
+    expect(await h.command(agent, 'update_task', { task_id: week1, status: 'completed' })).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
+    expect(await h.command(agent, 'update_task', { task_id: week1, scheduled_for: new Date().toISOString() })).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
+    expect(await h.command(agent, 'update_task', { task_id: week1, status: 'completed', scheduled_for: new Date().toISOString() })).toMatchObject({ ok: false, error: { code: 'validation' } });
+    expect(await h.command(agent, 'update_task', { task_id: randomUUID(), notes: 'x' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+});
