@@ -113,7 +113,9 @@ export async function startHttpFake(defaultAnswer: DefaultAnswer, opts: { match?
     failTimes: (n, status, headers, body) => {
       for (let i = 0; i < n; i++) steps.push({ status, ...(headers ? { headers } : {}), body: body ?? { error: { message: `fake failure ${status}` } } });
     },
-    setDefault: (a) => void (answer = a),
+    setDefault: (a) => {
+      answer = a;
+    },
     reset: () => {
       requests.length = 0;
       steps = [];

@@ -49,6 +49,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     baseUrl: `${fake.url}/v1`,
     completions: () => fake.requests.filter((r) => r.path.endsWith('/chat/completions')),
     promptOf: (req: RecordedRequest) => ((req.body as { messages?: ChatMessage[] } | null)?.messages ?? []).map((m) => m.content).join('\n'),
-    reply: (fn: typeof writer) => void (writer = fn),
+    reply: (fn: typeof writer) => {
+      writer = fn;
+    },
   });
 }
