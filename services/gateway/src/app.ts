@@ -11,6 +11,7 @@ import { registerMetrics } from './plugins/metrics.ts';
 import { registerValidation } from './plugins/validation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { clientRoutes } from './routes/clients.ts';
+import { taskRoutes } from './routes/tasks.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { emailRoutes } from './routes/emails.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
@@ -47,6 +48,7 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(clientRoutes);
+  await app.register(taskRoutes);
   await app.register(emailRoutes);
   await app.register(dashboardRoutes);
   await app.register(webhookRoutes);

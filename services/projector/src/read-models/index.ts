@@ -2,7 +2,8 @@ import type { Projection } from '../projection.ts';
 import { agentsProjection } from './agents/projection.ts';
 import { clientsProjection } from './clients/projection.ts';
 import { emailLogsProjection } from './email-logs/projection.ts';
+import { tasksProjection } from './tasks/projection.ts';
 import { timelineProjection } from './timeline/projection.ts';
 
 /** Every read model the projector maintains; one folder each. */
-export const PROJECTIONS: readonly Projection[] = [agentsProjection, clientsProjection, timelineProjection, emailLogsProjection];
+export const PROJECTIONS: readonly Projection[] = [agentsProjection, clientsProjection, timelineProjection, emailLogsProjection, tasksProjection];
