@@ -2,15 +2,32 @@ import adapter from '@sveltejs/adapter-node';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vite';
 
-// SvelteKit 3 reads its configuration from the plugin options (there is no svelte.config.js).
-// `paths.origin` is left unset: adapter-node derives the origin from the Host header, so the
-// same build serves http://localhost:3000 and http://127.0.0.1:3000 with working CSRF checks.
+/**
+ * SvelteKit 3 reads its configuration from the plugin options (there is no svelte.config.js).
+ *
+ * The public origin is fixed at build time (`ORIGIN`, as `npm run up` sets it and rebuilds when
+ * it changes): adapter-node 6 no longer reads ORIGIN at run time and would otherwise assume
+ * https, which fails the CSRF check of every form on a plain-http deployment. Without ORIGIN
+ * the default is where `npm run up` serves the app. The loopback twin of a local origin
+ * (localhost ⇄ 127.0.0.1) is trusted too, so both URLs a developer may type work.
+ */
+const webPort = process.env.WEB_PORT ?? '3000';
+const origin = (process.env.ORIGIN || `http://localhost:${webPort}`).replace(/\/+$/, '');
+const twin = (o: string): string[] => {
+  const u = new URL(o);
+  if (u.hostname === 'localhost') return [o.replace('//localhost', '//127.0.0.1')];
+  if (u.hostname === '127.0.0.1') return [o.replace('//127.0.0.1', '//localhost')];
+  return [];
+};
+
 export default defineConfig({
   plugins: [
     sveltekit({
       adapter: adapter({ precompress: true }),
       compilerOptions: { runes: true },
+      paths: { origin },
+      csrf: { trustedOrigins: twin(origin) },
     }),
   ],
-  server: { port: Number(process.env.WEB_PORT ?? 3000) },
+  server: { port: Number(webPort) },
 });
