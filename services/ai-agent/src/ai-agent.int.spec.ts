@@ -130,6 +130,20 @@ describe('ai-agent service', () => {
     expect(openai.completions()).toHaveLength(0);
   });
 
+  it('preview of a planned task writes for that task\'s client and kind', async () => {
+    const c = await client({ name: 'Rosa Vega', email: 'rosa@example.com' });
+    const task = uuidv7();
+    await store.append(newEvent('TaskScheduled', { agentId, aggregateId: task, correlationId: 't', causationId: null, data: { client_id: c, followup_type: 'Month 1', scheduled_for: new Date().toISOString(), priority: 'low', notes: null, version: 1, origin: 'plan' } }));
+    const meta = { command_id: uuidv7(), agent_id: agentId, correlation_id: 't', issued_at: new Date().toISOString() };
+    const reply = await sendCommand(nc, 'ai', 'preview', { task_id: task }, meta, { timeoutMs: 20_000 });
+    expect(reply.ok).toBe(true);
+    const prompt = openai.promptOf(openai.completions()[0]!);
+    expect(prompt).toContain('Rosa Vega');
+    expect(prompt).toContain('Follow-up: Month 1');
+    const missing = await sendCommand(nc, 'ai', 'preview', { task_id: uuidv7() }, { ...meta, command_id: uuidv7() }, { timeoutMs: 20_000 });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
   it('preview answers {subject, body} and records nothing', async () => {
     const c = await client({ name: 'Lee Park', email: 'lee@example.com' });
     const before = (await store.jsm.streams.info('AI')).state.messages;

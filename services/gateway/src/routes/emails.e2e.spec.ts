@@ -100,6 +100,9 @@ describe('follow-up emails on the real stack', () => {
 
     expect(await post(payload, signed.headers)).toEqual({ status: 200, body: { processed: 2, failed: 0, total: 2 } });
     expect((await post(payload, signer.sign(payload).headers)).status).toBe(200); // SendGrid retries the batch
+    const odd = JSON.stringify([{ event: 'open' }, sendGridEvent({ event: 'delivered', email_id: '0190a000-0000-7000-8000-00000000dead', agent_id: agent.id })]);
+    expect(await post(odd, signer.sign(odd).headers)).toEqual({ status: 200, body: { processed: 0, failed: 2, total: 2 } });
+    expect((await post('{"not":"a list"}', signer.sign('{"not":"a list"}').headers)).status).toBe(400);
     const after = await waitFor(async () => {
       const r = await api.get(`/api/emails/${email.id}`);
       return r.body.webhook_events?.length === 2 ? r.body : null;
