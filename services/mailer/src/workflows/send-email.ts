@@ -64,8 +64,11 @@ export async function onEmailGenerated(deps: MailerDeps, event: Envelope<'EmailG
     try {
       const { messageId } = await deps.sender.send(message);
       rec = { ...rec, state: 'sent', message_id: messageId, sent_at: now().toISOString(), updated_at: now().toISOString() };
-      await deps.state.attempts.update(emailId, toBytes(rec), revision);
-      await deps.state.messages.put(messageKey(messageId), toBytes({ email_id: emailId, agent_id: event.agent_id }));
+      // The one write that must not be lost to a NATS blip: without it a redelivery could
+      // only say "unknown" about an email that did go out.
+      const sentRevision = revision;
+      await persistently(() => deps.state.attempts.update(emailId, toBytes(rec), sentRevision));
+      await persistently(() => deps.state.messages.put(messageKey(messageId), toBytes({ email_id: emailId, agent_id: event.agent_id })));
       return recordOutcome(deps, outcomeEvent(event, rec), traceparent);
     } catch (err) {
       const e = err instanceof SendError ? err : new SendError('ambiguous', `send failed: ${(err as Error).message}`, { cause: err });
@@ -85,6 +88,17 @@ export async function onEmailGenerated(deps: MailerDeps, event: Envelope<'EmailG
   }
 }
 
+async function persistently<T>(write: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (i >= tries) throw err;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+}
+
 async function createAttempt(deps: MailerDeps, emailId: string, rec: AttemptRecord): Promise<boolean> {
   try {
     await deps.state.attempts.create(emailId, toBytes(rec));
@@ -97,6 +111,8 @@ async function createAttempt(deps: MailerDeps, emailId: string, rec: AttemptReco
 
 /** A redelivery: the attempt record knows what happened. */
 async function replayOutcome(deps: MailerDeps, event: Envelope<'EmailGenerated'>, rec: AttemptRecord, revision: number, traceparent: string | null) {
+  if (rec.state === 'sent' && rec.message_id)
+    await deps.state.messages.put(messageKey(rec.message_id), toBytes({ email_id: event.aggregate_id, agent_id: event.agent_id }));
   if (rec.state === 'sending') {
     rec = {
       ...rec, state: 'unknown', updated_at: (deps.now?.() ?? new Date()).toISOString(),
