@@ -15,9 +15,12 @@ const EVENT_TYPES: Record<string, EventType> = {
   dropped: 'EmailDropped',
   spamreport: 'EmailSpamReported',
   unsubscribe: 'EmailUnsubscribed',
+  group_unsubscribe: 'EmailUnsubscribed',
 };
 /** Events after which the address is never sent to again (for this agent). */
-export const SUPPRESSING: Record<string, string> = { bounce: 'bounced', dropped: 'dropped', spamreport: 'spam_reported', unsubscribe: 'unsubscribed' };
+export const SUPPRESSING: Record<string, string> = {
+  bounce: 'bounced', dropped: 'dropped', spamreport: 'spam_reported', unsubscribe: 'unsubscribed', group_unsubscribe: 'unsubscribed',
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
