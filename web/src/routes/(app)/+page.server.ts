@@ -9,7 +9,7 @@ export const load: PageServerLoad = async ({ locals }) => {
   const now = new Date();
   const [stats, upcoming, recent] = await Promise.all([
     dashboardStats(db, agentId, now),
-    upcomingTasks(db, agentId, now, 7),
+    upcomingTasks(db, agentId, now, 7, 50),
     listEmails(db, agentId, { page: 1, limit: 5 }),
   ]);
   return { now: now.toISOString(), stats, upcoming, recent: recent.items };
