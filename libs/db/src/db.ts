@@ -17,6 +17,11 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });
+  // An idle connection dropped by the server (restart, failover, DROP DATABASE … FORCE) must
+  // not crash the process: the pool discards it and the next query opens a fresh one.
+  pool.on('error', (err) => {
+    process.emitWarning(`postgres idle connection error: ${err.message}`);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
