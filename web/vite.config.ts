@@ -23,7 +23,9 @@ const twin = (o: string): string[] => {
 export default defineConfig({
   plugins: [
     sveltekit({
-      adapter: adapter({ precompress: true }),
+      // Browser tests build their own copy (their own origin) beside a running `npm run up`.
+      adapter: adapter({ precompress: true, out: process.env.WEB_BUILD_DIR || 'build' }),
+      outDir: process.env.WEB_KIT_DIR || '.svelte-kit',
       compilerOptions: { runes: true },
       paths: { origin },
       csrf: { trustedOrigins: twin(origin) },
