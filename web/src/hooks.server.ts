@@ -1,6 +1,7 @@
 import { verifyToken } from '@realtoros/auth';
 import { ConfigError } from '@realtoros/config';
-import { redirect, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit/hooks';
 import { config } from '#lib/server/config.ts';
 import { closeDb } from '#lib/server/db.ts';
 import { clearSession, SESSION_COOKIE } from '#lib/server/session.ts';

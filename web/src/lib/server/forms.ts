@@ -41,9 +41,9 @@ export function failWithProblem(
 }
 
 /** Reads text fields of a form into a record of trimmed strings. */
-export function textFields(data: FormData, names: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const n of names) {
+export function textFields<const N extends readonly string[]>(data: FormData, names: N): Record<N[number], string> {
+  const out = {} as Record<N[number], string>;
+  for (const n of names as readonly N[number][]) {
     const v = data.get(n);
     out[n] = typeof v === 'string' ? v.trim() : '';
   }

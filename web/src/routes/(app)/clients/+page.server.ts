@@ -1,7 +1,7 @@
 import type { PageServerLoad } from './$types';
 import { getDb } from '#lib/server/db.ts';
 import { listClients } from '#lib/server/queries.ts';
-import { CLIENT_SORTS, CLIENT_STAGES, PROPERTY_TYPES, isOneOf } from '#lib/vocab.ts';
+import { CLIENT_SORTS, CLIENT_STAGES, PROPERTY_TYPES, isOneOf, type ClientSort, type ClientStage, type PropertyType } from '#lib/vocab.ts';
 
 const LIMIT = 20;
 
@@ -13,7 +13,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const propertyType = p.get('property_type');
   const sort = p.get('sort');
   const page = Math.max(1, Math.min(10_000, Number.parseInt(p.get('page') ?? '1', 10) || 1));
-  const filters = {
+  const filters: { q: string; stage: ClientStage | ''; property_type: PropertyType | ''; sort: ClientSort } = {
     q,
     stage: isOneOf(CLIENT_STAGES, stage) ? stage : '',
     property_type: isOneOf(PROPERTY_TYPES, propertyType) ? propertyType : '',
