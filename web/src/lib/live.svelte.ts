@@ -19,6 +19,10 @@ export class LiveConnection {
   #retry: ReturnType<typeof setTimeout> | null = null;
   #attempt = 0;
   #stopped = false;
+  /** The proxy said the gateway is unreachable; stay "offline" until a stream really holds. */
+  #gatewayDown = false;
+  #settle: ReturnType<typeof setTimeout> | null = null;
+  #wasLive = false;
   #url: string;
   #debounceMs: number;
 
@@ -36,6 +40,7 @@ export class LiveConnection {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#retry) clearTimeout(this.#retry);
+    if (this.#settle) clearTimeout(this.#settle);
     this.#source?.close();
     this.#source = null;
   }
@@ -46,8 +51,17 @@ export class LiveConnection {
     const es = new EventSource(this.#url);
     this.#source = es;
     es.onopen = () => {
-      this.status = 'live';
       this.#attempt = 0;
+      // The proxy answers 200 even when the gateway is down (then sends `realtoros-offline`
+      // and closes), so "live" is only claimed once the stream has held for a moment.
+      if (this.#settle) clearTimeout(this.#settle);
+      this.#settle = setTimeout(() => {
+        this.#gatewayDown = false;
+        this.status = 'live';
+        // Back after a drop: catch up on whatever happened while we were away.
+        if (this.#wasLive) this.#schedule();
+        this.#wasLive = true;
+      }, this.#gatewayDown ? 1500 : 300);
     };
     es.onerror = () => {
       if (es.readyState === EventSource.CLOSED) {
@@ -57,15 +71,18 @@ export class LiveConnection {
         const delay = Math.min(30_000, 1000 * 2 ** this.#attempt++);
         this.#retry = setTimeout(() => this.#open(), delay);
       } else {
-        this.status = 'connecting';
+        this.status = this.#gatewayDown ? 'offline' : 'connecting';
       }
     };
     const onEvent = (e: MessageEvent) => {
+      this.#gatewayDown = false;
       this.status = 'live';
       this.lastEvent = { type: e.type, at: Date.now() };
       this.#schedule();
     };
     es.addEventListener('realtoros-offline', () => {
+      if (this.#settle) clearTimeout(this.#settle);
+      this.#gatewayDown = true;
       this.status = 'offline';
     });
     es.onmessage = onEvent;
