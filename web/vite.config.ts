@@ -29,6 +29,23 @@ export default defineConfig({
       compilerOptions: { runes: true },
       paths: { origin },
       csrf: { trustedOrigins: twin(origin) },
+      // Only our own scripts run (SvelteKit's inline bootstrap gets a nonce); styles may be
+      // inline (Svelte's style: directives); nothing may frame the app or post elsewhere.
+      csp: {
+        mode: 'auto',
+        directives: {
+          'default-src': ['self'],
+          'script-src': ['self'],
+          'style-src': ['self', 'unsafe-inline'],
+          'img-src': ['self', 'data:'],
+          'connect-src': ['self'],
+          'font-src': ['self'],
+          'object-src': ['none'],
+          'base-uri': ['self'],
+          'form-action': ['self'],
+          'frame-ancestors': ['none'],
+        },
+      },
     }),
   ],
   server: { port: Number(webPort) },
