@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import {
@@ -33,6 +33,9 @@ describe('the agents’ dashboard in a browser', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
+    }
     [openai, sendgrid] = await Promise.all([startFakeOpenAI(), startFakeSendGrid()]);
     signer = createWebhookSigner();
     stack = await startStack(['projector', 'crm', 'scheduler', 'ai-agent', 'mailer', 'gateway'], {
