@@ -27,6 +27,9 @@ export async function startWebApp(env: { DATABASE_URL: string; JWT_SECRET: strin
   build.stderr?.on('data', keep);
   const code = await new Promise<number | null>((r) => build.once('exit', r));
   if (code !== 0) throw new Error(`web build failed (${code}):\n${out.slice(-4000)}`);
+  // The build pointed the generated tsconfig at its own kit dir: point it back for editors and svelte-check.
+  const sync = spawn(process.execPath, [resolve(WEB, '../node_modules/@sveltejs/kit/svelte-kit.js'), 'sync'], { cwd: WEB, stdio: 'ignore' });
+  await new Promise((r) => sync.once('exit', r));
 
   const proc: ChildProcess = spawn(process.execPath, [join(dir, 'build/index.js')], {
     cwd: resolve(WEB, '..'),
