@@ -23,28 +23,43 @@ if (major < REQUIRED_MAJOR) {
   process.exit(1);
 }
 
+const say = (msg: string) => process.stdout.write(`${'[up]'.padEnd(12)} ${msg}\n`);
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+/** Runs npm with the terminal attached; null when it succeeded, else why not. */
+const npmRun = (args: string[]): string | null => {
+  say(`npm ${args.join(' ')}`);
+  const r = spawnSync(npm, [...args, '--no-fund', '--no-audit'], { cwd: ROOT, stdio: 'inherit' });
+  return r.status === 0 ? null : (r.error?.message ?? `exit code ${r.status}`);
+};
+
 const deps = installState(ROOT);
 if (deps.state !== 'ok') {
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const npmRun = (args: string[]) => {
-    process.stdout.write(`[up]        npm ${args.join(' ')}\n`);
-    const r = spawnSync(npm, [...args, '--no-fund', '--no-audit'], { cwd: ROOT, stdio: 'inherit' });
-    return r.status === 0 ? null : (r.error?.message ?? `exit code ${r.status}`);
-  };
-  process.stdout.write(`[up]        dependencies: ${deps.reason}\n`);
-  // A fresh clone gets exactly the lock file (npm ci). npm ci refuses a lock file that
-  // lacks some optional platform packages; npm install copes, so it is the fallback.
-  let error = npmRun(deps.state === 'missing' ? ['ci'] : ['install']);
-  if (error && deps.state === 'missing') {
-    process.stdout.write(`[up]        npm ci failed (${error}); trying npm install\n`);
+  say(`dependencies: ${deps.reason}`);
+  let error: string | null = null;
+  if (deps.state === 'missing') {
+    // A fresh clone gets exactly the lock file (npm ci). npm ci refuses a lock file that
+    // lacks optional packages for other platforms; npm install --no-save resolves the same
+    // versions without rewriting it, so it is the fallback.
+    say('npm ci');
+    const ci = spawnSync(npm, ['ci', '--no-fund', '--no-audit'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (ci.status === 0) process.stdout.write(ci.stdout.split('\n').slice(-3).join('\n'));
+    else {
+      const why = `${ci.stdout ?? ''}${ci.stderr ?? ''}`
+        .split('\n')
+        .filter((l) => /^npm error (code|`npm ci`|Missing|\S)/.test(l) && !/^npm error (Usage|Options|aliases|Run|\[|npm ci$)/.test(l));
+      say(`npm ci failed (${ci.error?.message ?? `exit code ${ci.status}`}):\n${why.slice(0, 12).join('\n')}`);
+      say('falling back to npm install --no-save');
+      error = npmRun(['install', '--no-save']);
+    }
+  } else {
     error = npmRun(['install']);
   }
   if (error) {
-    process.stderr.write(`[up]        installing dependencies failed (${error}); fix the error above and run \`npm run up\` again.\n`);
+    say(`installing dependencies failed (${error}); fix the error above and run \`npm run up\` again.`);
     process.exit(1);
   }
   const after = installState(ROOT);
-  if (after.state !== 'ok') process.stdout.write(`[up]        note: node_modules still differs from the lock file: ${after.reason}\n`);
+  if (after.state !== 'ok') say(`note: node_modules still differs from the lock file: ${after.reason}`);
 }
 
 const { main } = await import('./up/main.ts');
