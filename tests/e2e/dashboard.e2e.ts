@@ -2,8 +2,15 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import {
-  createWebhookSigner, sendGridEvent, startFakeOpenAI, startFakeSendGrid, startStack, waitFor,
-  type FakeOpenAI, type FakeSendGrid, type Stack, type WebhookSigner,
+  createWebhookSigner,
+  type FakeOpenAI,
+  type FakeSendGrid,
+  type Stack,
+  sendGridEvent,
+  startFakeOpenAI,
+  startFakeSendGrid,
+  startStack,
+  type WebhookSigner,
 } from '@realtoros/testing';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,9 +46,16 @@ describe('the agents’ dashboard in a browser', () => {
     [openai, sendgrid] = await Promise.all([startFakeOpenAI(), startFakeSendGrid()]);
     signer = createWebhookSigner();
     stack = await startStack(['projector', 'crm', 'scheduler', 'ai-agent', 'mailer', 'gateway'], {
-      OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.baseUrl, OPENAI_MODEL: 'gpt-test', OPENAI_MAX_RETRIES: '1', OPENAI_TIMEOUT_MS: '3000',
-      SENDGRID_API_KEY: 'SG.test', SENDGRID_BASE_URL: sendgrid.url, SENDGRID_WEBHOOK_PUBLIC_KEY: signer.publicKey,
-      MAILER_RETRY_BASE_MS: '50', MAILER_ACK_WAIT_MS: '3000',
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: openai.baseUrl,
+      OPENAI_MODEL: 'gpt-test',
+      OPENAI_MAX_RETRIES: '1',
+      OPENAI_TIMEOUT_MS: '3000',
+      SENDGRID_API_KEY: 'SG.test',
+      SENDGRID_BASE_URL: sendgrid.url,
+      SENDGRID_WEBHOOK_PUBLIC_KEY: signer.publicKey,
+      MAILER_RETRY_BASE_MS: '50',
+      MAILER_ACK_WAIT_MS: '3000',
     });
     web = await startWebApp({ DATABASE_URL: stack.env.DATABASE_URL!, JWT_SECRET: stack.env.JWT_SECRET!, GATEWAY_URL: stack.api });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
@@ -82,7 +96,10 @@ describe('the agents’ dashboard in a browser', () => {
     await page.waitForSelector('html[data-hydrated="true"]');
   }
   async function shoot(page: Page, name: string): Promise<void> {
-    for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    for (const [label, size] of [
+      ['desktop', DESKTOP],
+      ['phone', PHONE],
+    ] as const) {
       await page.setViewportSize(size);
       await page.waitForTimeout(150);
       await page.screenshot({ path: resolve(SHOTS, `${name}-${label}.png`), fullPage: label === 'desktop' });
@@ -127,8 +144,14 @@ describe('the agents’ dashboard in a browser', () => {
     // The five planned follow-ups arrive on the page by themselves.
     const rows = page.getByTestId('task-row');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(5);
-    expect(await rows.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.followupType))).toEqual(['Day 1', 'Day 3', 'Week 1', 'Week 2', 'Month 1']);
-    expect(await rows.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.status))).toEqual(Array(5).fill('pending'));
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-followup-type')))).toEqual([
+      'Day 1',
+      'Day 3',
+      'Week 1',
+      'Week 2',
+      'Month 1',
+    ]);
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(Array(5).fill('pending'));
 
     // Reschedule Day 1 to now with the date-time picker (the browser's own time zone).
     const day1 = page.locator('[data-testid="task-row"][data-followup-type="Day 1"]');
@@ -143,14 +166,18 @@ describe('the agents’ dashboard in a browser', () => {
 
     // The email is written, sent, and shows up as sent without a reload.
     const emailRow = page.locator('[data-testid="email-row"]').first();
-    await expect.poll(() => emailRow.getAttribute('data-status'), { timeout: 30_000, message: 'email sent, shown live' }).toMatch(/^(sent|delivered)$/);
+    await expect
+      .poll(() => emailRow.getAttribute('data-status'), { timeout: 30_000, message: 'email sent, shown live' })
+      .toMatch(/^(sent|delivered)$/);
     expect(await emailRow.getByTestId('email-status').textContent()).toMatch(/Sent|Delivered/);
     await expect.poll(() => day1.getAttribute('data-status'), { timeout: 10_000 }).toBe('completed');
     const emailId = (await emailRow.getAttribute('data-email-id'))!;
     expect(sendgrid.sends().length).toBeGreaterThanOrEqual(1);
 
     // A signed "open" from SendGrid: the opened badge appears without a reload, within 2 s.
-    const agentId = (await stack.database.db.selectFrom('agents').select('id').where('email', '=', `avery-${stamp}@example.com`).executeTakeFirstOrThrow()).id;
+    const agentId = (
+      await stack.database.db.selectFrom('agents').select('id').where('email', '=', `avery-${stamp}@example.com`).executeTakeFirstOrThrow()
+    ).id;
     const payload = JSON.stringify([sendGridEvent({ event: 'open', email: clientEmail, email_id: emailId, agent_id: agentId })]);
     const res = await fetch(`${stack.api}/webhook/sendgrid`, { method: 'POST', headers: signer.sign(payload).headers, body: payload });
     expect(res.status).toBe(200);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,18 +17,31 @@ export async function startWebApp(env: { DATABASE_URL: string; JWT_SECRET: strin
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'realtoros-web-'));
-  const buildEnv = { ...process.env, ORIGIN: url, WEB_PORT: String(port), WEB_BUILD_DIR: join(dir, 'build'), WEB_KIT_DIR: join(dir, 'kit') };
+  const buildEnv = {
+    ...process.env,
+    ORIGIN: url,
+    WEB_PORT: String(port),
+    WEB_BUILD_DIR: join(dir, 'build'),
+    WEB_KIT_DIR: join(dir, 'kit'),
+  };
   let out = '';
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-100_000);
   };
-  const build = spawn(process.execPath, [resolve(WEB, '../node_modules/vite/bin/vite.js'), 'build'], { cwd: WEB, env: buildEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const build = spawn(process.execPath, [resolve(WEB, '../node_modules/vite/bin/vite.js'), 'build'], {
+    cwd: WEB,
+    env: buildEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   build.stdout?.on('data', keep);
   build.stderr?.on('data', keep);
   const code = await new Promise<number | null>((r) => build.once('exit', r));
   if (code !== 0) throw new Error(`web build failed (${code}):\n${out.slice(-4000)}`);
   // The build pointed the generated tsconfig at its own kit dir: point it back for editors and svelte-check.
-  const sync = spawn(process.execPath, [resolve(WEB, '../node_modules/@sveltejs/kit/svelte-kit.js'), 'sync'], { cwd: WEB, stdio: 'ignore' });
+  const sync = spawn(process.execPath, [resolve(WEB, '../node_modules/@sveltejs/kit/svelte-kit.js'), 'sync'], {
+    cwd: WEB,
+    stdio: 'ignore',
+  });
   await new Promise((r) => sync.once('exit', r));
 
   const proc: ChildProcess = spawn(process.execPath, [join(dir, 'build/index.js')], {

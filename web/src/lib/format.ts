@@ -34,9 +34,12 @@ export function formatDateTime(v: string | Date | null | undefined, tz: string, 
   if (!v) return '—';
   const d = toDate(v);
   const sameYear = parts(d, tz).year === parts(now, tz).year;
-  return dtf(tz, sameYear
-    ? { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }
-    : { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(d);
+  return dtf(
+    tz,
+    sameYear
+      ? { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }
+      : { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' },
+  ).format(d);
 }
 
 /** "Nov 21, 2026" */
@@ -60,8 +63,15 @@ type Parts = { year: number; month: number; day: number; hour: number; minute: n
 function parts(d: Date, tz: string): Parts {
   const p: Record<string, string> = {};
   for (const x of dtf(tz, {
-    hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(d)) p[x.type] = x.value;
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(d))
+    p[x.type] = x.value;
   return { year: +p.year!, month: +p.month!, day: +p.day!, hour: +p.hour!, minute: +p.minute!, second: +p.second! };
 }
 
@@ -103,7 +113,10 @@ export function formatRelative(v: string | Date | null | undefined, now: Date): 
   if (!v) return '—';
   const diff = toDate(v).getTime() - now.getTime();
   const abs = Math.abs(diff);
-  const s = 1000, min = 60 * s, h = 60 * min, d = 24 * h;
+  const s = 1000,
+    min = 60 * s,
+    h = 60 * min,
+    d = 24 * h;
   if (abs < 45 * s) return 'now';
   if (abs < 45 * min) return rtf.format(Math.round(diff / min), 'minute');
   if (abs < 22 * h) return rtf.format(Math.round(diff / h), 'hour');

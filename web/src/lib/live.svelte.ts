@@ -1,7 +1,6 @@
 import { refreshAll } from '$app/navigation';
 import { EVENT_TYPES } from './events.ts';
 
-
 export type LiveStatus = 'connecting' | 'live' | 'offline';
 
 /**
@@ -55,13 +54,16 @@ export class LiveConnection {
       // The proxy answers 200 even when the gateway is down (then sends `realtoros-offline`
       // and closes), so "live" is only claimed once the stream has held for a moment.
       if (this.#settle) clearTimeout(this.#settle);
-      this.#settle = setTimeout(() => {
-        this.#gatewayDown = false;
-        this.status = 'live';
-        // Back after a drop: catch up on whatever happened while we were away.
-        if (this.#wasLive) this.#schedule();
-        this.#wasLive = true;
-      }, this.#gatewayDown ? 1500 : 300);
+      this.#settle = setTimeout(
+        () => {
+          this.#gatewayDown = false;
+          this.status = 'live';
+          // Back after a drop: catch up on whatever happened while we were away.
+          if (this.#wasLive) this.#schedule();
+          this.#wasLive = true;
+        },
+        this.#gatewayDown ? 1500 : 300,
+      );
     };
     es.onerror = () => {
       if (es.readyState === EventSource.CLOSED) {

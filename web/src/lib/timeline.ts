@@ -1,11 +1,30 @@
 import { formatDateTime } from './format.ts';
-import { EMAIL_STATUS_LABELS, PROPERTY_TYPE_LABELS, STAGE_LABELS, labelOf, type Tone } from './vocab.ts';
+import { EMAIL_STATUS_LABELS, labelOf, PROPERTY_TYPE_LABELS, STAGE_LABELS, type Tone } from './vocab.ts';
 
-export type TimelineItem = { stream: string; seq: number; type: string; aggregate?: string; aggregate_id?: string; occurred_at: string; data: unknown };
-export type Described = { title: string; detail: string | null; tone: Tone; icon: 'users' | 'calendar' | 'check' | 'skip' | 'alert' | 'mail' | 'eye' | 'pointer' | 'sparkle' | 'edit' | 'trash' | 'clock' };
+export type TimelineItem = {
+  stream: string;
+  seq: number;
+  type: string;
+  aggregate?: string;
+  aggregate_id?: string;
+  occurred_at: string;
+  data: unknown;
+};
+export type Described = {
+  title: string;
+  detail: string | null;
+  tone: Tone;
+  icon: 'users' | 'calendar' | 'check' | 'skip' | 'alert' | 'mail' | 'eye' | 'pointer' | 'sparkle' | 'edit' | 'trash' | 'clock';
+};
 
 const FIELD_LABELS: Record<string, string> = {
-  name: 'name', email: 'email', phone: 'phone', property_address: 'address', property_type: 'property type', notes: 'notes', custom_fields: 'custom fields',
+  name: 'name',
+  email: 'email',
+  phone: 'phone',
+  property_address: 'address',
+  property_type: 'property type',
+  notes: 'notes',
+  custom_fields: 'custom fields',
 };
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
@@ -16,23 +35,46 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
   const when = (v: unknown) => (typeof v === 'string' ? formatDateTime(v, tz, now) : '');
   switch (e.type) {
     case 'ClientCreated':
-      return { title: 'Client added', detail: [labelOf(STAGE_LABELS, str(d.stage)), str(d.property_type) && labelOf(PROPERTY_TYPE_LABELS, str(d.property_type))].filter(Boolean).join(' · ') || null, tone: 'info', icon: 'users' };
+      return {
+        title: 'Client added',
+        detail:
+          [labelOf(STAGE_LABELS, str(d.stage)), str(d.property_type) && labelOf(PROPERTY_TYPE_LABELS, str(d.property_type))]
+            .filter(Boolean)
+            .join(' · ') || null,
+        tone: 'info',
+        icon: 'users',
+      };
     case 'ClientUpdated': {
       const changed = Object.keys((d.changes ?? {}) as object).map((k) => FIELD_LABELS[k] ?? k);
       return { title: 'Profile updated', detail: changed.length ? `Changed ${changed.join(', ')}` : null, tone: 'neutral', icon: 'edit' };
     }
     case 'ClientStageChanged':
-      return { title: 'Stage changed', detail: `${labelOf(STAGE_LABELS, str(d.from))} → ${labelOf(STAGE_LABELS, str(d.to))}`, tone: 'accent', icon: 'users' };
+      return {
+        title: 'Stage changed',
+        detail: `${labelOf(STAGE_LABELS, str(d.from))} → ${labelOf(STAGE_LABELS, str(d.to))}`,
+        tone: 'accent',
+        icon: 'users',
+      };
     case 'ClientDeleted':
       return { title: 'Client deleted', detail: null, tone: 'danger', icon: 'trash' };
     case 'ClientUnsubscribed':
       return { title: 'Unsubscribed from emails', detail: str(d.source) ? `via ${str(d.source)}` : null, tone: 'warning', icon: 'alert' };
     case 'TaskScheduled':
-      return { title: `${str(d.followup_type) ?? 'Follow-up'} scheduled`, detail: `for ${when(d.scheduled_for)}${d.origin === 'manual' ? ' · added by you' : ''}`, tone: 'info', icon: 'calendar' };
+      return {
+        title: `${str(d.followup_type) ?? 'Follow-up'} scheduled`,
+        detail: `for ${when(d.scheduled_for)}${d.origin === 'manual' ? ' · added by you' : ''}`,
+        tone: 'info',
+        icon: 'calendar',
+      };
     case 'TaskRescheduled':
       return { title: 'Follow-up rescheduled', detail: `${when(d.previous)} → ${when(d.scheduled_for)}`, tone: 'info', icon: 'calendar' };
     case 'TaskDetailsChanged':
-      return { title: 'Follow-up details changed', detail: str(d.priority) ? `priority ${str(d.priority)}` : null, tone: 'neutral', icon: 'edit' };
+      return {
+        title: 'Follow-up details changed',
+        detail: str(d.priority) ? `priority ${str(d.priority)}` : null,
+        tone: 'neutral',
+        icon: 'edit',
+      };
     case 'TaskDue':
       return { title: `${str(d.followup_type) ?? 'Follow-up'} due`, detail: 'Writing the email…', tone: 'warning', icon: 'clock' };
     case 'TaskCompleted':
@@ -42,13 +84,23 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
     case 'TaskFailed':
       return { title: 'Follow-up failed', detail: str(d.reason), tone: 'danger', icon: 'alert' };
     case 'TaskCancelled':
-      return { title: 'Follow-up cancelled', detail: d.reason === 'client_unsubscribed' ? 'Client unsubscribed' : d.reason === 'client_deleted' ? 'Client deleted' : null, tone: 'neutral', icon: 'skip' };
+      return {
+        title: 'Follow-up cancelled',
+        detail: d.reason === 'client_unsubscribed' ? 'Client unsubscribed' : d.reason === 'client_deleted' ? 'Client deleted' : null,
+        tone: 'neutral',
+        icon: 'skip',
+      };
     case 'EmailGenerated':
       return { title: 'Email written', detail: str(d.subject) ? `“${str(d.subject)}”` : null, tone: 'accent', icon: 'sparkle' };
     case 'EmailGenerationFailed':
       return { title: 'Email could not be written', detail: str(d.reason), tone: 'danger', icon: 'alert' };
     case 'EmailSent':
-      return { title: 'Email sent', detail: str(d.to_email) ? `to ${str(d.to_email)}${str(d.provider) ? ` via ${str(d.provider)}` : ''}` : null, tone: 'info', icon: 'mail' };
+      return {
+        title: 'Email sent',
+        detail: str(d.to_email) ? `to ${str(d.to_email)}${str(d.provider) ? ` via ${str(d.provider)}` : ''}` : null,
+        tone: 'info',
+        icon: 'mail',
+      };
     case 'EmailFailed':
       return { title: 'Email failed to send', detail: str(d.reason), tone: 'danger', icon: 'alert' };
     case 'EmailSendUnknown':
@@ -64,9 +116,17 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
     case 'EmailDropped':
     case 'EmailSpamReported':
     case 'EmailUnsubscribed': {
-      const status = e.type.replace(/^Email/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+      const status = e.type
+        .replace(/^Email/, '')
+        .replace(/([a-z])([A-Z])/g, '$1_$2')
+        .toLowerCase();
       const bad = e.type !== 'EmailDelivered';
-      return { title: `Email ${labelOf(EMAIL_STATUS_LABELS, status).toLowerCase()}`, detail: str(d.reason), tone: bad ? 'danger' : 'info', icon: bad ? 'alert' : 'mail' };
+      return {
+        title: `Email ${labelOf(EMAIL_STATUS_LABELS, status).toLowerCase()}`,
+        detail: str(d.reason),
+        tone: bad ? 'danger' : 'info',
+        icon: bad ? 'alert' : 'mail',
+      };
     }
     case 'EmailWebhookRecorded':
       return { title: `Email ${str(d.event) ?? 'event'}`, detail: null, tone: 'neutral', icon: 'mail' };

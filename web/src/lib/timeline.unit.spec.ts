@@ -7,10 +7,17 @@ const now = new Date(at);
 
 describe('timeline wording', () => {
   it('describes the product’s key events', () => {
-    expect(describeEvent(ev('ClientStageChanged', { from: 'lead', to: 'under_contract' }), 'UTC', now).detail).toBe('Lead → Under contract');
-    expect(describeEvent(ev('TaskScheduled', { followup_type: 'Day 1', scheduled_for: at, origin: 'plan' }), 'UTC', now).title).toBe('Day 1 scheduled');
+    expect(describeEvent(ev('ClientStageChanged', { from: 'lead', to: 'under_contract' }), 'UTC', now).detail).toBe(
+      'Lead → Under contract',
+    );
+    expect(describeEvent(ev('TaskScheduled', { followup_type: 'Day 1', scheduled_for: at, origin: 'plan' }), 'UTC', now).title).toBe(
+      'Day 1 scheduled',
+    );
     expect(describeEvent(ev('EmailGenerated', { subject: 'Hi' }), 'UTC', now).detail).toBe('“Hi”');
-    expect(describeEvent(ev('EmailBounced', { reason: 'mailbox full' }), 'UTC', now)).toMatchObject({ title: 'Email bounced', tone: 'danger' });
+    expect(describeEvent(ev('EmailBounced', { reason: 'mailbox full' }), 'UTC', now)).toMatchObject({
+      title: 'Email bounced',
+      tone: 'danger',
+    });
     expect(describeEvent(ev('EmailOpened', {}), 'UTC', now).title).toBe('Email opened');
   });
   it('never fails on an unknown event', () => {

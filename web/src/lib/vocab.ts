@@ -9,11 +9,30 @@ export const FOLLOWUP_TYPES = ['Day 1', 'Day 3', 'Week 1', 'Week 2', 'Month 1', 
 export const TASK_STATUSES = ['pending', 'due', 'completed', 'skipped', 'failed', 'cancelled'] as const;
 export const PRIORITIES = ['high', 'medium', 'low'] as const;
 export const EMAIL_STATUSES = [
-  'generated', 'queued', 'sending', 'sent', 'unknown', 'failed', 'suppressed',
-  'delivered', 'opened', 'clicked', 'bounced', 'dropped', 'spam_reported', 'unsubscribed',
+  'generated',
+  'queued',
+  'sending',
+  'sent',
+  'unknown',
+  'failed',
+  'suppressed',
+  'delivered',
+  'opened',
+  'clicked',
+  'bounced',
+  'dropped',
+  'spam_reported',
+  'unsubscribed',
 ] as const;
 export const CLIENT_SORTS = [
-  'name', '-name', 'created_at', '-created_at', 'updated_at', '-updated_at', 'last_contacted', '-last_contacted',
+  'name',
+  '-name',
+  'created_at',
+  '-created_at',
+  'updated_at',
+  '-updated_at',
+  'last_contacted',
+  '-last_contacted',
 ] as const;
 
 export type ClientStage = (typeof CLIENT_STAGES)[number];

@@ -1,4 +1,4 @@
-import { fail, type ActionFailure } from '@sveltejs/kit';
+import { type ActionFailure, fail } from '@sveltejs/kit';
 import type { Problem } from './gateway.ts';
 
 export type FieldErrors = Record<string, string>;
@@ -12,7 +12,9 @@ export function problemToForm(problem: Problem, knownFields: readonly string[] =
   const errors: FieldErrors = {};
   const loose: string[] = [];
   for (const e of problem.errors ?? []) {
-    const field = decodeURIComponent(e.pointer.replace(/^#?\//, '').split('/')[0] ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
+    const field = decodeURIComponent(e.pointer.replace(/^#?\//, '').split('/')[0] ?? '')
+      .replace(/~1/g, '/')
+      .replace(/~0/g, '~');
     if (field && (knownFields.length === 0 || knownFields.includes(field))) {
       errors[field] ??= humanize(e.detail);
     } else {
@@ -21,8 +23,10 @@ export function problemToForm(problem: Problem, knownFields: readonly string[] =
   }
   const hasFieldErrors = Object.keys(errors).length > 0;
   const message = hasFieldErrors
-    ? loose.length ? loose.join(' ') : null
-    : problem.detail ?? (loose.length ? loose.join(' ') : problem.title);
+    ? loose.length
+      ? loose.join(' ')
+      : null
+    : (problem.detail ?? (loose.length ? loose.join(' ') : problem.title));
   return { message, errors };
 }
 

@@ -5,8 +5,13 @@ describe('problem details → inline form errors', () => {
   it('puts each pointer on its field', () => {
     const r = problemToForm(
       {
-        title: 'Bad Request', status: 400, detail: 'Invalid request',
-        errors: [{ pointer: '/email', detail: 'must match format "email"' }, { pointer: '/name', detail: 'must NOT have fewer than 1 characters' }],
+        title: 'Bad Request',
+        status: 400,
+        detail: 'Invalid request',
+        errors: [
+          { pointer: '/email', detail: 'must match format "email"' },
+          { pointer: '/name', detail: 'must NOT have fewer than 1 characters' },
+        ],
       },
       ['name', 'email'],
     );
@@ -15,7 +20,10 @@ describe('problem details → inline form errors', () => {
   });
 
   it('uses the detail when no field is named', () => {
-    expect(problemToForm({ title: 'Conflict', status: 409, detail: 'Email already used' }, ['email'])).toEqual({ message: 'Email already used', errors: {} });
+    expect(problemToForm({ title: 'Conflict', status: 409, detail: 'Email already used' }, ['email'])).toEqual({
+      message: 'Email already used',
+      errors: {},
+    });
     expect(problemToForm({ title: 'Service Unavailable', status: 503 })).toEqual({ message: 'Service Unavailable', errors: {} });
   });
 

@@ -1,5 +1,5 @@
 import type { Cookies } from '@sveltejs/kit';
-import { isValidTimeZone, DEFAULT_TZ } from '#lib/format.ts';
+import { DEFAULT_TZ, isValidTimeZone } from '#lib/format.ts';
 
 export const SESSION_COOKIE = 'realtoros_session';
 export const TZ_COOKIE = 'realtoros_tz';
@@ -40,6 +40,6 @@ export function takeFlash(cookies: Cookies): string | null {
 
 /** Only same-site paths may be redirect targets after login. */
 export function safeRedirect(target: string | null | undefined, fallback = '/'): string {
-  if (!target || !target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return fallback;
+  if (!target?.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return fallback;
   return target;
 }

@@ -1,7 +1,7 @@
-import { dashboardStats, listEmails, upcomingTasks } from '#lib/server/queries.ts';
-import type { Actions, PageServerLoad } from './$types';
 import { getDb } from '#lib/server/db.ts';
+import { dashboardStats, listEmails, upcomingTasks } from '#lib/server/queries.ts';
 import { taskActions } from '#lib/server/task-actions.ts';
+import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
   const agentId = locals.agent!.id;

@@ -1,5 +1,5 @@
-import type { RequestHandler } from './$types';
 import { config } from '#lib/server/config.ts';
+import type { RequestHandler } from './$types';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',

@@ -1,7 +1,7 @@
-import type { PageServerLoad } from './$types';
 import { getDb } from '#lib/server/db.ts';
 import { listClients } from '#lib/server/queries.ts';
-import { CLIENT_SORTS, CLIENT_STAGES, PROPERTY_TYPES, isOneOf, type ClientSort, type ClientStage, type PropertyType } from '#lib/vocab.ts';
+import { CLIENT_SORTS, CLIENT_STAGES, type ClientSort, type ClientStage, isOneOf, PROPERTY_TYPES, type PropertyType } from '#lib/vocab.ts';
+import type { PageServerLoad } from './$types';
 
 const LIMIT = 20;
 

@@ -1,8 +1,8 @@
-import type { PageServerLoad } from './$types';
 import { getDb } from '#lib/server/db.ts';
 import { getClient, listEmails } from '#lib/server/queries.ts';
 import { UUID_RE } from '#lib/server/task-actions.ts';
 import { EMAIL_STATUSES, isOneOf } from '#lib/vocab.ts';
+import type { PageServerLoad } from './$types';
 
 const LIMIT = 20;
 
@@ -14,7 +14,9 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const db = getDb();
   const agentId = locals.agent!.id;
   const [emails, client] = await Promise.all([
-    listEmails(db, agentId, { page, limit: LIMIT, status: status || undefined, client_id: clientId || undefined } as Parameters<typeof listEmails>[2]),
+    listEmails(db, agentId, { page, limit: LIMIT, status: status || undefined, client_id: clientId || undefined } as Parameters<
+      typeof listEmails
+    >[2]),
     clientId ? getClient(db, agentId, clientId) : Promise.resolve(undefined),
   ]);
   return {

@@ -1,9 +1,9 @@
-import type { Actions, PageServerLoad } from './$types';
+import { zonedToUtc } from '#lib/format.ts';
 import { getDb } from '#lib/server/db.ts';
 import { listTasks } from '#lib/server/queries.ts';
 import { timeZoneOf } from '#lib/server/session.ts';
 import { taskActions } from '#lib/server/task-actions.ts';
-import { zonedToUtc } from '#lib/format.ts';
+import type { Actions, PageServerLoad } from './$types';
 
 const LIMIT = 25;
 const VIEWS = ['pending', 'due', 'completed', 'skipped', 'failed'] as const;

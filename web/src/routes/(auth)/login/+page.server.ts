@@ -1,8 +1,8 @@
 import { fail, redirect } from '@sveltejs/kit';
-import type { Actions } from './$types';
 import { failWithProblem, textFields } from '#lib/server/forms.ts';
 import { gateway } from '#lib/server/gateway.ts';
 import { rememberTimeZone, safeRedirect, setSession } from '#lib/server/session.ts';
+import type { Actions } from './$types';
 
 type AuthResponse = { agent: { id: string; email: string; name: string }; token: string };
 

@@ -1,14 +1,14 @@
 import { error, fail, redirect } from '@sveltejs/kit';
-import type { Actions, PageServerLoad } from './$types';
+import { zonedToUtc } from '#lib/format.ts';
 import { CLIENT_FIELDS, clientBody } from '#lib/server/client-form.ts';
 import { getDb } from '#lib/server/db.ts';
 import { failWithProblem, textFields } from '#lib/server/forms.ts';
 import { gateway } from '#lib/server/gateway.ts';
 import { clientTimeline, getClient, listEmails, listTasks } from '#lib/server/queries.ts';
 import { setFlash, timeZoneOf } from '#lib/server/session.ts';
-import { UUID_RE, taskActions } from '#lib/server/task-actions.ts';
-import { zonedToUtc } from '#lib/format.ts';
-import { CLIENT_STAGES, PRIORITIES, isOneOf } from '#lib/vocab.ts';
+import { taskActions, UUID_RE } from '#lib/server/task-actions.ts';
+import { CLIENT_STAGES, isOneOf, PRIORITIES } from '#lib/vocab.ts';
+import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   if (!UUID_RE.test(params.id)) error(404, 'This client does not exist.');

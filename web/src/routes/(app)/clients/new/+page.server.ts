@@ -1,10 +1,10 @@
 import { redirect } from '@sveltejs/kit';
-import type { Actions } from './$types';
 import { CLIENT_FIELDS, clientBody } from '#lib/server/client-form.ts';
 import { failWithProblem } from '#lib/server/forms.ts';
 import { gateway } from '#lib/server/gateway.ts';
 import { setFlash } from '#lib/server/session.ts';
 import type { Client } from '#lib/types.ts';
+import type { Actions } from './$types';
 
 export const actions: Actions = {
   default: async ({ request, locals, cookies }) => {

@@ -1,8 +1,8 @@
 import { error } from '@sveltejs/kit';
-import type { PageServerLoad } from './$types';
 import { getDb } from '#lib/server/db.ts';
 import { getEmail } from '#lib/server/queries.ts';
 import { UUID_RE } from '#lib/server/task-actions.ts';
+import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   if (!UUID_RE.test(params.id)) error(404, 'This email does not exist.');

@@ -1,5 +1,4 @@
 import { fail, redirect } from '@sveltejs/kit';
-import type { Actions, PageServerLoad } from './$types';
 import { getDb } from '#lib/server/db.ts';
 import { failWithProblem, textFields } from '#lib/server/forms.ts';
 import { gateway } from '#lib/server/gateway.ts';
@@ -7,6 +6,7 @@ import { getClient, listClients } from '#lib/server/queries.ts';
 import { setFlash } from '#lib/server/session.ts';
 import { UUID_RE } from '#lib/server/task-actions.ts';
 import { FOLLOWUP_TYPES, isOneOf } from '#lib/vocab.ts';
+import type { Actions, PageServerLoad } from './$types';
 
 const FIELDS = ['client_id', 'followup_type', 'agent_instructions', 'subject', 'body'] as const;
 
@@ -35,7 +35,11 @@ export const actions: Actions = {
     if (Object.keys(errors).length) return fail(400, { step: 'preview', message: null, errors, values });
     const body: Record<string, unknown> = { client_id: values.client_id, followup_type: values.followup_type };
     if (values.agent_instructions) body.agent_instructions = values.agent_instructions;
-    const res = await gateway<{ subject: string; body: string }>('POST', '/api/emails/preview', { token: locals.token, body, timeoutMs: 90_000 });
+    const res = await gateway<{ subject: string; body: string }>('POST', '/api/emails/preview', {
+      token: locals.token,
+      body,
+      timeoutMs: 90_000,
+    });
     if (!res.ok) return failWithProblem(res.problem, { fields: FIELDS, values, form: 'preview' });
     return { step: 'draft', ok: true, message: null, values: { ...values, subject: res.data.subject, body: res.data.body } };
   },
