@@ -96,6 +96,7 @@ describe('the agents’ dashboard in a browser', () => {
     await page.waitForSelector('html[data-hydrated="true"]');
   }
   async function shoot(page: Page, name: string): Promise<void> {
+    await page.waitForSelector('[data-testid="live-status"][data-status="live"]', { state: 'attached' });
     for (const [label, size] of [
       ['desktop', DESKTOP],
       ['phone', PHONE],
