@@ -128,7 +128,11 @@ describe('follow-up emails on the real stack', () => {
     expect((await post(bounce, signer.sign(bounce).headers)).body).toEqual({ processed: 1, failed: 0, total: 1 });
     await waitFor(async () => (await taskEvents(agent.id, c.id, 'Day 3')).includes('TaskFailed'), { what: 'Day 3 failed', timeoutMs: 30_000 });
     expect(sendsTo(c.email)).toHaveLength(1);
-    const emails = (await api.get(`/api/clients/${c.id}/emails`)).body.items as { status: string; error_message: string | null }[];
+    // The task's failure and the email's suppression live on different streams: wait for the read model.
+    const emails = await waitFor(async () => {
+      const items = (await api.get(`/api/clients/${c.id}/emails`)).body.items as { status: string; error_message: string | null }[];
+      return items.length === 2 ? items : null;
+    }, { what: 'both emails projected' });
     expect(emails.map((e) => e.status).sort()).toEqual(['bounced', 'suppressed']);
   });
 
