@@ -3,6 +3,9 @@ import { STREAM_SUBJECTS, type StreamName } from '@realtoros/contracts';
 
 const DAY_NS = 24 * 60 * 60 * 1_000_000_000;
 
+/** Replicas for streams and KV buckets: 1 on a laptop, 3 on the production cluster. */
+export const natsReplicas = (): number => Number(process.env.NATS_STREAM_REPLICAS ?? 1);
+
 /** Event streams keep everything forever; file storage; direct get for aggregate reads. */
 export function eventStreamConfig(name: StreamName): Partial<StreamConfig> & { name: string } {
   return {
@@ -14,7 +17,7 @@ export function eventStreamConfig(name: StreamName): Partial<StreamConfig> & { n
     max_age: 0,
     allow_direct: true,
     duplicate_window: 2 * 60 * 1_000_000_000,
-    num_replicas: Number(process.env.NATS_STREAM_REPLICAS ?? 1),
+    num_replicas: natsReplicas(),
   };
 }
 
@@ -25,7 +28,7 @@ export function deadLetterStreamConfig(): Partial<StreamConfig> & { name: string
     subjects: ['dlq.>'],
     storage: StorageType.File,
     max_age: 30 * DAY_NS,
-    num_replicas: Number(process.env.NATS_STREAM_REPLICAS ?? 1),
+    num_replicas: natsReplicas(),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Kvm } from '@nats-io/kv';
 import { loadConfigOrExit } from '@realtoros/config';
-import { connectNats, createEventStore, ensureEventStreams, onShutdown, serveCommands } from '@realtoros/messaging';
+import { connectNats, createEventStore, ensureEventStreams, natsReplicas, onShutdown, serveCommands } from '@realtoros/messaging';
 import { createLogger, startTelemetry } from '@realtoros/observability';
 import { CrmConfig } from './config.ts';
 import { crmHandlers } from './handlers.ts';
@@ -12,8 +12,8 @@ const nc = await connectNats({ url: config.NATS_URL, name: 'crm', log });
 const store = await createEventStore(nc);
 await ensureEventStreams(store.jsm, ['CRM']);
 const kvm = new Kvm(nc);
-const clientEmails = await kvm.create('crm_client_emails', { history: 1 });
-const agentEmails = await kvm.create('crm_agent_emails', { history: 1 });
+const clientEmails = await kvm.create('crm_client_emails', { history: 1, replicas: natsReplicas() });
+const agentEmails = await kvm.create('crm_agent_emails', { history: 1, replicas: natsReplicas() });
 const sub = serveCommands(nc, 'crm', crmHandlers({ nc, store, clientEmails, agentEmails }), log);
 log.info('crm serving commands');
 

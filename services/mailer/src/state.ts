@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import { natsReplicas } from '@realtoros/messaging';
 
 /**
  * The mailer's own durable state, in NATS KV (so the mailer needs no database):
@@ -39,10 +40,10 @@ const DAY_MS = 86_400_000;
 export async function openMailerState(js: JetStreamClient): Promise<MailerState> {
   const kvm = new Kvm(js);
   const [attempts, messages, suppressions, seen] = await Promise.all([
-    kvm.create('mailer_attempts', { history: 1 }),
-    kvm.create('mailer_messages', { history: 1 }),
-    kvm.create('mailer_suppressions', { history: 1 }),
-    kvm.create('mailer_webhook_seen', { history: 1, ttl: 7 * DAY_MS }),
+    kvm.create('mailer_attempts', { history: 1, replicas: natsReplicas() }),
+    kvm.create('mailer_messages', { history: 1, replicas: natsReplicas() }),
+    kvm.create('mailer_suppressions', { history: 1, replicas: natsReplicas() }),
+    kvm.create('mailer_webhook_seen', { history: 1, ttl: 7 * DAY_MS, replicas: natsReplicas() }),
   ]);
   return { attempts, messages, suppressions, seen };
 }
