@@ -1,6 +1,6 @@
 import { startStack, waitFor, type Stack } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, signUp } from './http.ts';
+import { type apiClient, signUp } from './http.ts';
 
 type TaskBody = { id: string; client_id: string; followup_type: string; status: string; priority: string; scheduled_for: string; version: number; notes: string | null };
 const FOLLOWUP_SCHEDULE = JSON.stringify([
