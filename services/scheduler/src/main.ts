@@ -10,7 +10,7 @@ import { startPlanner } from './planning/client-events.listener.ts';
 import { clientTaskIndex } from './planning/client-tasks-index.ts';
 import { createTaskStore } from './task/task-store.ts';
 import { startTimerArming } from './timers/arming.ts';
-import { runLease } from './timers/lease.ts';
+import { openLeaseBucket, runLease } from './timers/lease.ts';
 import { startTicker } from './timers/ticker.ts';
 import { ensureTimerStream } from './timers/timer-stream.ts';
 
@@ -23,7 +23,7 @@ const store = await createEventStore(nc);
 await ensureEventStreams(store.jsm, ['SCHEDULER', 'CRM', 'AI', 'MAILER']);
 await ensureTimerStream(store.jsm, config.SCHEDULER_HORIZON_DAYS);
 const kvm = new Kvm(nc);
-const leaseKv = await kvm.create('sched_lease', { history: 1, ttl: config.SCHEDULER_LEASE_TTL_MS });
+const leaseKv = await openLeaseBucket(kvm, store.jsm, 'sched_lease', config.SCHEDULER_LEASE_TTL_MS);
 const stateKv = await kvm.create('sched_state', { history: 1 });
 const index = clientTaskIndex(await kvm.create('sched_client_tasks', { history: 1 }));
 const tasks = createTaskStore(store);

@@ -1,4 +1,5 @@
-import type { KV } from '@nats-io/kv';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { KV, Kvm } from '@nats-io/kv';
 import type { Logger } from '@realtoros/observability';
 
 export type Lease = {
@@ -77,4 +78,19 @@ export function runLease(opts: { kv: KV; key: string; holder: string; ttlMs: num
       if (rev > 0) await kv.delete(key, { previousSeq: rev }).catch(() => {});
     },
   };
+}
+
+/**
+ * Opens (or creates) the lease bucket with the configured TTL. An existing bucket keeps its
+ * configuration when opened, so a changed TTL is applied to the bucket's stream here: the
+ * holder's trust window must never outlast the server's expiry.
+ */
+export async function openLeaseBucket(kvm: Kvm, jsm: JetStreamManager, bucket: string, ttlMs: number): Promise<KV> {
+  const kv = await kvm.create(bucket, { history: 1, ttl: ttlMs });
+  const stream = `KV_${bucket}`;
+  const info = await jsm.streams.info(stream);
+  const maxAge = ttlMs * 1_000_000;
+  if (info.config.max_age !== maxAge)
+    await jsm.streams.update(stream, { ...info.config, max_age: maxAge, duplicate_window: Math.min(maxAge, 120_000_000_000) });
+  return kv;
 }

@@ -140,6 +140,11 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
     }
     const consumer = await js.consumers.get(TIMER_STREAM, { filter_subjects: subject, inactive_threshold: 60_000 });
     const messages = await consumer.consume({ max_messages: 2000 });
+    if (!s.alive) {
+      // The lease was lost while we were opening it.
+      await messages.close().catch(() => {});
+      return;
+    }
     om.messages = messages;
     s.open.set(minute, om);
     void (async () => {
