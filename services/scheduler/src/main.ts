@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Kvm } from '@nats-io/kv';
-import { connectNats, createEventStore, ensureEventStreams, onShutdown, serveCommands } from '@realtoros/messaging';
+import { connectNats, createEventStore, ensureEventStreams, natsReplicas, onShutdown, serveCommands } from '@realtoros/messaging';
 import { createLogger, startTelemetry } from '@realtoros/observability';
 import { taskCommandHandlers } from './commands/task-commands.ts';
 import { loadSchedulerConfig } from './config.ts';
@@ -24,8 +24,8 @@ await ensureEventStreams(store.jsm, ['SCHEDULER', 'CRM', 'AI', 'MAILER']);
 await ensureTimerStream(store.jsm, config.SCHEDULER_HORIZON_DAYS);
 const kvm = new Kvm(nc);
 const leaseKv = await openLeaseBucket(kvm, store.jsm, 'sched_lease', config.SCHEDULER_LEASE_TTL_MS);
-const stateKv = await kvm.create('sched_state', { history: 1 });
-const index = clientTaskIndex(await kvm.create('sched_client_tasks', { history: 1 }));
+const stateKv = await kvm.create('sched_state', { history: 1, replicas: natsReplicas() });
+const index = clientTaskIndex(await kvm.create('sched_client_tasks', { history: 1, replicas: natsReplicas() }));
 const tasks = createTaskStore(store);
 const horizonMs = config.SCHEDULER_HORIZON_DAYS * 86_400_000;
 

@@ -1,4 +1,5 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
+import { natsReplicas } from '@realtoros/messaging';
 import type { KV, Kvm } from '@nats-io/kv';
 import type { Logger } from '@realtoros/observability';
 
@@ -86,7 +87,7 @@ export function runLease(opts: { kv: KV; key: string; holder: string; ttlMs: num
  * holder's trust window must never outlast the server's expiry.
  */
 export async function openLeaseBucket(kvm: Kvm, jsm: JetStreamManager, bucket: string, ttlMs: number): Promise<KV> {
-  const kv = await kvm.create(bucket, { history: 1, ttl: ttlMs });
+  const kv = await kvm.create(bucket, { history: 1, ttl: ttlMs, replicas: natsReplicas() });
   const stream = `KV_${bucket}`;
   const info = await jsm.streams.info(stream);
   const maxAge = ttlMs * 1_000_000;

@@ -1,5 +1,5 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
-import { ensureStream } from '@realtoros/messaging';
+import { ensureStream, natsReplicas } from '@realtoros/messaging';
 
 /**
  * The timer stream (ARCHITECTURE.md §5): one subject per epoch minute, `timers.<minute>`.
@@ -41,7 +41,7 @@ export function timerStreamConfig(horizonDays: number): Partial<StreamConfig> & 
     max_age: (horizonDays + 7) * DAY_MS * 1_000_000,
     allow_direct: true,
     duplicate_window: 2 * 60 * 1_000_000_000,
-    num_replicas: Number(process.env.NATS_STREAM_REPLICAS ?? 1),
+    num_replicas: natsReplicas(),
   };
 }
 
