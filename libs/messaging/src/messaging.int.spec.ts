@@ -75,6 +75,24 @@ describe('messaging on a real JetStream', () => {
     await consumer.stop();
   });
 
+  it('propagates the W3C trace id from publisher to consumer, with a new span', async () => {
+    const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const event = newEvent('ClientUnsubscribed', { agentId: AGENT, aggregateId: CLIENT, correlationId: 't', causationId: null, data: { source: 'agent', at: new Date().toISOString() } });
+    await store.append(event, { traceparent: parent });
+    let seen: string | null = null;
+    const consumer = await runConsumer({
+      js: store.js, jsm: store.jsm, stream: 'CRM', durable: 'trace-consumer', log,
+      filterSubject: `crm.${AGENT}.client.${CLIENT}`,
+      handle: async (e, ctx) => {
+        if (e.id === event.id) seen = ctx.traceparent;
+      },
+    });
+    await waitFor(async () => seen !== null, { what: 'traced event' });
+    expect(seen).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    expect(seen).not.toBe(parent);
+    await consumer.stop();
+  });
+
   it('commands: replies, maps domain errors, and fails fast when nobody serves', async () => {
     const meta = { command_id: '0190a000-0000-7000-8000-0000000000f1', agent_id: AGENT, correlation_id: 'k', issued_at: new Date().toISOString() };
     await expect(sendCommand(nc, 'crm', 'delete_client', { client_id: CLIENT }, meta, { timeoutMs: 1000 })).rejects.toBeInstanceOf(ServiceUnavailableError);
