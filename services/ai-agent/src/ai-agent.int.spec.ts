@@ -154,6 +154,19 @@ describe('ai-agent service', () => {
     expect(openai.promptOf(openai.completions()[0]!)).toContain('Mention the open house on Saturday');
     expect((await store.jsm.streams.info('AI')).state.messages).toBe(before);
   });
+
+  it('a manual send past the deadline (the gateway has given up and said 503) writes nothing', async () => {
+    const c = await client({ name: 'Kim Late', email: 'kim.late@example.com' });
+    const before = (await store.jsm.streams.info('AI')).state.messages;
+    const stale = { command_id: uuidv7(), agent_id: agentId, correlation_id: 't', issued_at: new Date(Date.now() - 50_000).toISOString() };
+    const late = await sendCommand(nc, 'ai', 'send_now', { client_id: c, subject: 'Hello', body: 'Checking in.' }, stale, { timeoutMs: 20_000 });
+    expect(late).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect((await store.jsm.streams.info('AI')).state.messages).toBe(before);
+    const fresh = { ...stale, command_id: uuidv7(), issued_at: new Date().toISOString() };
+    const ok = await sendCommand(nc, 'ai', 'send_now', { client_id: c, subject: 'Hello', body: 'Checking in.' }, fresh, { timeoutMs: 20_000 });
+    expect(ok.ok).toBe(true);
+    expect((await store.jsm.streams.info('AI')).state.messages).toBe(before + 1);
+  });
 });
 
 describe('ai-agent without OPENAI_API_KEY', () => {

@@ -25,6 +25,13 @@ function unavailable(r: Extract<ComposeResult, { kind: 'unavailable' }>): never 
 
 const today = (ctx: CommandContext) => ctx.meta.issued_at.slice(0, 10);
 
+/**
+ * The gateway waits 60 s for a manual send before it answers 503. Past this deadline the
+ * agent has (or is about to have) been told "nothing was sent", so we must not send: the
+ * email is appended only while the gateway is surely still waiting for the answer.
+ */
+export const SEND_NOW_DEADLINE_MS = 45_000;
+
 /** `cmd.ai.preview` and `cmd.ai.send_now`: the gateway's preview and manual send. */
 export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
   return {
@@ -68,6 +75,8 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
         agentId, aggregateId: emailId, correlationId: ctx.meta.correlation_id, causationId: ctx.meta.command_id, id: deterministicId(emailId, 'generation'),
         data: { task_id: t.taskId, client_id: t.clientId, followup_type: t.followupType, to_email: client.email, to_name: client.name, ...email },
       });
+      if (Date.now() - Date.parse(ctx.meta.issued_at) > SEND_NOW_DEADLINE_MS)
+        throw new DomainError('conflict', 'writing the email took too long; nothing was sent — try again');
       const res = await deps.store.append(event, { traceparent: ctx.traceparent });
       return { data: { email_id: emailId, status: 'generated' }, position: { stream: res.stream, seq: res.seq } };
     },
