@@ -177,6 +177,8 @@ export const EmailSendBody = Type.Union([
     closed,
   ),
 ]);
+/** What the agent decides about an email whose send outcome is unknown. */
+export const EmailResolveBody = Type.Object({ action: StringEnum(['resend', 'mark_sent'] as const) }, closed);
 export const GeneratedEmail = Type.Object({ subject: Type.String(), body: Type.String() });
 
 export const TimelineEntry = Type.Object({

@@ -102,6 +102,17 @@ export const COMMANDS = {
         { maxItems: 1000 },
       ),
     }),
+    /**
+     * The agent decides about an email whose send outcome is `unknown` (§4): `resend` sends it
+     * again (a new attempt is recorded before the provider is called, so a crash during it ends
+     * in `unknown` again, never a double send); `mark_sent` records it as sent without sending
+     * (the agent saw it arrive). Any other state → illegal_transition; another agent's email →
+     * not_found (the meta's agent_id is the tenant).
+     */
+    resolve_unknown: Type.Object({
+      email_id: Uuid,
+      action: Type.Union([Type.Literal('resend'), Type.Literal('mark_sent')]),
+    }),
   },
 } as const;
 

@@ -29,6 +29,7 @@ export const EVENTS = {
   EmailFailed: { schema: mailer.EmailFailed, stream: 'MAILER', aggregate: 'email' },
   EmailSendUnknown: { schema: mailer.EmailSendUnknown, stream: 'MAILER', aggregate: 'email' },
   EmailSuppressed: { schema: mailer.EmailSuppressed, stream: 'MAILER', aggregate: 'email' },
+  EmailResendRequested: { schema: mailer.EmailResendRequested, stream: 'MAILER', aggregate: 'email' },
   EmailDelivered: { schema: mailer.EmailDelivered, stream: 'MAILER', aggregate: 'email' },
   EmailOpened: { schema: mailer.EmailOpened, stream: 'MAILER', aggregate: 'email' },
   EmailClicked: { schema: mailer.EmailClicked, stream: 'MAILER', aggregate: 'email' },

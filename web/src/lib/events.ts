@@ -19,6 +19,7 @@ export const EVENT_TYPES = [
   'EmailSent',
   'EmailFailed',
   'EmailSendUnknown',
+  'EmailResendRequested',
   'EmailSuppressed',
   'EmailDelivered',
   'EmailOpened',

@@ -12,6 +12,11 @@ export const EmailSent = Type.Object({
   message_id: Type.String(),
   sent_at: Timestamp,
   attempts: Type.Integer({ minimum: 1 }),
+  /**
+   * Set when nobody saw the provider accept it: the outcome was unknown and the agent
+   * confirmed it went out (`resolve_unknown mark_sent`); `message_id` is then `unknown`.
+   */
+  confirmed_by: Type.Optional(Type.Literal('agent')),
 });
 export const EmailFailed = Type.Object({
   ...EmailRef,
@@ -21,6 +26,12 @@ export const EmailFailed = Type.Object({
 });
 /** The send was attempted but its outcome is unknown (crash between provider and ack): never resent blindly. */
 export const EmailSendUnknown = Type.Object({ ...EmailRef, provider: Type.String(), reason: Type.String() });
+/**
+ * The agent chose to send an `unknown` email again (`resolve_unknown resend`); the mailer's
+ * `mailer-resends` consumer sends it and records EmailSent | EmailFailed | EmailSuppressed, or
+ * EmailSendUnknown again if it is interrupted.
+ */
+export const EmailResendRequested = Type.Object({ ...EmailRef });
 export const EmailSuppressed = Type.Object({ ...EmailRef, to_email: Email, reason: Type.String() });
 
 /** One SendGrid webhook event, as recorded. */
