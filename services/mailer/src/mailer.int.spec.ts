@@ -138,6 +138,105 @@ describe('mailer service', () => {
     expect(await outcome(emailId)).toHaveLength(1);
   });
 
+  describe('the agent resolves an unknown email (resolve_unknown)', () => {
+    const meta = (agent = agentId) => ({ command_id: uuidv7(), agent_id: agent, correlation_id: 't', issued_at: new Date().toISOString() });
+    const resolve = (emailId: string, action: 'resend' | 'mark_sent', agent = agentId) =>
+      sendCommand(nc, 'mailer', 'resolve_unknown', { email_id: emailId, action }, meta(agent));
+    const types = async (emailId: string) => (await outcome(emailId)).map((e) => e.type);
+    /** Kills the mailer while SendGrid holds `sends` accepted requests open; restarts it. */
+    async function killDuringSends(sends: number) {
+      await waitFor(async () => sendgrid.sends().length === sends, { what: `${sends} sends to reach SendGrid` });
+      await settle(300);
+      await svc.stop('SIGKILL');
+      svc = startService('mailer', env());
+      await ready();
+    }
+    /** `n` (≤ MAILER_CONCURRENCY) emails whose send was interrupted after SendGrid accepted them. */
+    async function unknownEmails(n: number) {
+      sendgrid.reset();
+      for (let i = 0; i < n; i++) sendgrid.script({ status: 202, headers: { 'x-message-id': `accepted-then-crash-${i}` }, hang: true });
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) ids.push(await generated(await client()));
+      await killDuringSends(n);
+      for (const id of ids) expect((await waitOutcome(id)).type).toBe('EmailSendUnknown');
+      sendgrid.reset();
+      return ids;
+    }
+    let toResend: string;
+    let toMark: string;
+    beforeAll(async () => {
+      [toResend, toMark] = (await unknownEmails(2)) as [string, string];
+    });
+
+    it('resend → sent exactly once more through SendGrid, with the same message; then it is no longer unknown (409)', async () => {
+      const reply = await resolve(toResend, 'resend');
+      expect(reply).toMatchObject({ ok: true, data: { email_id: toResend, status: 'sending' }, position: { stream: 'MAILER' } });
+      const sent = await waitFor(async () => (await outcome(toResend)).find((e) => e.type === 'EmailSent'), { what: 'EmailSent after the resend', timeoutMs: 20_000 });
+      expect(await types(toResend)).toEqual(['EmailSendUnknown', 'EmailResendRequested', 'EmailSent']);
+      expect(sendgrid.sends()).toHaveLength(1);
+      const mail = sendgrid.mailOf(sendgrid.sends()[0]!);
+      expect(mail.custom_args).toEqual({ email_id: toResend, agent_id: agentId });
+      expect(mail.subject).toBe('Great to connect, Maria');
+      expect(sent.data).toMatchObject({ message_id: sendgrid.messageIdOf(sendgrid.sends()[0]!), provider: 'sendgrid', attempts: 1 });
+      expect(sent.data).not.toHaveProperty('confirmed_by');
+      await settle(3000); // past another ack wait: nothing more goes out
+      expect(sendgrid.sends()).toHaveLength(1);
+      expect(await types(toResend)).toHaveLength(3);
+      expect(await resolve(toResend, 'resend')).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
+      expect(await resolve(toResend, 'mark_sent')).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
+    });
+
+    it('mark_sent → EmailSent confirmed by the agent, message id unknown; nothing is sent', async () => {
+      const reply = await resolve(toMark, 'mark_sent');
+      expect(reply).toMatchObject({ ok: true, data: { email_id: toMark, status: 'sent' } });
+      const events = await outcome(toMark);
+      expect(events.map((e) => e.type)).toEqual(['EmailSendUnknown', 'EmailSent']);
+      expect(events[1]!.data).toMatchObject({ confirmed_by: 'agent', message_id: 'unknown', provider: 'sendgrid', attempts: 1, task_id: events[0]!.data.task_id });
+      await settle(2500);
+      expect(sendgrid.sends()).toHaveLength(0);
+      expect(await resolve(toMark, 'resend')).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
+      expect(await types(toMark)).toHaveLength(2);
+    });
+
+    it("another agent's email is not found; an email sent normally, or not yet sent, cannot be resolved", async () => {
+      const [mine] = await unknownEmails(1);
+      expect(await resolve(mine!, 'resend', uuidv7())).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await resolve(mine!, 'mark_sent', uuidv7())).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await resolve(uuidv7(), 'resend')).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await types(mine!)).toEqual(['EmailSendUnknown']);
+      const sentNormally = await generated(await client());
+      expect((await waitOutcome(sentNormally)).type).toBe('EmailSent');
+      expect(await resolve(sentNormally, 'resend')).toMatchObject({ ok: false, error: { code: 'illegal_transition', detail: expect.stringMatching(/already sent/) } });
+      // Generated, its send still in flight (SendGrid answers slowly): no outcome yet.
+      sendgrid.script({ status: 202, delayMs: 2500 });
+      const pending = await generated(await client());
+      await waitFor(async () => sendgrid.sends().length === 2, { what: 'the send in flight' });
+      expect(await resolve(pending, 'mark_sent')).toMatchObject({ ok: false, error: { code: 'illegal_transition', detail: expect.stringMatching(/not sent yet/) } });
+      expect((await waitOutcome(pending)).type).toBe('EmailSent');
+      expect(await types(mine!)).toEqual(['EmailSendUnknown']);
+      expect(sendgrid.sends()).toHaveLength(2);
+    });
+
+    it('killed during the resend → unknown again, not sent a third time; the agent can decide again', async () => {
+      const [emailId] = (await unknownEmails(1)) as [string];
+      sendgrid.script({ status: 202, headers: { 'x-message-id': 'resent-then-crash' }, hang: true });
+      expect(await resolve(emailId, 'resend')).toMatchObject({ ok: true });
+      await killDuringSends(1);
+      await waitFor(async () => (await types(emailId)).length === 3, { what: 'the resend outcome', timeoutMs: 20_000 });
+      const events = await outcome(emailId);
+      expect(events.map((e) => e.type)).toEqual(['EmailSendUnknown', 'EmailResendRequested', 'EmailSendUnknown']);
+      expect(events[2]!.data).toMatchObject({ reason: expect.stringMatching(/interrupted during resend attempt 1.*not resent/) });
+      await settle(3000);
+      expect(sendgrid.sends()).toHaveLength(1);
+      expect(await types(emailId)).toHaveLength(3);
+
+      expect(await resolve(emailId, 'resend')).toMatchObject({ ok: true });
+      await waitFor(async () => (await types(emailId)).length === 5, { what: 'the second resend outcome', timeoutMs: 20_000 });
+      expect((await types(emailId)).slice(3)).toEqual(['EmailResendRequested', 'EmailSent']);
+      expect(sendgrid.sends()).toHaveLength(2);
+    });
+  });
+
   it('a bounce reported by the webhook → the next email to that address is suppressed, not sent', async () => {
     const c = await client();
     const first = await generated(c);

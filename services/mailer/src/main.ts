@@ -6,6 +6,7 @@ import { outboxSender } from './providers/outbox.ts';
 import { sendGridSender } from './providers/sendgrid.ts';
 import { openMailerState } from './state.ts';
 import { onEmailGenerated, type MailerDeps } from './workflows/send-email.ts';
+import { onResendRequested, resolveUnknownCommand } from './workflows/resolve.ts';
 import { onEngagement } from './workflows/suppression.ts';
 import { mailerCommands } from './workflows/webhook.ts';
 
@@ -50,7 +51,16 @@ consumers.push(
     handle: (event) => onEngagement({ state, nc, log }, event),
   }),
 );
-const commands = serveCommands(nc, 'mailer', mailerCommands({ store, state, log }), log);
+// The agent's "send again" on an email whose outcome was unknown (resolve_unknown resend).
+consumers.push(
+  await runConsumer({
+    js: store.js, jsm: store.jsm, stream: 'MAILER', durable: 'mailer-resends', filterSubject: 'mail.>', log, ackWaitMs: config.MAILER_ACK_WAIT_MS,
+    handle: async (event, ctx) => {
+      if (event.type === 'EmailResendRequested') await onResendRequested(deps, event, ctx.traceparent);
+    },
+  }),
+);
+const commands = serveCommands(nc, 'mailer', { ...mailerCommands({ store, state, log }), resolve_unknown: resolveUnknownCommand({ store, state, log }) }, log);
 log.info({ provider: sender.provider, concurrency: config.MAILER_CONCURRENCY }, 'mailer running');
 
 onShutdown(log, [

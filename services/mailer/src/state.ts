@@ -25,6 +25,14 @@ export type AttemptRecord = {
   sent_at: string | null;
   reason: string | null;
   updated_at: string;
+  /** When the provider was last called (written with the attempt, before the call). */
+  attempted_at?: string | null;
+  /**
+   * The `EmailResendRequested` event this record's current round of attempts belongs to, once
+   * the agent chose to send an `unknown` email again; a redelivery of that request finds it
+   * here and never sends twice.
+   */
+  resend_id?: string | null;
 };
 export type Suppression = { reason: string; email_id: string | null; at: string };
 

@@ -20,7 +20,7 @@ export type MailerDeps = {
   sleep?: (ms: number) => Promise<void>;
 };
 
-const OUTCOMES = new Set(['EmailSent', 'EmailFailed', 'EmailSendUnknown', 'EmailSuppressed']);
+export const OUTCOMES = new Set<string>(['EmailSent', 'EmailFailed', 'EmailSendUnknown', 'EmailSuppressed']);
 type Outcome = Envelope<'EmailSent' | 'EmailFailed' | 'EmailSendUnknown' | 'EmailSuppressed'>;
 
 /**
@@ -48,18 +48,32 @@ export async function onEmailGenerated(deps: MailerDeps, event: Envelope<'EmailG
   if (suppressed) {
     const rec: AttemptRecord = { ...base, state: 'suppressed', reason: suppressed };
     if (!(await createAttempt(deps, emailId, rec))) return onEmailGenerated(deps, event, traceparent);
-    return recordOutcome(deps, outcomeEvent(event, rec), traceparent);
+    return recordOutcome(deps, outcomeEvent(outcomeRef(event), rec), traceparent);
   }
 
   if (!(await createAttempt(deps, emailId, base))) return onEmailGenerated(deps, event, traceparent);
-  let revision = (await deps.state.attempts.get(emailId))?.revision ?? 0;
+  const revision = (await deps.state.attempts.get(emailId))?.revision ?? 0;
+  const rec = await sendAttempts(deps, event, base, revision);
+  return recordOutcome(deps, outcomeEvent(outcomeRef(event), rec), traceparent);
+}
+
+/**
+ * One round of provider calls for an email whose attempt record is at `revision` (state
+ * `sending`): up to `maxAttempts` tries for transient failures. The record is updated before
+ * each call (a crash during it leaves `sending` behind: unknown, never a resend) and with the
+ * outcome right after. Returns the record in its final state: `sent`, `failed` or `unknown`.
+ */
+export async function sendAttempts(deps: MailerDeps, event: Envelope<'EmailGenerated'>, start: AttemptRecord, startRevision: number): Promise<AttemptRecord> {
+  const now = deps.now ?? (() => new Date());
+  const emailId = event.aggregate_id;
   const message = buildMessage(event, await agentAddress(deps, event.agent_id), deps.message);
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  let rec = base;
+  let revision = startRevision;
+  let rec = start;
 
   for (let attempt = 1; ; attempt++) {
     // Written before each call: a crash during it leaves `sending` behind, never a resend.
-    rec = { ...rec, attempts: attempt, updated_at: now().toISOString() };
+    rec = { ...rec, attempts: attempt, attempted_at: now().toISOString(), updated_at: now().toISOString() };
     revision = await deps.state.attempts.update(emailId, toBytes(rec), revision);
     try {
       const { messageId } = await deps.sender.send(message);
@@ -69,7 +83,7 @@ export async function onEmailGenerated(deps: MailerDeps, event: Envelope<'EmailG
       const sentRevision = revision;
       await persistently(() => deps.state.attempts.update(emailId, toBytes(rec), sentRevision));
       await persistently(() => deps.state.messages.put(messageKey(messageId), toBytes({ email_id: emailId, agent_id: event.agent_id })));
-      return recordOutcome(deps, outcomeEvent(event, rec), traceparent);
+      return rec;
     } catch (err) {
       const e = err instanceof SendError ? err : new SendError('ambiguous', `send failed: ${(err as Error).message}`, { cause: err });
       if (e.kind === 'transient' && attempt < deps.maxAttempts) {
@@ -83,12 +97,12 @@ export async function onEmailGenerated(deps: MailerDeps, event: Envelope<'EmailG
       rec = { ...rec, state, reason, updated_at: now().toISOString() };
       await deps.state.attempts.update(emailId, toBytes(rec), revision);
       deps.log.warn({ email_id: emailId, state, reason }, 'email not sent');
-      return recordOutcome(deps, outcomeEvent(event, rec), traceparent);
+      return rec;
     }
   }
 }
 
-async function persistently<T>(write: () => Promise<T>, tries = 5): Promise<T> {
+export async function persistently<T>(write: () => Promise<T>, tries = 5): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await write();
@@ -111,6 +125,9 @@ async function createAttempt(deps: MailerDeps, emailId: string, rec: AttemptReco
 
 /** A redelivery: the attempt record knows what happened. */
 async function replayOutcome(deps: MailerDeps, event: Envelope<'EmailGenerated'>, rec: AttemptRecord, revision: number, traceparent: string | null) {
+  // The agent already had this email resent: its first outcome was recorded (a resend needs
+  // one), and the record now belongs to the resend, which must not be marked unknown from here.
+  if (rec.resend_id) return;
   if (rec.state === 'sent' && rec.message_id)
     await deps.state.messages.put(messageKey(rec.message_id), toBytes({ email_id: event.aggregate_id, agent_id: event.agent_id }));
   if (rec.state === 'sending') {
@@ -121,14 +138,17 @@ async function replayOutcome(deps: MailerDeps, event: Envelope<'EmailGenerated'>
     await deps.state.attempts.update(event.aggregate_id, toBytes(rec), revision);
     deps.log.warn({ email_id: event.aggregate_id }, 'found an unfinished send attempt; marking the email unknown');
   }
-  return recordOutcome(deps, outcomeEvent(event, rec), traceparent);
+  return recordOutcome(deps, outcomeEvent(outcomeRef(event), rec), traceparent);
 }
 
-function outcomeEvent(event: Envelope<'EmailGenerated'>, rec: AttemptRecord): Outcome {
-  const emailId = event.aggregate_id;
-  const base = {
-    agentId: event.agent_id, aggregateId: emailId, correlationId: event.correlation_id, causationId: event.id, id: deterministicId(emailId, 'delivery-outcome'),
-  };
+/** Who an outcome event belongs to and its id: the first outcome's id is fixed per email. */
+export type OutcomeRef = { agentId: string; aggregateId: string; correlationId: string; causationId: string; id: string };
+const outcomeRef = (event: Envelope<'EmailGenerated'>): OutcomeRef => ({
+  agentId: event.agent_id, aggregateId: event.aggregate_id, correlationId: event.correlation_id, causationId: event.id,
+  id: deterministicId(event.aggregate_id, 'delivery-outcome'),
+});
+
+export function outcomeEvent(base: OutcomeRef, rec: AttemptRecord): Outcome {
   const ref = { task_id: rec.task_id, client_id: rec.client_id };
   switch (rec.state) {
     case 'sent':
@@ -163,7 +183,7 @@ async function recordOutcome(deps: MailerDeps, event: Outcome, traceparent: stri
 }
 
 /** Why this email must not go out, if it mustn't: the client's CRM events, then the suppression list. */
-async function suppressionReason(deps: MailerDeps, event: Envelope<'EmailGenerated'>): Promise<string | null> {
+export async function suppressionReason(deps: MailerDeps, event: Envelope<'EmailGenerated'>): Promise<string | null> {
   const { events } = await deps.store.readSubject('CRM', subjects.client(event.agent_id, event.data.client_id));
   if (events.some((e) => e.event.type === 'ClientDeleted')) return 'client_deleted';
   if (events.some((e) => e.event.type === 'ClientUnsubscribed')) return 'unsubscribed';
