@@ -191,7 +191,7 @@ describe('mailer service', () => {
       expect(reply).toMatchObject({ ok: true, data: { email_id: toMark, status: 'sent' } });
       const events = await outcome(toMark);
       expect(events.map((e) => e.type)).toEqual(['EmailSendUnknown', 'EmailSent']);
-      expect(events[1]!.data).toMatchObject({ confirmed_by: 'agent', message_id: 'unknown', provider: 'sendgrid', attempts: 1, task_id: events[0]!.data.task_id });
+      expect(events[1]!.data).toMatchObject({ confirmed_by: 'agent', message_id: 'unknown', provider: 'sendgrid', attempts: 1, task_id: (events[0]!.data as { task_id: string | null }).task_id });
       await settle(2500);
       expect(sendgrid.sends()).toHaveLength(0);
       expect(await resolve(toMark, 'resend')).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
