@@ -73,4 +73,32 @@ describe('email_logs projection (order-tolerant)', () => {
     expect(r.error_message).toBe('550 no such user');
     expect(r.webhook_events.map((w) => w.event)).toEqual(['bounce', 'delivered', 'processed']);
   });
+
+  it('an unknown email the agent resolves: a resend goes back to sending, then its outcome; marked as sent keeps no message id', async () => {
+    const resent = uuidv7();
+    const marked = uuidv7();
+    const ev = (id: string) => ({ agentId: agent, aggregateId: id, correlationId: 't', causationId: null });
+    const ref = { task_id: task, client_id: client };
+    const unknown = (id: string) => newEvent('EmailSendUnknown', { ...ev(id), data: { ...ref, provider: 'sendgrid', reason: 'interrupted during send attempt 1; not resent' } });
+    await apply([unknown(resent), newEvent('EmailResendRequested', { ...ev(resent), data: ref })]);
+    expect(await row(resent)).toMatchObject({ status: 'sending', error_message: null });
+    await apply([newEvent('EmailSent', { ...ev(resent), data: { ...ref, to_email: 'maria@example.com', provider: 'sendgrid', message_id: 'msg-2', sent_at: at(30), attempts: 1 } })]);
+    expect(await row(resent)).toMatchObject({ status: 'sent', sendgrid_message_id: 'msg-2', error_message: null });
+
+    await apply([
+      unknown(marked),
+      newEvent('EmailSent', { ...ev(marked), data: { ...ref, to_email: 'maria@example.com', provider: 'sendgrid', message_id: 'unknown', sent_at: at(20), attempts: 1, confirmed_by: 'agent' } }),
+    ]);
+    const r = await row(marked);
+    expect(r).toMatchObject({ status: 'sent', sendgrid_message_id: null, error_message: null });
+    expect(r.sent_at?.toISOString()).toBe(at(20));
+
+    // A resend request never pulls a settled email back (only `unknown` becomes `sending`).
+    const settled = uuidv7();
+    await apply([
+      newEvent('EmailSent', { ...ev(settled), data: { ...ref, to_email: 'maria@example.com', provider: 'sendgrid', message_id: 'm', sent_at: at(1), attempts: 1 } }),
+      newEvent('EmailResendRequested', { ...ev(settled), data: ref }),
+    ]);
+    expect((await row(settled)).status).toBe('sent');
+  });
 });

@@ -20,12 +20,13 @@ const WEBHOOK_STATUS: Partial<Record<Envelope['type'], EmailStatus>> = {
  * arrive in either order: every event first makes sure the row exists (insert-or-nothing),
  * then updates only what it knows, with COALESCE/LEAST so nothing known is lost, the status
  * only ever moving up by EMAIL_STATUS_RANK, opened_at/clicked_at set by the earliest open/click,
- * and webhook history appended once per `sg_event_id`.
+ * and webhook history appended once per `sg_event_id`. The one exception: a resend the agent
+ * asked for takes an `unknown` email back to `sending` until its new outcome arrives.
  */
 export const emailLogsProjection: Projection = {
   name: 'email_logs',
   handles: [
-    'EmailGenerated', 'EmailGenerationFailed', 'EmailSent', 'EmailFailed', 'EmailSendUnknown', 'EmailSuppressed',
+    'EmailGenerated', 'EmailGenerationFailed', 'EmailSent', 'EmailFailed', 'EmailSendUnknown', 'EmailResendRequested', 'EmailSuppressed',
     'EmailDelivered', 'EmailOpened', 'EmailClicked', 'EmailBounced', 'EmailDropped', 'EmailSpamReported', 'EmailUnsubscribed', 'EmailWebhookRecorded',
   ],
   async apply(db, event) {
@@ -53,8 +54,12 @@ export const emailLogsProjection: Projection = {
         const d = event.data;
         await row
           .set({
-            status: raise('sent'), sent_at: sql`coalesce(sent_at, ${d.sent_at}::timestamptz)`, sendgrid_message_id: d.message_id,
+            status: raise('sent'), sent_at: sql`coalesce(sent_at, ${d.sent_at}::timestamptz)`,
+            // Confirmed by the agent after an unknown outcome: no provider message id is known.
+            sendgrid_message_id: d.confirmed_by ? sql`sendgrid_message_id` : d.message_id,
             to_email: sql`coalesce(to_email, ${d.to_email})`, retry_count: Math.max(0, d.attempts - 1),
+            // An unknown outcome resolved: its "interrupted…" note no longer applies.
+            error_message: sql`CASE WHEN status IN ('unknown', 'sending') THEN NULL ELSE error_message END`,
           })
           .execute();
         return;
@@ -64,6 +69,16 @@ export const emailLogsProjection: Projection = {
         return;
       case 'EmailSendUnknown':
         await row.set({ status: raise('unknown'), error_message: event.data.reason }).execute();
+        return;
+      case 'EmailResendRequested':
+        // The one step down: the agent had an unknown email sent again. Only from `unknown`
+        // (MAILER events of one email arrive in order, so its outcome comes after this).
+        await row
+          .set({
+            status: sql`CASE WHEN status = 'unknown' THEN 'sending' ELSE status END`,
+            error_message: sql`CASE WHEN status = 'unknown' THEN NULL ELSE error_message END`,
+          })
+          .execute();
         return;
       case 'EmailSuppressed':
         await row.set({ status: raise('suppressed'), error_message: event.data.reason, to_email: sql`coalesce(to_email, ${event.data.to_email})` }).execute();
