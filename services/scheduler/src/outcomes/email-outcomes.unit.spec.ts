@@ -26,6 +26,17 @@ describe('email outcomes → task', () => {
     ]);
   });
 
+  it('given a due task whose email outcome was unknown, when the agent marks it sent (EmailSent confirmed by the agent), then TaskCompleted by email', () => {
+    const confirmed = newEvent('EmailSent', {
+      ...ref, data: { task_id: TASK, client_id: CLIENT, to_email: 'a@example.com', provider: 'sendgrid', message_id: 'unknown', sent_at: NOW, attempts: 1, confirmed_by: 'agent' },
+    });
+    const o = emailOutcomeCommand(confirmed, NOW);
+    expect(o?.taskId).toBe(TASK);
+    expect(decide(o?.command ?? { type: 'SkipTask' }, dueTask)).toEqual([
+      { type: 'TaskCompleted', data: { client_id: CLIENT, by: 'email', email_id: EMAIL, completed_at: NOW } },
+    ]);
+  });
+
   it.each([
     ['EmailFailed', newEvent('EmailFailed', { ...ref, data: { task_id: TASK, client_id: CLIENT, provider: 'sendgrid', reason: '500 from provider', attempts: 3 } }), /sending failed: 500/],
     ['EmailSuppressed', newEvent('EmailSuppressed', { ...ref, data: { task_id: TASK, client_id: CLIENT, to_email: 'a@example.com', reason: 'bounced before' } }), /not sent: bounced/],
@@ -37,8 +48,9 @@ describe('email outcomes → task', () => {
     expect(failed?.type === 'TaskFailed' && failed.data.reason).toMatch(reason);
   });
 
-  it('an unknown send outcome, an email without a task, or an engagement event leave tasks alone', () => {
+  it('an unknown send outcome, a resend request, an email without a task, or an engagement event leave tasks alone', () => {
     expect(emailOutcomeCommand(newEvent('EmailSendUnknown', { ...ref, data: { task_id: TASK, client_id: CLIENT, provider: 'sendgrid', reason: 'crashed' } }), NOW)).toBeNull();
+    expect(emailOutcomeCommand(newEvent('EmailResendRequested', { ...ref, data: { task_id: TASK, client_id: CLIENT } }), NOW)).toBeNull();
     expect(
       emailOutcomeCommand(newEvent('EmailSent', { ...ref, data: { task_id: null, client_id: CLIENT, to_email: 'a@example.com', provider: 'outbox', message_id: 'm', sent_at: NOW, attempts: 1 } }), NOW),
     ).toBeNull();
