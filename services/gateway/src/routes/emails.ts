@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import {
-  EmailListQuery, EmailLog, EmailPreviewBody, EmailSendBody, EmailStatus, GeneratedEmail, Page, PageQuery, ProblemDetails, Uuid,
+  EmailListQuery, EmailLog, EmailPreviewBody, EmailResolveBody, EmailSendBody, EmailStatus, GeneratedEmail, Page, PageQuery, ProblemDetails, Uuid,
 } from '@realtoros/contracts';
 import { getClient, getEmail, listEmails } from '@realtoros/queries';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -17,7 +17,8 @@ const AI_TIMEOUT_MS = 60_000;
 
 /**
  * Emails: history from the `email_logs` read model; preview and manual send become ai-agent
- * commands (the ai-agent writes, the mailer sends). Routes only translate.
+ * commands (the ai-agent writes, the mailer sends); the agent's decision about an email whose
+ * send outcome is unknown is a mailer command. Routes only translate.
  */
 export const emailRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('preHandler', requireAgent);
@@ -48,5 +49,17 @@ export const emailRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/emails/send', { schema: { ...common, body: EmailSendBody, response: { 202: SendAccepted, ...errors } } }, async (req, reply) => {
     const accepted = await execute<'ai', 'send_now', { email_id: string; status: 'generated' }>(app, req, 'ai', 'send_now', req.body, { timeoutMs: AI_TIMEOUT_MS });
     return reply.code(202).send(accepted);
+  });
+
+  app.post('/api/emails/:id/resolve', {
+    schema: {
+      ...common, params: IdParams, body: EmailResolveBody, response: { 202: EmailLog, ...errors },
+      description: "Decide about an email whose send outcome is `unknown`: `resend` sends it again, `mark_sent` records it as sent (the agent saw it arrive). 409 unless the email's status is `unknown`.",
+    },
+  }, async (req, reply) => {
+    await execute<'mailer', 'resolve_unknown', { email_id: string; status: string }>(app, req, 'mailer', 'resolve_unknown', { email_id: req.params.id, action: req.body.action });
+    const email = await getEmail(app.deps.db, agentOf(req).id, req.params.id);
+    if (!email) throw notFound('email');
+    return reply.code(202).send(email);
   });
 };
