@@ -95,6 +95,8 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
     case 'EmailGenerationFailed':
       return { title: 'Email could not be written', detail: str(d.reason), tone: 'danger', icon: 'alert' };
     case 'EmailSent':
+      if (d.confirmed_by === 'agent')
+        return { title: 'Email marked as sent', detail: 'You confirmed it was delivered', tone: 'info', icon: 'check' };
       return {
         title: 'Email sent',
         detail: str(d.to_email) ? `to ${str(d.to_email)}${str(d.provider) ? ` via ${str(d.provider)}` : ''}` : null,
@@ -105,6 +107,8 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
       return { title: 'Email failed to send', detail: str(d.reason), tone: 'danger', icon: 'alert' };
     case 'EmailSendUnknown':
       return { title: 'Email send outcome unknown', detail: str(d.reason), tone: 'warning', icon: 'alert' };
+    case 'EmailResendRequested':
+      return { title: 'Sending the email again', detail: 'You chose to send it again', tone: 'info', icon: 'mail' };
     case 'EmailSuppressed':
       return { title: 'Email not sent (suppressed)', detail: str(d.reason), tone: 'warning', icon: 'alert' };
     case 'EmailOpened':

@@ -20,6 +20,18 @@ describe('timeline wording', () => {
     });
     expect(describeEvent(ev('EmailOpened', {}), 'UTC', now).title).toBe('Email opened');
   });
+  it('tells an email the agent marked as sent, or chose to send again, from one the mailer sent', () => {
+    const sent = { to_email: 'a@example.com', provider: 'sendgrid', message_id: 'm' };
+    expect(describeEvent(ev('EmailSent', sent), 'UTC', now)).toMatchObject({
+      title: 'Email sent',
+      detail: 'to a@example.com via sendgrid',
+    });
+    expect(describeEvent(ev('EmailSent', { ...sent, message_id: 'unknown', confirmed_by: 'agent' }), 'UTC', now)).toMatchObject({
+      title: 'Email marked as sent',
+      detail: 'You confirmed it was delivered',
+    });
+    expect(describeEvent(ev('EmailResendRequested', {}), 'UTC', now).title).toBe('Sending the email again');
+  });
   it('never fails on an unknown event', () => {
     expect(describeEvent(ev('SomethingNewHappened', null), 'UTC', now).title).toBe('Something New Happened');
   });

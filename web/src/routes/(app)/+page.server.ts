@@ -1,4 +1,5 @@
 import { getDb } from '#lib/server/db.ts';
+import { emailActions } from '#lib/server/email-actions.ts';
 import { dashboardStats, listEmails, upcomingTasks } from '#lib/server/queries.ts';
 import { taskActions } from '#lib/server/task-actions.ts';
 import type { Actions, PageServerLoad } from './$types';
@@ -15,4 +16,4 @@ export const load: PageServerLoad = async ({ locals }) => {
   return { now: now.toISOString(), stats, upcoming, recent: recent.items };
 };
 
-export const actions: Actions = { ...taskActions };
+export const actions: Actions = { ...taskActions, ...emailActions };

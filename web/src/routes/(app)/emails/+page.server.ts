@@ -1,8 +1,9 @@
 import { getDb } from '#lib/server/db.ts';
+import { emailActions } from '#lib/server/email-actions.ts';
 import { getClient, listEmails } from '#lib/server/queries.ts';
 import { UUID_RE } from '#lib/server/task-actions.ts';
 import { EMAIL_STATUSES, isOneOf } from '#lib/vocab.ts';
-import type { PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 
 const LIMIT = 20;
 
@@ -26,3 +27,5 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     emails,
   };
 };
+
+export const actions: Actions = { ...emailActions };

@@ -2,6 +2,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { zonedToUtc } from '#lib/format.ts';
 import { CLIENT_FIELDS, clientBody } from '#lib/server/client-form.ts';
 import { getDb } from '#lib/server/db.ts';
+import { emailActions } from '#lib/server/email-actions.ts';
 import { failWithProblem, textFields } from '#lib/server/forms.ts';
 import { gateway } from '#lib/server/gateway.ts';
 import { clientTimeline, getClient, listEmails, listTasks } from '#lib/server/queries.ts';
@@ -26,6 +27,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 
 export const actions: Actions = {
   ...taskActions,
+  ...emailActions,
 
   update: async ({ request, locals, params }) => {
     const { body, values } = clientBody(await request.formData(), 'update');

@@ -1,8 +1,9 @@
 import { error } from '@sveltejs/kit';
 import { getDb } from '#lib/server/db.ts';
+import { emailActions } from '#lib/server/email-actions.ts';
 import { getEmail } from '#lib/server/queries.ts';
 import { UUID_RE } from '#lib/server/task-actions.ts';
-import type { PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   if (!UUID_RE.test(params.id)) error(404, 'This email does not exist.');
@@ -10,3 +11,5 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   if (!email) error(404, 'This email does not exist.');
   return { now: new Date().toISOString(), email };
 };
+
+export const actions: Actions = { ...emailActions };
