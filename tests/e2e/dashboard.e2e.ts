@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { createEventStore, newEvent } from '@realtoros/messaging';
 import {
   createWebhookSigner,
   type FakeOpenAI,
@@ -13,6 +15,7 @@ import {
   type WebhookSigner,
 } from '@realtoros/testing';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebApp, type WebApp } from './web-app.ts';
 
@@ -239,4 +242,89 @@ describe('the agents’ dashboard in a browser', () => {
     expect(problems).toEqual([]);
     console.log(`opened badge shown ${openedAfterMs} ms after the webhook was accepted`);
   }, 240_000);
+
+  it('an email whose send outcome is unknown is explained; the agent sends it again or marks it as sent, and sees it sent live', async () => {
+    const stamp = Date.now().toString(36);
+    const ctx = await browser.newContext({ viewport: DESKTOP });
+    const page = await newPage(ctx);
+    const agentEmail = `riley-${stamp}@example.com`;
+    await signUp(page, 'Riley Agent', agentEmail);
+    const login = await fetch(`${stack.api}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: agentEmail, password: 'correct-horse-1' }),
+    });
+    const { agent, token } = (await login.json()) as { agent: { id: string }; token: string };
+
+    // Two emails (written as the ai-agent would) that SendGrid accepts while the mailer is
+    // killed before it hears back: both become unknown.
+    const nc = await connect({ servers: stack.nats.url });
+    const store = await createEventStore(nc);
+    sendgrid.script({ status: 202, hang: true }, { status: 202, hang: true });
+    const before = sendgrid.sends().length;
+    const ids: string[] = [];
+    for (const name of ['Casey Hart', 'Drew Lane']) {
+      const to = `${name.split(' ')[0]!.toLowerCase()}-${stamp}@example.com`;
+      const res = await fetch(`${stack.api}/api/clients`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ name, email: to }),
+      });
+      expect(res.status).toBe(201);
+      const id = uuidv7();
+      await store.append(
+        newEvent('EmailGenerated', {
+          agentId: agent.id,
+          aggregateId: id,
+          correlationId: 't',
+          causationId: null,
+          data: {
+            task_id: null,
+            client_id: ((await res.json()) as { id: string }).id,
+            followup_type: 'Custom',
+            to_email: to,
+            to_name: name,
+            subject: `Checking in, ${name.split(' ')[0]}`,
+            body: 'Hi,\n\nJust checking in.\n\nRiley',
+            provider: 'manual',
+            model: 'agent',
+            prompt_version: 'followup-v1',
+            fallback_reason: null,
+          },
+        }),
+      );
+      ids.push(id);
+    }
+    await nc.close();
+    await expect.poll(() => sendgrid.sends().length - before, { timeout: 15_000 }).toBe(2);
+    await page.waitForTimeout(300);
+    await stack.stop('mailer', 'SIGKILL');
+    await stack.start('mailer');
+    const [again, delivered] = ids as [string, string];
+
+    await go(page, '/emails');
+    const row = (id: string) => page.locator(`[data-testid="email-row"][data-email-id="${id}"]`);
+    for (const id of ids) await expect.poll(() => row(id).getAttribute('data-status'), { timeout: 20_000 }).toBe('unknown');
+    expect(await row(again).getByTestId('email-unknown').textContent()).toContain(
+      "We can't tell whether this email went out: the mailer stopped while SendGrid was answering.",
+    );
+
+    // "Send again": one more send reaches SendGrid and the row turns sent by itself.
+    await row(again).getByTestId('email-resend').click();
+    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Sending the email again');
+    await expect.poll(() => row(again).getAttribute('data-status'), { timeout: 20_000 }).toBe('sent');
+    expect(sendgrid.sends().length - before).toBe(3);
+    expect(await row(again).getByTestId('email-unknown').count()).toBe(0);
+
+    // "It was delivered — mark as sent" on the email's own page: nothing is sent.
+    await go(page, `/emails/${delivered}`);
+    await page.getByRole('button', { name: 'It was delivered — mark as sent' }).click();
+    await expect.poll(() => page.getByTestId('email-status').getAttribute('data-value'), { timeout: 10_000 }).toBe('sent');
+    expect(await page.getByTestId('email-unknown').count()).toBe(0);
+    await page.waitForTimeout(1000);
+    expect(sendgrid.sends().length - before).toBe(3);
+
+    await ctx.close();
+    expect(problems).toEqual([]);
+  }, 120_000);
 });
