@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CustomFields, Email, Timestamp, Uuid } from './common.ts';
-import { ClientStage, FollowupType, Priority, PropertyType } from './enums.ts';
+import { ClientCreateBody, ClientPatchBody } from './api.ts';
+import { Email, Timestamp, Uuid } from './common.ts';
+import { FollowupType, Priority } from './enums.ts';
 
 /**
  * Commands travel gateway → owning service over NATS request/reply on
@@ -20,29 +21,9 @@ const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.U
 export const COMMANDS = {
   crm: {
     register_agent: Type.Object({ email: Email, name: Type.String({ minLength: 1 }), password_hash: Type.String() }),
-    create_client: Type.Object({
-      name: Type.String({ minLength: 1, maxLength: 200 }),
-      email: Email,
-      phone: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
-      property_address: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
-      property_type: Type.Optional(Nullable(PropertyType)),
-      stage: Type.Optional(ClientStage),
-      notes: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
-      custom_fields: Type.Optional(CustomFields),
-    }),
-    update_client: Type.Object({
-      client_id: Uuid,
-      changes: Type.Object({
-        name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-        email: Type.Optional(Email),
-        phone: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
-        property_address: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
-        property_type: Type.Optional(Nullable(PropertyType)),
-        stage: Type.Optional(ClientStage),
-        notes: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
-        custom_fields: Type.Optional(CustomFields),
-      }),
-    }),
+    // The same shapes the HTTP API accepts: one definition of a client's fields.
+    create_client: ClientCreateBody,
+    update_client: Type.Object({ client_id: Uuid, changes: ClientPatchBody }),
     delete_client: Type.Object({ client_id: Uuid }),
     unsubscribe_client: Type.Object({
       client_id: Uuid,
