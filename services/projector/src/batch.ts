@@ -7,12 +7,6 @@ import { PROJECTOR_NAME, type Projection } from './projection.ts';
 
 export type RawMessage = { seq: number; data: Uint8Array; subject: string };
 
-/**
- * Applies one batch of a stream's messages in a single transaction together with the
- * checkpoint. The checkpoint row is locked first, so concurrent projector replicas (or a
- * replay's catch-up) serialise, and anything at or below it is skipped: redelivered or
- * replayed messages leave the read model unchanged.
- */
 type BatchOptions = {
   schema: string;
   stream: StreamName;
@@ -23,6 +17,12 @@ type BatchOptions = {
 
 export type BatchResult = { applied: number; lastSeq: number; events: { event: Envelope; seq: number }[] };
 
+/**
+ * Applies one batch of a stream's messages in a single transaction together with the
+ * checkpoint. The checkpoint row is locked first, so concurrent projector replicas (or a
+ * replay's catch-up) serialise, and anything at or below it is skipped: redelivered or
+ * replayed messages leave the read model unchanged.
+ */
 export async function applyBatch(opts: BatchOptions & { db: Db }): Promise<BatchResult> {
   return opts.db.transaction().execute((trx) => applyBatchIn(trx, opts));
 }
@@ -30,49 +30,47 @@ export async function applyBatch(opts: BatchOptions & { db: Db }): Promise<Batch
 /** The same, inside a transaction the caller holds (the replay's swap). */
 export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOptions): Promise<BatchResult> {
   const { stream, messages, projections, log } = opts;
-  {
-    const scoped = trx.withSchema(opts.schema);
-    await scoped
-      .insertInto('projection_checkpoints')
-      .values({ projection: PROJECTOR_NAME, stream, last_seq: 0, updated_at: new Date() })
-      .onConflict((oc) => oc.columns(['projection', 'stream']).doNothing())
-      .execute();
-    const row = await scoped
-      .selectFrom('projection_checkpoints')
-      .select('last_seq')
-      .where('projection', '=', PROJECTOR_NAME)
-      .where('stream', '=', stream)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    let lastSeq = Number(row.last_seq);
-    let applied = 0;
-    const events: BatchResult['events'] = [];
-    for (const m of messages) {
-      if (m.seq <= lastSeq) continue;
-      let event: ReturnType<typeof decodeEvent> | null = null;
-      try {
-        event = decodeEvent(m.data);
-      } catch (err) {
-        // Validated on publish, so this is a foreign or corrupt message: skip it, loudly.
-        log.error({ stream, seq: m.seq, subject: m.subject, err }, 'skipping undecodable message');
-      }
-      if (event) {
-        for (const p of projections) {
-          if (p.handles.includes(event.type)) await p.apply(scoped, event, { stream, seq: m.seq });
-        }
-        applied++;
-        events.push({ event, seq: m.seq });
-      }
-      lastSeq = m.seq;
+  const scoped = trx.withSchema(opts.schema);
+  await scoped
+    .insertInto('projection_checkpoints')
+    .values({ projection: PROJECTOR_NAME, stream, last_seq: 0, updated_at: new Date() })
+    .onConflict((oc) => oc.columns(['projection', 'stream']).doNothing())
+    .execute();
+  const row = await scoped
+    .selectFrom('projection_checkpoints')
+    .select('last_seq')
+    .where('projection', '=', PROJECTOR_NAME)
+    .where('stream', '=', stream)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  let lastSeq = Number(row.last_seq);
+  let applied = 0;
+  const events: BatchResult['events'] = [];
+  for (const m of messages) {
+    if (m.seq <= lastSeq) continue;
+    let event: ReturnType<typeof decodeEvent> | null = null;
+    try {
+      event = decodeEvent(m.data);
+    } catch (err) {
+      // Validated on publish, so this is a foreign or corrupt message: skip it, loudly.
+      log.error({ stream, seq: m.seq, subject: m.subject, err }, 'skipping undecodable message');
     }
-    await scoped
-      .updateTable('projection_checkpoints')
-      .set({ last_seq: lastSeq, updated_at: sql`now()` })
-      .where('projection', '=', PROJECTOR_NAME)
-      .where('stream', '=', stream)
-      .execute();
-    return { applied, lastSeq, events };
+    if (event) {
+      for (const p of projections) {
+        if (p.handles.includes(event.type)) await p.apply(scoped, event, { stream, seq: m.seq });
+      }
+      applied++;
+      events.push({ event, seq: m.seq });
+    }
+    lastSeq = m.seq;
   }
+  await scoped
+    .updateTable('projection_checkpoints')
+    .set({ last_seq: lastSeq, updated_at: sql`now()` })
+    .where('projection', '=', PROJECTOR_NAME)
+    .where('stream', '=', stream)
+    .execute();
+  return { applied, lastSeq, events };
 }
 
 export async function readCheckpoint(db: Db, schema: string, stream: StreamName): Promise<number> {
