@@ -61,7 +61,12 @@ describe('the agents’ dashboard in a browser', () => {
       MAILER_ACK_WAIT_MS: '3000',
     });
     web = await startWebApp({ DATABASE_URL: stack.env.DATABASE_URL!, JWT_SECRET: stack.env.JWT_SECRET!, GATEWAY_URL: stack.api });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // No sandbox as root; no GPU, sync or background networking on a machine without internet.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
     mkdirSync(SHOTS, { recursive: true });
   }, 240_000);
 
