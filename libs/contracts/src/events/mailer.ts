@@ -13,10 +13,12 @@ export const EmailSent = Type.Object({
   sent_at: Timestamp,
   attempts: Type.Integer({ minimum: 1 }),
   /**
-   * Set when nobody saw the provider accept it: the outcome was unknown and the agent
-   * confirmed it went out (`resolve_unknown mark_sent`); `message_id` is then `unknown`.
+   * Set when nobody saw the provider accept it: the outcome was unknown and then either the
+   * agent confirmed it went out (`agent`: `resolve_unknown mark_sent`; `message_id` is then
+   * `unknown`) or SendGrid's webhook reported on it (`provider`: any event but `dropped`;
+   * `message_id` is the report's `sg_message_id` prefix, or `unknown` without one).
    */
-  confirmed_by: Type.Optional(Type.Literal('agent')),
+  confirmed_by: Type.Optional(Type.Union([Type.Literal('agent'), Type.Literal('provider')])),
 });
 export const EmailFailed = Type.Object({
   ...EmailRef,
