@@ -11,6 +11,7 @@ import {
 } from '@realtoros/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openMailerState, readJson, toBytes, type AttemptRecord } from './state.ts';
 
 const JWT_SECRET = 'test-secret-at-least-16-chars';
 
@@ -54,8 +55,7 @@ describe('mailer service', () => {
     await store.append(newEvent('ClientCreated', { agentId, aggregateId: id, correlationId: 't', causationId: null, data: { name: 'Maria Lopez', email, phone: null, property_address: null, property_type: null, notes: null, custom_fields: {}, stage: 'lead' } }));
     return { id, email };
   }
-  async function generated(c: { id: string; email: string }, taskId: string | null = uuidv7()) {
-    const emailId = uuidv7();
+  async function generated(c: { id: string; email: string }, taskId: string | null = uuidv7(), emailId = uuidv7()) {
     await store.append(newEvent('EmailGenerated', {
       agentId, aggregateId: emailId, correlationId: 't', causationId: null,
       data: { task_id: taskId, client_id: c.id, followup_type: 'Day 1', to_email: c.email, to_name: 'Maria Lopez', subject: 'Great to connect, Maria', body: 'Hi Maria,\n\nThanks for the chat.\n\nJane Agent', provider: 'template', model: 'template-v1', prompt_version: 'followup-v1', fallback_reason: null },
@@ -234,6 +234,102 @@ describe('mailer service', () => {
       await waitFor(async () => (await types(emailId)).length === 5, { what: 'the second resend outcome', timeoutMs: 20_000 });
       expect((await types(emailId)).slice(3)).toEqual(['EmailResendRequested', 'EmailSent']);
       expect(sendgrid.sends()).toHaveLength(2);
+    });
+
+    describe('SendGrid reports on an unknown email: the report settles it', () => {
+      const hookMeta = () => ({ command_id: uuidv7(), agent_id: '00000000-0000-0000-0000-000000000000', correlation_id: 't', issued_at: new Date().toISOString() });
+      const record = (events: ReturnType<typeof sendGridEvent>[]) => sendCommand(nc, 'mailer', 'record_webhook_events', { events }, hookMeta());
+      const attempt = async (emailId: string) => readJson<AttemptRecord>(await (await openMailerState(store.js)).attempts.get(emailId));
+      let delivered: string;
+      let dropped: string;
+      beforeAll(async () => {
+        [delivered, dropped] = (await unknownEmails(2)) as [string, string];
+      });
+
+      it('delivered → EmailSent confirmed by the provider, then EmailDelivered; once, however often reported; resolve_unknown refused; nothing sent', async () => {
+        const report = sendGridEvent({ event: 'delivered', email_id: delivered, agent_id: agentId, sg_message_id: 'lost-answer-1.filter0001.16648.5515E0B88.0' });
+        expect(await record([report])).toMatchObject({ ok: true, data: { processed: 1, failed: 0, total: 1 } });
+        const events = await outcome(delivered);
+        expect(events.map((e) => e.type)).toEqual(['EmailSendUnknown', 'EmailSent', 'EmailDelivered']);
+        const [unknown, sent] = events as [Envelope<'EmailSendUnknown'>, Envelope<'EmailSent'>];
+        const rec = await attempt(delivered);
+        expect(sent.data).toMatchObject({
+          confirmed_by: 'provider', message_id: 'lost-answer-1', provider: 'sendgrid', attempts: 1, task_id: unknown.data.task_id, client_id: unknown.data.client_id,
+        });
+        // Sent when the attempt whose answer was lost was made, before it was found unknown.
+        expect(rec?.attempted_at).toBeTruthy();
+        expect(sent.data.sent_at).toBe(rec?.attempted_at);
+        expect(Date.parse(sent.data.sent_at)).toBeLessThan(Date.parse(unknown.occurred_at));
+        expect(rec).toMatchObject({ state: 'sent', confirmed_by: 'provider', message_id: 'lost-answer-1' });
+
+        // SendGrid sends the batch again; then more reports, one matched only by the message id.
+        expect(await record([report])).toMatchObject({ ok: true, data: { processed: 1, duplicates: 1 } });
+        const open = sendGridEvent({ event: 'open', sg_message_id: 'lost-answer-1.filter0001.16648.5515E0B88.0' });
+        expect(await record([open, report])).toMatchObject({ ok: true, data: { processed: 2, duplicates: 1, failed: 0 } });
+        expect(await types(delivered)).toEqual(['EmailSendUnknown', 'EmailSent', 'EmailDelivered', 'EmailOpened']);
+
+        expect(await resolve(delivered, 'resend')).toMatchObject({ ok: false, error: { code: 'illegal_transition', detail: expect.stringMatching(/already sent/) } });
+        expect(await resolve(delivered, 'mark_sent')).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
+
+        // The generated email delivered to the mailer again: the record has its outcome; nothing goes out.
+        const gen = (await store.readSubject('AI', subjects.generatedEmail(agentId, delivered))).events[0]!.event;
+        await store.append({ ...gen, id: uuidv7() });
+        await settle(2500);
+        expect(await types(delivered)).toHaveLength(4);
+        expect(sendgrid.sends()).toHaveLength(0);
+      });
+
+      it('dropped → EmailFailed (its task fails), then EmailDropped; resolve_unknown refused; nothing sent', async () => {
+        const report = sendGridEvent({ event: 'dropped', email_id: dropped, agent_id: agentId, reason: 'Bounced Address' });
+        expect(await record([report])).toMatchObject({ ok: true, data: { processed: 1, failed: 0 } });
+        const events = await outcome(dropped);
+        expect(events.map((e) => e.type)).toEqual(['EmailSendUnknown', 'EmailFailed', 'EmailDropped']);
+        expect(events[1]!.data).toMatchObject({ provider: 'sendgrid', reason: 'SendGrid dropped it: Bounced Address', attempts: 1 });
+        expect(await attempt(dropped)).toMatchObject({ state: 'failed' });
+        expect(await record([report])).toMatchObject({ ok: true, data: { duplicates: 1 } });
+        expect(await resolve(dropped, 'resend')).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
+        expect(await resolve(dropped, 'mark_sent')).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
+        expect(await types(dropped)).toHaveLength(3);
+        expect(sendgrid.sends()).toHaveLength(0);
+      });
+
+      it('several reports in one batch (recorded concurrently) settle it once, before the first of them', async () => {
+        const [emailId] = (await unknownEmails(1)) as [string];
+        const reports = ['processed', 'deferred', 'delivered', 'open', 'click'].map((event) => sendGridEvent({ event, email_id: emailId, agent_id: agentId }));
+        expect(await record(reports)).toMatchObject({ ok: true, data: { processed: 5, failed: 0 } });
+        const all = await types(emailId);
+        expect(all.slice(0, 2)).toEqual(['EmailSendUnknown', 'EmailSent']);
+        expect(all.filter((t) => t === 'EmailSent')).toHaveLength(1);
+        expect(all).toHaveLength(7);
+        expect((await outcome(emailId))[1]!.data).toMatchObject({ confirmed_by: 'provider', message_id: 'unknown' });
+        expect(sendgrid.sends()).toHaveLength(0);
+      });
+
+      it('reported before the interrupted send is looked at again → the redelivery records it sent (confirmed by the provider), not unknown', async () => {
+        // As the process left it when killed during the call: the record `sending`, no outcome.
+        const c = await client();
+        const emailId = uuidv7();
+        const taskId = uuidv7();
+        const attemptedAt = new Date(Date.now() - 5000).toISOString();
+        await (await openMailerState(store.js)).attempts.create(emailId, toBytes({
+          agent_id: agentId, client_id: c.id, task_id: taskId, to_email: c.email, provider: 'sendgrid', state: 'sending', attempts: 1,
+          message_id: null, sent_at: null, reason: null, updated_at: attemptedAt, attempted_at: attemptedAt,
+        } satisfies AttemptRecord));
+        const report = sendGridEvent({ event: 'delivered', email_id: emailId, agent_id: agentId, sg_message_id: 'lost-answer-2.filter0001.1.0' });
+        expect(await record([report])).toMatchObject({ ok: true, data: { processed: 1 } });
+        expect(await types(emailId)).toEqual(['EmailDelivered']);
+
+        await generated(c, taskId, emailId); // its redelivery
+        await waitFor(async () => (await types(emailId)).length === 2, { what: 'the outcome of the redelivery', timeoutMs: 20_000 });
+        const events = await outcome(emailId);
+        expect(events.map((e) => e.type)).toEqual(['EmailDelivered', 'EmailSent']);
+        expect(events[1]!.data).toMatchObject({ confirmed_by: 'provider', message_id: 'lost-answer-2', sent_at: attemptedAt, task_id: taskId });
+        expect(await attempt(emailId)).toMatchObject({ state: 'sent', confirmed_by: 'provider' });
+        await settle(2500);
+        expect(await types(emailId)).toHaveLength(2);
+        expect(sendgrid.sends()).toHaveLength(0);
+        expect(await resolve(emailId, 'mark_sent')).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
+      });
     });
   });
 

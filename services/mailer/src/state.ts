@@ -33,6 +33,11 @@ export type AttemptRecord = {
    * here and never sends twice.
    */
   resend_id?: string | null;
+  /**
+   * Set when the outcome was unknown and someone else vouched that it went out: SendGrid's
+   * webhook (`provider`) or the agent (`agent`); carried onto the EmailSent it becomes.
+   */
+  confirmed_by?: 'agent' | 'provider' | null;
 };
 export type Suppression = { reason: string; email_id: string | null; at: string };
 

@@ -2,6 +2,7 @@ import { subjects, type CommandPayload, type Envelope } from '@realtoros/contrac
 import { DomainError, deterministicId, newEvent, type CommandContext, type CommandResult, type EventStore } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { live, readJson, toBytes, type AttemptRecord, type MailerState } from '../state.ts';
+import { REPORT_EVENTS, reportIn, settledByReport } from './provider-report.ts';
 import { OUTCOMES, outcomeEvent, sendAttempts, suppressionReason, type MailerDeps, type OutcomeRef } from './send-email.ts';
 
 /**
@@ -33,11 +34,6 @@ export function deliveryState(events: Envelope[]): DeliveryState {
   }
   return state;
 }
-
-/** SendGrid reported on the email: it has (at least) one copy of it. */
-const PROVIDER_EVENTS = new Set<string>([
-  'EmailDelivered', 'EmailOpened', 'EmailClicked', 'EmailBounced', 'EmailDropped', 'EmailSpamReported', 'EmailUnsubscribed', 'EmailWebhookRecorded',
-]);
 
 const STATE_WORDS: Record<DeliveryState, string> = {
   none: 'not sent yet', sent: 'already sent', failed: 'failed', suppressed: 'suppressed', unknown: 'unknown', resending: 'being sent again',
@@ -73,7 +69,7 @@ export function resolveUnknownCommand(deps: ResolveDeps) {
     const append = (event: Envelope) => deps.store.append(event, { expectedLastSubjectSeq: stored.lastSeq, traceparent: ctx.traceparent });
 
     if (p.action === 'resend') {
-      const reported = events.find((e) => PROVIDER_EVENTS.has(e.type));
+      const reported = events.find((e) => REPORT_EVENTS.has(e.type)); // SendGrid has (at least) one copy of it
       if (reported) {
         const what = reported.type === 'EmailWebhookRecorded' ? (reported.data as { event: string }).event : reported.type.replace(/^Email/, '').toLowerCase();
         throw new DomainError('illegal_transition', `SendGrid already reported on this email (${what}), so it did go out; mark it as sent instead of sending it twice`);
@@ -132,12 +128,16 @@ export async function onResendRequested(deps: MailerDeps, event: Envelope<'Email
     // Delivered before: this round's record says what happened.
     let last = rec;
     if (rec.state === 'sending') {
-      last = {
-        ...rec, state: 'unknown', updated_at: now().toISOString(),
-        reason: `interrupted during resend attempt ${rec.attempts}; the provider may have accepted it, so it is not resent`,
-      };
+      // Unless SendGrid has reported on it since: then the report settles it.
+      const report = reportIn(events.map((e) => e.event));
+      last = report
+        ? settledByReport(rec, report, rec.attempted_at ?? rec.updated_at, now())
+        : {
+            ...rec, state: 'unknown', updated_at: now().toISOString(),
+            reason: `interrupted during resend attempt ${rec.attempts}; the provider may have accepted it, so it is not resent`,
+          };
       await deps.state.attempts.update(emailId, toBytes(last), entry.revision);
-      deps.log.warn({ email_id: emailId }, 'found an unfinished resend attempt; marking the email unknown');
+      deps.log.warn({ email_id: emailId, state: last.state, report: report?.event }, 'found an unfinished resend attempt');
     }
     return appendOnce(deps, subject, outcomeEvent(ref, last), traceparent);
   }
@@ -146,7 +146,7 @@ export async function onResendRequested(deps: MailerDeps, event: Envelope<'Email
   if (!generated) throw new Error(`email ${emailId} was never generated; cannot resend`);
   const suppressed = await suppressionReason(deps, generated);
   const start: AttemptRecord = {
-    ...rec, state: suppressed ? 'suppressed' : 'sending', resend_id: event.id, attempts: 0, message_id: null, sent_at: null,
+    ...rec, state: suppressed ? 'suppressed' : 'sending', resend_id: event.id, attempts: 0, message_id: null, sent_at: null, confirmed_by: null,
     reason: suppressed, provider: deps.sender.provider, updated_at: now().toISOString(),
   };
   // Compare-and-set: if anything else touched the record since we read it, this fails and the

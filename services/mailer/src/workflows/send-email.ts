@@ -3,6 +3,7 @@ import { ConcurrencyError, deterministicId, newEvent, type EventStore } from '@r
 import type { Logger } from '@realtoros/observability';
 import { buildMessage, type MessageOptions } from '../message.ts';
 import { SendError, type Address, type EmailSender } from '../providers/types.ts';
+import { reportIn, settledByReport } from './provider-report.ts';
 import {
   live, messageKey, readJson, suppressionKey, toBytes, type AttemptRecord, type MailerState, type Suppression,
 } from '../state.ts';
@@ -123,21 +124,30 @@ async function createAttempt(deps: MailerDeps, emailId: string, rec: AttemptReco
   }
 }
 
-/** A redelivery: the attempt record knows what happened. */
+/**
+ * A redelivery: the attempt record knows what happened. Still `sending`: the process died
+ * during the call, so it is never resent; it becomes `unknown`, unless SendGrid has already
+ * reported on it (the report settles it: sent, confirmed by the provider, or failed if dropped).
+ */
 async function replayOutcome(deps: MailerDeps, event: Envelope<'EmailGenerated'>, rec: AttemptRecord, revision: number, traceparent: string | null) {
   // The agent already had this email resent: its first outcome was recorded (a resend needs
   // one), and the record now belongs to the resend, which must not be marked unknown from here.
   if (rec.resend_id) return;
+  if (rec.state === 'sending') {
+    const now = deps.now?.() ?? new Date();
+    // SendGrid may already have reported on it (its webhook is often quicker than a redelivery).
+    const report = reportIn((await deps.store.readSubject('MAILER', subjects.mailedEmail(event.agent_id, event.aggregate_id))).events.map((e) => e.event));
+    rec = report
+      ? settledByReport(rec, report, rec.attempted_at ?? rec.updated_at, now)
+      : {
+          ...rec, state: 'unknown', updated_at: now.toISOString(),
+          reason: `interrupted during send attempt ${rec.attempts}; the provider may have accepted it, so it is not resent`,
+        };
+    await deps.state.attempts.update(event.aggregate_id, toBytes(rec), revision);
+    deps.log.warn({ email_id: event.aggregate_id, state: rec.state, report: report?.event }, 'found an unfinished send attempt');
+  }
   if (rec.state === 'sent' && rec.message_id)
     await deps.state.messages.put(messageKey(rec.message_id), toBytes({ email_id: event.aggregate_id, agent_id: event.agent_id }));
-  if (rec.state === 'sending') {
-    rec = {
-      ...rec, state: 'unknown', updated_at: (deps.now?.() ?? new Date()).toISOString(),
-      reason: `interrupted during send attempt ${rec.attempts}; the provider may have accepted it, so it is not resent`,
-    };
-    await deps.state.attempts.update(event.aggregate_id, toBytes(rec), revision);
-    deps.log.warn({ email_id: event.aggregate_id }, 'found an unfinished send attempt; marking the email unknown');
-  }
   return recordOutcome(deps, outcomeEvent(outcomeRef(event), rec), traceparent);
 }
 
@@ -154,7 +164,10 @@ export function outcomeEvent(base: OutcomeRef, rec: AttemptRecord): Outcome {
     case 'sent':
       return newEvent('EmailSent', {
         ...base, occurredAt: new Date(rec.sent_at ?? rec.updated_at),
-        data: { ...ref, to_email: rec.to_email, provider: rec.provider, message_id: rec.message_id ?? '', sent_at: rec.sent_at ?? rec.updated_at, attempts: Math.max(1, rec.attempts) },
+        data: {
+          ...ref, to_email: rec.to_email, provider: rec.provider, message_id: rec.message_id ?? (rec.confirmed_by ? 'unknown' : ''),
+          sent_at: rec.sent_at ?? rec.updated_at, attempts: Math.max(1, rec.attempts), ...(rec.confirmed_by ? { confirmed_by: rec.confirmed_by } : {}),
+        },
       });
     case 'failed':
       return newEvent('EmailFailed', { ...base, data: { ...ref, provider: rec.provider, reason: (rec.reason ?? 'failed').slice(0, 2000), attempts: rec.attempts } });

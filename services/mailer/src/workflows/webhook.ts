@@ -1,10 +1,13 @@
-import type { CommandPayload, EventType } from '@realtoros/contracts';
-import { deterministicId, newEvent, type CommandHandlers, type EventStore } from '@realtoros/messaging';
+import { subjects, type CommandPayload, type Envelope, type EventType } from '@realtoros/contracts';
+import { ConcurrencyError, deterministicId, newEvent, type CommandHandlers, type EventStore } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { live, messageKey, readJson, seenKey, suppressionKey, toBytes, type AttemptRecord, type MailerState } from '../state.ts';
+import { settledByReport } from './provider-report.ts';
+import { deliveryState } from './resolve.ts';
+import { outcomeEvent } from './send-email.ts';
 
 type WebhookEvent = CommandPayload<'mailer', 'record_webhook_events'>['events'][number];
-export type WebhookDeps = { store: EventStore; state: MailerState; log: Logger };
+export type WebhookDeps = { store: EventStore; state: MailerState; log: Logger; now?: () => Date };
 
 /** SendGrid event name → our event; anything else is kept in history as EmailWebhookRecorded. */
 const EVENT_TYPES: Record<string, EventType> = {
@@ -53,17 +56,64 @@ export async function recordWebhookEvent(deps: WebhookDeps, ev: WebhookEvent, co
   const { emailId, rec } = target;
   const at = new Date(ev.timestamp * 1000);
   const type = EVENT_TYPES[ev.event] ?? 'EmailWebhookRecorded';
+  const id = deterministicId('sendgrid', ev.sg_event_id);
+  await settleUnknown(deps, ev, emailId, rec, { correlationId, causationId: id });
   const data = {
     task_id: rec.task_id, client_id: rec.client_id, sg_event_id: ev.sg_event_id, event: ev.event, timestamp: at.toISOString(),
     ...(ev.url ? { url: ev.url } : {}), ...(ev.reason ? { reason: ev.reason } : {}), ...(ev.sg_message_id ? { sg_message_id: ev.sg_message_id } : {}),
   };
   await deps.store.append(
-    newEvent(type as 'EmailDelivered', { agentId: rec.agent_id, aggregateId: emailId, correlationId, causationId: null, id: deterministicId('sendgrid', ev.sg_event_id), occurredAt: at, data }),
+    newEvent(type as 'EmailDelivered', { agentId: rec.agent_id, aggregateId: emailId, correlationId, causationId: null, id, occurredAt: at, data }),
   );
   const reason = SUPPRESSING[ev.event];
   if (reason) await suppress(deps.state, rec.agent_id, rec.to_email, reason, emailId, at);
   await deps.state.seen.put(seen, toBytes(1));
   return 'recorded';
+}
+
+/**
+ * A report on an email whose send outcome is unknown settles it, before the report itself is
+ * appended: anything but `dropped` proves SendGrid took it → EmailSent confirmed by the
+ * provider (its task completes; `resolve_unknown` is refused from then on); `dropped` proves it
+ * never left → EmailFailed (its task fails). Whether it is unknown is decided by the email's
+ * MAILER events, as for `resolve_unknown`. The outcome's id derives from the EmailSendUnknown
+ * it settles and it is appended at the subject's last sequence, so concurrent reports in one
+ * batch, or a batch SendGrid sends again, settle it once. The attempt record follows, so a
+ * redelivery of the generated email finds an outcome (and sends nothing either way).
+ */
+async function settleUnknown(
+  deps: WebhookDeps, ev: WebhookEvent, emailId: string, rec: AttemptRecord, cause: { correlationId: string; causationId: string },
+): Promise<void> {
+  // The record turns `unknown` before EmailSendUnknown is appended and leaves it only after the
+  // outcome that ends it: in any other state there is nothing to settle (and nothing to read).
+  if (rec.state !== 'unknown' && rec.state !== 'sending') return;
+  const now = deps.now ?? (() => new Date());
+  const subject = subjects.mailedEmail(rec.agent_id, emailId);
+  for (let round = 1; ; round++) {
+    const stored = await deps.store.readSubject('MAILER', subject);
+    const events = stored.events.map((e) => e.event);
+    if (deliveryState(events) !== 'unknown') return;
+    const unknown = events.findLast((e) => e.type === 'EmailSendUnknown') as Envelope<'EmailSendUnknown'>;
+    const entry = await deps.state.attempts.get(emailId);
+    const current = readJson<AttemptRecord>(entry) ?? rec;
+    // Sent at the attempt whose answer was lost, as `resolve_unknown mark_sent` says.
+    const settled = settledByReport(current, ev, current.attempted_at ?? unknown.occurred_at, now());
+    const outcome = outcomeEvent({ agentId: rec.agent_id, aggregateId: emailId, ...cause, id: deterministicId(unknown.id, 'provider-outcome') }, settled);
+    try {
+      await deps.store.append(outcome, { expectedLastSubjectSeq: stored.lastSeq });
+    } catch (err) {
+      if (err instanceof ConcurrencyError && round < 5) continue; // another report got there first: look again
+      throw err;
+    }
+    if (entry && live(entry))
+      await deps.state.attempts
+        .update(emailId, toBytes(settled), entry.revision)
+        .catch((err) => deps.log.warn({ err, email_id: emailId }, 'could not update the attempt record'));
+    if (settled.state === 'sent' && settled.message_id)
+      await deps.state.messages.put(messageKey(settled.message_id), toBytes({ email_id: emailId, agent_id: rec.agent_id }));
+    deps.log.info({ email_id: emailId, event: ev.event, state: settled.state }, 'SendGrid reported on an email whose outcome was unknown; settled by it');
+    return;
+  }
 }
 
 export async function suppress(state: MailerState, agentId: string, email: string, reason: string, emailId: string | null, at: Date): Promise<void> {
