@@ -101,4 +101,50 @@ describe('email_logs projection (order-tolerant)', () => {
     ]);
     expect((await row(settled)).status).toBe('sent');
   });
+
+  it("an unknown email SendGrid reports on: confirmed sent by the provider, ends as the report's status whatever the order", async () => {
+    const ref = { task_id: task, client_id: client };
+    const confirmed = (id: string, messageId = 'sg-msg-1'): Envelope[] => {
+      const ev = { agentId: agent, aggregateId: id, correlationId: 't', causationId: null };
+      return [
+        newEvent('EmailGenerated', { ...ev, occurredAt: new Date(at(0)), data: { ...ref, followup_type: 'Day 1', to_email: 'maria@example.com', to_name: 'Maria', subject: 'Hello', body: 'Hi', provider: 'openai', model: 'm', prompt_version: 'v1', fallback_reason: null } }),
+        newEvent('EmailSendUnknown', { ...ev, data: { ...ref, provider: 'sendgrid', reason: 'interrupted during send attempt 1; not resent' } }),
+        newEvent('EmailSent', { ...ev, data: { ...ref, to_email: 'maria@example.com', provider: 'sendgrid', message_id: messageId, sent_at: at(1), attempts: 1, confirmed_by: 'provider' } }),
+        newEvent('EmailDelivered', { ...ev, data: { ...ref, sg_event_id: `${id}-d`, event: 'delivered', timestamp: at(2), sg_message_id: `${messageId}.filter0001.1.0` } }),
+        newEvent('EmailOpened', { ...ev, data: { ...ref, sg_event_id: `${id}-o`, event: 'open', timestamp: at(4) } }),
+      ];
+    };
+    const inOrder = uuidv7();
+    const reversed = uuidv7();
+    await apply(confirmed(inOrder));
+    await apply(confirmed(reversed).reverse());
+    const r = await row(inOrder);
+    expect(r).toMatchObject({ status: 'opened', sendgrid_message_id: 'sg-msg-1', error_message: null, retry_count: 0 });
+    expect(r.sent_at?.toISOString()).toBe(at(1));
+    expect(r.opened_at?.toISOString()).toBe(at(4));
+    expect(comparable(await row(reversed))).toEqual(comparable(r));
+
+    // Without a message id in the report: sent, nothing invented.
+    const noId = uuidv7();
+    await apply(confirmed(noId, 'unknown').slice(0, 4));
+    expect(await row(noId)).toMatchObject({ status: 'delivered', sendgrid_message_id: null, error_message: null });
+
+    // Reported before the outcome was known (the redelivery settles it after the reports).
+    const early = uuidv7();
+    const [generated, , sent, delivered] = confirmed(early);
+    await apply([generated!, delivered!, sent!]);
+    const e = await row(early);
+    expect(e).toMatchObject({ status: 'delivered', sendgrid_message_id: 'sg-msg-1', error_message: null });
+    expect(e.sent_at?.toISOString()).toBe(at(1));
+
+    // Dropped by SendGrid: failed, then dropped with SendGrid's reason.
+    const dropped = uuidv7();
+    const ev = { agentId: agent, aggregateId: dropped, correlationId: 't', causationId: null };
+    await apply([
+      newEvent('EmailSendUnknown', { ...ev, data: { ...ref, provider: 'sendgrid', reason: 'interrupted during send attempt 1; not resent' } }),
+      newEvent('EmailFailed', { ...ev, data: { ...ref, provider: 'sendgrid', reason: 'SendGrid dropped it: Bounced Address', attempts: 1 } }),
+      newEvent('EmailDropped', { ...ev, data: { ...ref, sg_event_id: `${dropped}-x`, event: 'dropped', timestamp: at(2), reason: 'Bounced Address' } }),
+    ]);
+    expect(await row(dropped)).toMatchObject({ status: 'dropped', error_message: 'Bounced Address', sent_at: null });
+  });
 });

@@ -55,8 +55,9 @@ export const emailLogsProjection: Projection = {
         await row
           .set({
             status: raise('sent'), sent_at: sql`coalesce(sent_at, ${d.sent_at}::timestamptz)`,
-            // Confirmed by the agent after an unknown outcome: no provider message id is known.
-            sendgrid_message_id: d.confirmed_by ? sql`sendgrid_message_id` : d.message_id,
+            // Confirmed after an unknown outcome by the agent (no provider message id is known) or by
+            // SendGrid's webhook (its report's message id, when it had one).
+            sendgrid_message_id: d.confirmed_by === 'agent' || (d.confirmed_by && d.message_id === 'unknown') ? sql`sendgrid_message_id` : d.message_id,
             to_email: sql`coalesce(to_email, ${d.to_email})`, retry_count: Math.max(0, d.attempts - 1),
             // An unknown outcome resolved: its "interrupted…" note no longer applies.
             error_message: sql`CASE WHEN status IN ('unknown', 'sending') THEN NULL ELSE error_message END`,
@@ -68,7 +69,10 @@ export const emailLogsProjection: Projection = {
         await row.set({ status: raise('failed'), error_message: event.data.reason, retry_count: Math.max(0, event.data.attempts - 1) }).execute();
         return;
       case 'EmailSendUnknown':
-        await row.set({ status: raise('unknown'), error_message: event.data.reason }).execute();
+        // Its note only while it is the news: an outcome or a report already applied wins.
+        await row
+          .set({ status: raise('unknown'), error_message: sql`CASE WHEN ${currentRank} <= ${EMAIL_STATUS_RANK.unknown} THEN ${event.data.reason} ELSE error_message END` })
+          .execute();
         return;
       case 'EmailResendRequested':
         // The one step down: the agent had an unknown email sent again. Only from `unknown`
