@@ -7,9 +7,12 @@ import type { TaskStore } from '../task/task-store.ts';
 /**
  * Email outcomes → task commands. A task is `due` while its email is on the way: sent →
  * completed (by email), generation/sending failed for good or suppressed → failed. An
- * unknown send outcome leaves the task due: the agent decides (a resend ends in one of the
- * outcomes above; "mark as sent" is an EmailSent confirmed by the agent, so it completes the
- * task too). Outcomes for closed tasks (or repeats) decide nothing.
+ * unknown send outcome leaves the task due until it is settled: the agent decides (a resend
+ * ends in one of the outcomes above; "mark as sent" is an EmailSent confirmed by the agent), or
+ * SendGrid reports on the email (the mailer records an EmailSent confirmed by the provider, or
+ * EmailFailed if SendGrid dropped it), so the task completes or fails as for any email.
+ * Engagement events (delivered, dropped…) never move a task themselves. Outcomes for closed
+ * tasks (or repeats) decide nothing.
  */
 export function emailOutcomeCommand(event: Envelope, now: string): { taskId: string; command: TaskCommand } | null {
   switch (event.type) {

@@ -37,7 +37,19 @@ describe('email outcomes → task', () => {
     ]);
   });
 
+  it('given a due task whose email outcome was unknown, when SendGrid reports on it (EmailSent confirmed by the provider), then TaskCompleted by email', () => {
+    const confirmed = newEvent('EmailSent', {
+      ...ref, data: { task_id: TASK, client_id: CLIENT, to_email: 'a@example.com', provider: 'sendgrid', message_id: 'sg-msg-1', sent_at: NOW, attempts: 1, confirmed_by: 'provider' },
+    });
+    const o = emailOutcomeCommand(confirmed, NOW);
+    expect(o?.taskId).toBe(TASK);
+    expect(decide(o?.command ?? { type: 'SkipTask' }, dueTask)).toEqual([
+      { type: 'TaskCompleted', data: { client_id: CLIENT, by: 'email', email_id: EMAIL, completed_at: NOW } },
+    ]);
+  });
+
   it.each([
+    ['EmailFailed (SendGrid dropped an email whose outcome was unknown)', newEvent('EmailFailed', { ...ref, data: { task_id: TASK, client_id: CLIENT, provider: 'sendgrid', reason: 'SendGrid dropped it: Bounced Address', attempts: 1 } }), /sending failed: SendGrid dropped it: Bounced Address/],
     ['EmailFailed', newEvent('EmailFailed', { ...ref, data: { task_id: TASK, client_id: CLIENT, provider: 'sendgrid', reason: '500 from provider', attempts: 3 } }), /sending failed: 500/],
     ['EmailSuppressed', newEvent('EmailSuppressed', { ...ref, data: { task_id: TASK, client_id: CLIENT, to_email: 'a@example.com', reason: 'bounced before' } }), /not sent: bounced/],
     ['EmailGenerationFailed', newEvent('EmailGenerationFailed', { ...ref, data: { task_id: TASK, client_id: CLIENT, reason: 'model down' } }), /generation failed: model down/],
