@@ -33,11 +33,16 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
     return state.status === 'active' && state.profile.email === email.trim().toLowerCase() ? ('holds' as const) : ('released' as const);
   };
 
+  /**
+   * Appends the decided events in order, each expecting the previous one's sequence, and
+   * returns the state after them — folded in memory, no second read of the subject.
+   */
   async function appendDecisions(
-    ctx: CommandContext, clientId: string, decisions: ClientDecision[], expected: number,
+    ctx: CommandContext, clientId: string, state: ClientState, decisions: ClientDecision[], expected: number,
   ): Promise<{ seq: number | null; state: ClientState }> {
     let seq: number | null = null;
     let lastSeq = expected;
+    let after = state;
     for (const [i, d] of decisions.entries()) {
       const event = newEvent(d.type as EventType, {
         id: deterministicId(ctx.meta.command_id, String(i)),
@@ -47,8 +52,9 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
       const r = await deps.store.append(event, { expectedLastSubjectSeq: lastSeq, traceparent: ctx.traceparent });
       seq = r.seq;
       lastSeq = r.seq;
+      after = evolveClient(after, event);
     }
-    return { seq, state: (await loadClient(ctx.meta.agent_id, clientId)).state };
+    return { seq, state: after };
   }
 
   const result = (state: ClientState, seq: number | null): CommandResult<unknown> => ({
@@ -59,14 +65,13 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
   async function run(ctx: CommandContext, clientId: string, command: ClientCommand) {
     const { state, lastSeq } = await loadClient(ctx.meta.agent_id, clientId);
     const decisions = decide(state, command);
-    const { seq, state: after } = await appendDecisions(ctx, clientId, decisions, lastSeq);
+    const { seq, state: after } = await appendDecisions(ctx, clientId, state, decisions, lastSeq);
     return { before: state, after, seq };
   }
 
   return {
     async register_agent(p, ctx) {
       const agentId = ctx.meta.agent_id;
-      const subject = subjects.agent(agentId);
       const key = uniqueKey('agent', p.email);
       await claim(deps.agentEmails, key, agentId, async (owner) => {
         const { events } = await deps.store.readSubject('CRM', subjects.agent(owner));
@@ -79,7 +84,6 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
       });
       try {
         const r = await deps.store.append(event, { expectedLastSubjectSeq: 0, traceparent: ctx.traceparent });
-        void subject;
         return {
           data: { id: agentId, email: event.data.email, name: event.data.name, created_at: event.occurred_at },
           position: { stream: 'CRM', seq: r.seq },
