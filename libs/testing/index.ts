@@ -6,3 +6,4 @@ export { startStack, type Stack, type ServiceName } from './src/stack.ts';
 export { startHttpFake, type HttpFake, type FakeStep, type RecordedRequest } from './src/fakes/http-fake.ts';
 export { startFakeOpenAI, type FakeOpenAI, type ChatMessage } from './src/fakes/openai.ts';
 export { startFakeSendGrid, createWebhookSigner, sendGridError, sendGridEvent, type FakeSendGrid, type SentMail, type WebhookSigner } from './src/fakes/sendgrid.ts';
+export { startJetStream, type TestJetStream } from './src/jetstream.ts';

@@ -1,10 +1,7 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects, type Envelope } from '@realtoros/contracts';
-import { createEventStore, ensureEventStreams, newEvent, sendCommand, type EventStore } from '@realtoros/messaging';
-import {
-  createTestDatabase, startFakeOpenAI, startNats, startService, waitFor,
-  type FakeOpenAI, type ServiceProcess, type TestDatabase, type TestNats,
-} from '@realtoros/testing';
+import { newEvent, sendCommand, type EventStore } from '@realtoros/messaging';
+import { createTestDatabase, type FakeOpenAI, type ServiceProcess, startFakeOpenAI, startJetStream, startService, type TestDatabase, type TestNats, waitFor } from '@realtoros/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emailIdForTask } from './workflows/task-due.ts';
@@ -23,10 +20,7 @@ describe('ai-agent service', () => {
   const agentId = uuidv7();
 
   beforeAll(async () => {
-    [nats, pg, openai] = await Promise.all([startNats(), createTestDatabase(), startFakeOpenAI()]);
-    nc = await connect({ servers: nats.url });
-    store = await createEventStore(nc);
-    await ensureEventStreams(store.jsm, ['CRM', 'SCHEDULER', 'AI']);
+    [{ nats, nc, store }, pg, openai] = await Promise.all([startJetStream(['CRM', 'SCHEDULER', 'AI']), createTestDatabase(), startFakeOpenAI()]);
     await store.append(newEvent('AgentRegistered', { agentId, aggregateId: agentId, correlationId: 't', causationId: null, data: { email: 'jane@agency.example', name: 'Jane Agent', password_hash: 'x' } }));
     svc = startService('ai-agent', {
       NATS_URL: nats.url, DATABASE_URL: pg.url, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.baseUrl, OPENAI_MODEL: 'gpt-test',
@@ -171,10 +165,7 @@ describe('ai-agent service', () => {
 
 describe('ai-agent without OPENAI_API_KEY', () => {
   it('uses the template provider: a varied, personal email under 200 words', async () => {
-    const [nats, pg] = await Promise.all([startNats(), createTestDatabase()]);
-    const nc = await connect({ servers: nats.url });
-    const store = await createEventStore(nc);
-    await ensureEventStreams(store.jsm, ['CRM', 'SCHEDULER', 'AI']);
+    const [{ nats, nc, store }, pg] = await Promise.all([startJetStream(['CRM', 'SCHEDULER', 'AI']), createTestDatabase()]);
     const env: Record<string, string> = { NATS_URL: nats.url, DATABASE_URL: pg.url, OPENAI_API_KEY: '', AI_PROVIDER: '' };
     const svc = startService('ai-agent', env);
     try {

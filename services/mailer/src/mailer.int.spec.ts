@@ -4,11 +4,8 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { verifyUnsubscribeToken } from '@realtoros/auth';
 import { subjects, type Envelope } from '@realtoros/contracts';
-import { createEventStore, ensureEventStreams, newEvent, sendCommand, type EventStore } from '@realtoros/messaging';
-import {
-  sendGridError, sendGridEvent, startFakeSendGrid, startNats, startService, waitFor,
-  type FakeSendGrid, type ServiceProcess, type TestNats,
-} from '@realtoros/testing';
+import { newEvent, sendCommand, type EventStore } from '@realtoros/messaging';
+import { type FakeSendGrid, sendGridError, sendGridEvent, type ServiceProcess, startFakeSendGrid, startJetStream, startService, type TestNats, waitFor } from '@realtoros/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openMailerState, readJson, toBytes, type AttemptRecord } from './state.ts';
@@ -35,10 +32,7 @@ describe('mailer service', () => {
   const ready = () => waitFor(async () => (await store.jsm.consumers.info('AI', 'mailer').catch(() => null)) !== null, { what: 'mailer consumer', timeoutMs: 20_000 });
 
   beforeAll(async () => {
-    [nats, sendgrid] = await Promise.all([startNats(), startFakeSendGrid()]);
-    nc = await connect({ servers: nats.url });
-    store = await createEventStore(nc);
-    await ensureEventStreams(store.jsm, ['CRM', 'AI', 'MAILER']);
+    [{ nats, nc, store }, sendgrid] = await Promise.all([startJetStream(['CRM', 'AI', 'MAILER']), startFakeSendGrid()]);
     await store.append(newEvent('AgentRegistered', { agentId, aggregateId: agentId, correlationId: 't', causationId: null, data: { email: 'jane@agency.example', name: 'Jane Agent', password_hash: 'x' } }));
     svc = startService('mailer', env());
     await ready();
@@ -377,11 +371,8 @@ describe('mailer service', () => {
 
 describe('mailer without SENDGRID_API_KEY', () => {
   it('the outbox provider writes each email as an .eml file under OUTBOX_DIR and completes the same way', async () => {
-    const nats = await startNats();
+    const { nats, nc, store } = await startJetStream(['CRM', 'AI', 'MAILER']);
     const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
-    const nc = await connect({ servers: nats.url });
-    const store = await createEventStore(nc);
-    await ensureEventStreams(store.jsm, ['CRM', 'AI', 'MAILER']);
     const svc = startService('mailer', { NATS_URL: nats.url, SENDGRID_API_KEY: '', EMAIL_PROVIDER: '', OUTBOX_DIR: dir, JWT_SECRET, PUBLIC_BASE_URL: 'https://app.realtoros.test' });
     try {
       const agentId = uuidv7();

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DeliverPolicy } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Envelope } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
-import { createEventStore, ensureEventStreams, newEvent, type EventStore } from '@realtoros/messaging';
+import { newEvent, type EventStore } from '@realtoros/messaging';
 import { createLogger } from '@realtoros/observability';
-import { createTestDatabase, startNats, startService, waitFor, type TestDatabase, type TestNats } from '@realtoros/testing';
+import { createTestDatabase, startJetStream, startService, type TestNats, waitFor } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBatch, type RawMessage } from './batch.ts';
 import { PROJECTED_STREAMS } from './projection.ts';
@@ -58,10 +58,7 @@ describe('projector on real JetStream and Postgres', () => {
   let nc: NatsConnection;
   let store: EventStore;
   beforeAll(async () => {
-    nats = await startNats();
-    nc = await connect({ servers: nats.url });
-    store = await createEventStore(nc);
-    await ensureEventStreams(store.jsm, PROJECTED_STREAMS);
+    ({ nats, nc, store } = await startJetStream(PROJECTED_STREAMS));
   });
   afterAll(async () => {
     await nc?.close();

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { createEventStore, ensureEventStreams, newEvent, type EventStore } from '@realtoros/messaging';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { newEvent, type EventStore } from '@realtoros/messaging';
 import { createLogger } from '@realtoros/observability';
-import { startNats, waitFor, type TestNats } from '@realtoros/testing';
+import { startJetStream, type TestNats, waitFor } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTaskStore } from '../task/task-store.ts';
 import { dueCounts, sleep } from '../test-support.ts';
@@ -21,10 +21,7 @@ describe('the ticker on its own (in-process, real JetStream)', () => {
   let nc: NatsConnection;
   let store: EventStore;
   beforeAll(async () => {
-    nats = await startNats();
-    nc = await connect({ servers: nats.url });
-    store = await createEventStore(nc);
-    await ensureEventStreams(store.jsm, ['SCHEDULER']);
+    ({ nats, nc, store } = await startJetStream(['SCHEDULER']));
     await ensureTimerStream(store.jsm, 35);
   });
   afterAll(async () => {
