@@ -25,8 +25,13 @@ export type ConsumerOptions = {
   /** Deliveries before a message is dead-lettered (default 8). */
   maxDeliver?: number;
   ackWaitMs?: number;
-  /** Messages buffered from the server (default 64); processing is one at a time, in order. */
+  /** Messages buffered from the server (default 64, at least `concurrency`). */
   batch?: number;
+  /**
+   * Messages handled at once (default 1: strictly in order). Above 1, order across
+   * messages is not kept — for handlers whose messages are independent (one email each).
+   */
+  concurrency?: number;
   deliverPolicy?: DeliverPolicy;
   /** nak delay for the n-th redelivery: exponential from 250 ms, capped at 30 s. */
   backoffMs?: (deliveryCount: number) => number;
@@ -70,11 +75,18 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
     ...(opts.filterSubject ? { filter_subject: opts.filterSubject } : {}),
   });
   const consumer = await opts.js.consumers.get(opts.stream, opts.durable);
-  const messages = await consumer.consume({ max_messages: opts.batch ?? 64 });
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
+  const messages = await consumer.consume({ max_messages: Math.max(opts.batch ?? 64, concurrency) });
   const log = opts.log.child({ consumer: opts.durable, stream: opts.stream });
 
   const done = (async () => {
-    for await (const msg of messages) await processOne(msg);
+    const inFlight = new Set<Promise<void>>();
+    for await (const msg of messages) {
+      const p = processOne(msg).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
   })();
 
   async function processOne(msg: JsMsg): Promise<void> {

@@ -75,6 +75,31 @@ describe('messaging on a real JetStream', () => {
     await consumer.stop();
   });
 
+  it('with concurrency > 1, handles several messages of one durable at once, each exactly once', async () => {
+    const agent = '0190a000-0000-7000-8000-0000000000a9';
+    for (let i = 0; i < 12; i++)
+      await store.append(newEvent('ClientDeleted', { agentId: agent, aggregateId: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`, correlationId: 'k', causationId: null, data: { email: `p${i}@example.com` } }));
+    let running = 0;
+    let peak = 0;
+    const seen: string[] = [];
+    const consumer = await runConsumer({
+      js: store.js, jsm: store.jsm, stream: 'CRM', durable: 'parallel-consumer', filterSubject: `crm.${agent}.>`, log, concurrency: 4,
+      handle: async (e) => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 50));
+        seen.push(e.aggregate_id);
+        running--;
+      },
+    });
+    await waitFor(async () => seen.length === 12, { what: '12 handled' });
+    expect(peak).toBe(4);
+    expect(new Set(seen).size).toBe(12);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen).toHaveLength(12); // nothing handled twice
+    await consumer.stop();
+  });
+
   it('propagates the W3C trace id from publisher to consumer, with a new span', async () => {
     const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const event = newEvent('ClientUnsubscribed', { agentId: AGENT, aggregateId: CLIENT, correlationId: 't', causationId: null, data: { source: 'agent', at: new Date().toISOString() } });

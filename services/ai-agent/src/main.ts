@@ -27,19 +27,17 @@ const writer =
     : templateWriter;
 const deps: GeneratorDeps = { store, writer, recentEmails: (a, c) => recentEmailsTo(db, a, c, 3), log };
 
-// Several loops on one durable consumer: a slow provider call doesn't hold up other tasks.
+// One durable consumer handling several messages at once: a slow call doesn't hold up the others.
 const consumers: RunningConsumer[] = [];
-for (let i = 0; i < config.AI_CONCURRENCY; i++) {
-  consumers.push(
-    await runConsumer({
-      js: store.js, jsm: store.jsm, stream: 'SCHEDULER', durable: 'ai-agent', filterSubject: 'sched.>', log, batch: 4,
-      ackWaitMs: config.AI_ACK_WAIT_MS,
-      handle: async (event, ctx) => {
-        if (event.type === 'TaskDue') await onTaskDue(deps, event, ctx.traceparent);
-      },
-    }),
-  );
-}
+consumers.push(
+  await runConsumer({
+    js: store.js, jsm: store.jsm, stream: 'SCHEDULER', durable: 'ai-agent', filterSubject: 'sched.>', log, concurrency: config.AI_CONCURRENCY,
+    ackWaitMs: config.AI_ACK_WAIT_MS,
+    handle: async (event, ctx) => {
+      if (event.type === 'TaskDue') await onTaskDue(deps, event, ctx.traceparent);
+    },
+  }),
+);
 const commands = serveCommands(nc, 'ai', aiCommands(deps), log);
 log.info({ provider: writer.provider, model: writer.model, concurrency: config.AI_CONCURRENCY }, 'ai-agent running');
 

@@ -33,18 +33,16 @@ const deps: MailerDeps = {
   retryBaseMs: config.MAILER_RETRY_BASE_MS,
 };
 
-// Several loops on one durable consumer: a slow send doesn't hold up the others.
+// One durable consumer handling several messages at once: a slow call doesn't hold up the others.
 const consumers: RunningConsumer[] = [];
-for (let i = 0; i < config.MAILER_CONCURRENCY; i++) {
-  consumers.push(
-    await runConsumer({
-      js: store.js, jsm: store.jsm, stream: 'AI', durable: 'mailer', filterSubject: 'ai.>', log, batch: 4, ackWaitMs: config.MAILER_ACK_WAIT_MS,
-      handle: async (event, ctx) => {
-        if (event.type === 'EmailGenerated') await onEmailGenerated(deps, event, ctx.traceparent);
-      },
-    }),
-  );
-}
+consumers.push(
+  await runConsumer({
+    js: store.js, jsm: store.jsm, stream: 'AI', durable: 'mailer', filterSubject: 'ai.>', log, concurrency: config.MAILER_CONCURRENCY, ackWaitMs: config.MAILER_ACK_WAIT_MS,
+    handle: async (event, ctx) => {
+      if (event.type === 'EmailGenerated') await onEmailGenerated(deps, event, ctx.traceparent);
+    },
+  }),
+);
 consumers.push(
   await runConsumer({
     js: store.js, jsm: store.jsm, stream: 'MAILER', durable: 'mailer-suppressions', filterSubject: 'mail.>', log,
