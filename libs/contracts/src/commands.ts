@@ -13,6 +13,12 @@ export const CommandMeta = Type.Object({
   agent_id: Uuid,
   correlation_id: Type.String(),
   issued_at: Timestamp,
+  /**
+   * `If-Match`: the aggregate's last stream sequence the caller saw (its ETag). When present,
+   * the owning service refuses the command with `precondition_failed` unless the aggregate is
+   * still at exactly that sequence.
+   */
+  expected_seq: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type CommandMeta = Static<typeof CommandMeta>;
 
@@ -106,7 +112,7 @@ type CommandPayloads = {
 export type CommandPayload<S extends CommandService, N extends CommandName<S>> = CommandPayloads[S][N];
 
 /** Error codes a service may answer with; the gateway maps them to HTTP in one place. */
-export const COMMAND_ERROR_CODES = ['validation', 'not_found', 'conflict', 'illegal_transition', 'internal'] as const;
+export const COMMAND_ERROR_CODES = ['validation', 'not_found', 'conflict', 'illegal_transition', 'precondition_failed', 'internal'] as const;
 export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
 
 export type CommandReply<T = unknown> =

@@ -1,7 +1,12 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type StringOptions } from '@sinclair/typebox';
 
 export const Uuid = Type.String({ format: 'uuid' });
 export const Timestamp = Type.String({ format: 'date-time' });
+/**
+ * Free text from people (names, notes, custom fields…): format `text` refuses NUL and lone
+ * surrogates, which Postgres cannot store; every text field of an input uses it.
+ */
+export const Text = (opts: StringOptions = {}) => Type.String({ ...opts, format: 'text' });
 export const Email = Type.String({ format: 'email', maxLength: 254 });
 /** Free-form custom fields an agent keeps on a client (flat, small). */
 export const CustomFields = Type.Record(

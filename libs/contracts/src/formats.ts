@@ -2,16 +2,45 @@ import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 
-// TypeBox checks formats only when they are registered; these match ajv-formats closely
-// enough for our inputs (the gateway's ajv validates HTTP bodies with ajv-formats itself).
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMAIL = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:?\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):?(\d{2}))$/;
 
-if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => UUID.test(v));
-if (!FormatRegistry.Has('email')) FormatRegistry.Set('email', (v) => EMAIL.test(v));
-if (!FormatRegistry.Has('date-time'))
-  FormatRegistry.Set('date-time', (v) => DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)));
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/**
+ * A date-time that names a real instant: RFC 3339 syntax and every field in range, so
+ * `2026-02-30`, second 60 (leap seconds) and hour 24 are refused here rather than turning
+ * into an invalid or silently shifted `Date` further in (V8 reads Feb 30 as Mar 2).
+ */
+export function isInstant(v: string): boolean {
+  const m = DATE_TIME.exec(v);
+  if (!m) return false;
+  const [y, mo, d, h, mi, s, oh, om] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x))) as number[];
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > daysIn(y!, mo!)) return false;
+  if (h! > 23 || mi! > 59 || s! > 59 || oh! > 23 || om! > 59) return false;
+  return !Number.isNaN(Date.parse(v));
+}
+
+/**
+ * Text that Postgres (text and jsonb) and JSON can store as sent: no NUL, and no lone UTF-16
+ * surrogate (JSON.stringify escapes it, jsonb refuses it, a text column would silently turn
+ * it into U+FFFD). Pairs (emoji) are fine.
+ */
+export const isStorableText = (v: string): boolean => !v.includes('\u0000') && v.isWellFormed();
+
+/**
+ * The string formats our schemas use, one definition for both validators: TypeBox (services,
+ * events) registers them below; the gateway's ajv registers the same functions, overriding
+ * ajv-formats where it is looser (its date-time accepts second 60).
+ */
+export const FORMATS: Record<string, (v: string) => boolean> = {
+  uuid: (v) => UUID.test(v),
+  email: (v) => EMAIL.test(v),
+  'date-time': isInstant,
+  text: isStorableText,
+};
+for (const [name, check] of Object.entries(FORMATS)) if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check);
 
 export type SchemaIssue = { pointer: string; detail: string };
 
@@ -20,7 +49,13 @@ export function schemaIssues(schema: TSchema, value: unknown): SchemaIssue[] {
   if (Value.Check(schema, value)) return [];
   return [...Value.Errors(schema, value)].slice(0, 20).map((e) => {
     const allowed = (e.schema as { enum?: unknown[] }).enum;
-    const detail = allowed ? `must be one of: ${allowed.join(', ')}` : e.message;
+    const detail = allowed
+      ? `must be one of: ${allowed.join(', ')}`
+      : (e.schema as { format?: string }).format === 'text'
+        ? 'must not contain NUL characters or unpaired surrogates'
+        : (e.schema as { format?: string }).format === 'date-time'
+          ? 'must be a real date and time (RFC 3339, e.g. 2026-06-30T23:59:59Z)'
+          : e.message;
     return { pointer: e.path || '/', detail };
   });
 }
