@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -10,7 +10,10 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['password', '*.password', 'password_hash', '*.password_hash', 'token', 'authorization', '*.authorization'], censor: '***' },
+    redact: {
+      paths: ['password', '*.password', 'password_hash', '*.password_hash', 'token', 'authorization', '*.authorization'],
+      censor: '***',
+    },
   });
 }
 
@@ -46,3 +49,12 @@ export async function startTelemetry(service: string): Promise<() => Promise<voi
   sdk.start();
   return () => sdk.shutdown();
 }
+
+export {
+  type HealthCheck,
+  type HealthServer,
+  type HealthServerOptions,
+  type Readiness,
+  readiness,
+  startHealthServer,
+} from './src/health.ts';

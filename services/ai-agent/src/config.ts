@@ -2,6 +2,7 @@ import { CommonConfig, ConfigError, loadConfig, loadDotEnv, Type } from '@realto
 
 export const AiAgentConfig = Type.Object({
   ...CommonConfig,
+  HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9103, description: 'port of the liveness (/healthz) and readiness (/readyz) endpoint; 0 = none' }),
   AI_PROVIDER: Type.Optional(Type.Union([Type.Literal('openai'), Type.Literal('template')], { description: 'who writes emails; default openai when OPENAI_API_KEY is set, else template' })),
   OPENAI_API_KEY: Type.Optional(Type.String({ minLength: 1, description: 'OpenAI API key (sensitive)' })),
   OPENAI_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'OpenAI-compatible API base URL, e.g. http://localhost:11434/v1' })),

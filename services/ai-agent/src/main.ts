@@ -1,7 +1,7 @@
 import { loadAiAgentConfigOrExit } from './config.ts';
 import { createDb } from '@realtoros/db';
 import { connectNats, createEventStore, ensureEventStreams, onShutdown, runConsumer, serveCommands, type RunningConsumer } from '@realtoros/messaging';
-import { createLogger, startTelemetry } from '@realtoros/observability';
+import { createLogger, startHealthServer, startTelemetry } from '@realtoros/observability';
 import { recentEmailsTo } from '@realtoros/queries';
 import { aiCommands } from './commands.ts';
 import type { GeneratorDeps } from './generate.ts';
@@ -41,7 +41,10 @@ consumers.push(
 const commands = serveCommands(nc, 'ai', aiCommands(deps), log);
 log.info({ provider: writer.provider, model: writer.model, concurrency: config.AI_CONCURRENCY }, 'ai-agent running');
 
+const health = await startHealthServer({ port: config.HEALTH_PORT, log, checks: { nats: () => nc.flush() } });
+
 onShutdown(log, [
+  () => health.close(),
   async () => commands.unsubscribe(),
   () => Promise.all(consumers.map((c) => c.stop())),
   () => nc.drain(),

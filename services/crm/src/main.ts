@@ -1,7 +1,7 @@
 import { Kvm } from '@nats-io/kv';
 import { loadConfigOrExit } from '@realtoros/config';
 import { connectNats, createEventStore, ensureEventStreams, natsReplicas, onShutdown, serveCommands } from '@realtoros/messaging';
-import { createLogger, startTelemetry } from '@realtoros/observability';
+import { createLogger, startHealthServer, startTelemetry } from '@realtoros/observability';
 import { CrmConfig } from './config.ts';
 import { crmHandlers } from './handlers.ts';
 
@@ -17,4 +17,6 @@ const agentEmails = await kvm.create('crm_agent_emails', { history: 1, replicas:
 const sub = serveCommands(nc, 'crm', crmHandlers({ nc, store, clientEmails, agentEmails }), log);
 log.info('crm serving commands');
 
-onShutdown(log, [() => sub.drain(), () => nc.drain(), stopTelemetry]);
+const health = await startHealthServer({ port: config.HEALTH_PORT, log, checks: { nats: () => nc.flush() } });
+
+onShutdown(log, [() => health.close(), () => sub.drain(), () => nc.drain(), stopTelemetry]);

@@ -2,6 +2,7 @@ import { CommonConfig, ConfigError, loadConfig, loadDotEnv, Type } from '@realto
 
 export const MailerConfig = Type.Object({
   ...CommonConfig,
+  HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9104, description: 'port of the liveness (/healthz) and readiness (/readyz) endpoint; 0 = none' }),
   EMAIL_PROVIDER: Type.Optional(Type.Union([Type.Literal('sendgrid'), Type.Literal('outbox')], { description: 'how emails leave; default sendgrid when SENDGRID_API_KEY is set, else outbox' })),
   SENDGRID_API_KEY: Type.Optional(Type.String({ minLength: 1, description: 'SendGrid API key (sensitive)' })),
   SENDGRID_BASE_URL: Type.String({ default: 'https://api.sendgrid.com', pattern: '^https?://', description: "SendGrid API base URL (a local fake in tests)" }),

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { connectNats, createEventStore, ensureEventStreams, onShutdown, runConsumer, serveCommands, type RunningConsumer } from '@realtoros/messaging';
-import { createLogger, startTelemetry } from '@realtoros/observability';
+import { createLogger, startHealthServer, startTelemetry } from '@realtoros/observability';
 import { loadMailerConfigOrExit } from './config.ts';
 import { outboxSender } from './providers/outbox.ts';
 import { sendGridSender } from './providers/sendgrid.ts';
@@ -61,7 +61,10 @@ consumers.push(
 const commands = serveCommands(nc, 'mailer', { ...mailerCommands({ store, state, log }), resolve_unknown: resolveUnknownCommand({ store, state, log }) }, log);
 log.info({ provider: sender.provider, concurrency: config.MAILER_CONCURRENCY }, 'mailer running');
 
+const health = await startHealthServer({ port: config.HEALTH_PORT, log, checks: { nats: () => nc.flush() } });
+
 onShutdown(log, [
+  () => health.close(),
   async () => commands.unsubscribe(),
   () => Promise.all(consumers.map((c) => c.stop())),
   () => nc.drain(),

@@ -1,8 +1,8 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { loadConfigOrExit } from '@realtoros/config';
-import { createDb, migrateToLatest } from '@realtoros/db';
+import { createDb, migrateToLatest, sql } from '@realtoros/db';
 import { connectNats, createEventStore, ensureEventStreams, onShutdown } from '@realtoros/messaging';
-import { createLogger, startTelemetry } from '@realtoros/observability';
+import { createLogger, startHealthServer, startTelemetry } from '@realtoros/observability';
 import { ProjectorConfig } from './config.ts';
 import { PROJECTED_STREAMS } from './projection.ts';
 import { PROJECTIONS } from './read-models/index.ts';
@@ -32,7 +32,10 @@ const running = await Promise.all(
 );
 log.info({ streams: PROJECTED_STREAMS }, 'projector running');
 
+const health = await startHealthServer({ port: config.HEALTH_PORT, log, checks: { nats: () => nc.flush(), postgres: () => sql`SELECT 1`.execute(db) } });
+
 onShutdown(log, [
+  () => health.close(),
   () => Promise.all(running.map((r) => r.stop())),
   () => nc.drain(),
   () => db.destroy(),

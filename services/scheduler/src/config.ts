@@ -5,6 +5,7 @@ import { DEFAULT_SCHEDULE, parseSchedule, type FollowupPlan } from './planning/s
 export const SchedulerConfig = Type.Object({
   NATS_URL: CommonConfig.NATS_URL,
   LOG_LEVEL: CommonConfig.LOG_LEVEL,
+  HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9102, description: 'port of the liveness (/healthz) and readiness (/readyz) endpoint; 0 = none' }),
   FOLLOWUP_SCHEDULE: Type.Optional(
     Type.String({ description: 'JSON follow-up plan overriding the default, e.g. [{"followup_type":"Day 1","offset_seconds":30,"priority":"high"}]' }),
   ),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Kvm } from '@nats-io/kv';
 import { connectNats, createEventStore, ensureEventStreams, natsReplicas, onShutdown, serveCommands } from '@realtoros/messaging';
-import { createLogger, startTelemetry } from '@realtoros/observability';
+import { createLogger, startHealthServer, startTelemetry } from '@realtoros/observability';
 import { taskCommandHandlers } from './commands/task-commands.ts';
 import { loadSchedulerConfig } from './config.ts';
 import { startEmailOutcomes } from './outcomes/email-outcomes.listener.ts';
@@ -37,7 +37,10 @@ const lease = runLease({ kv: leaseKv, key: 'ticker', holder: `${hostname()}:${pr
 const ticker = startTicker({ js: store.js, jsm: store.jsm, stateKv, lease, tasks, log, horizonMs, concurrency: config.SCHEDULER_FIRE_CONCURRENCY });
 log.info({ followups: config.schedule.map((p) => `${p.followup_type}+${p.offset_seconds}s`) }, 'scheduler running');
 
+const health = await startHealthServer({ port: config.HEALTH_PORT, log, checks: { nats: () => nc.flush() } });
+
 onShutdown(log, [
+  () => health.close(),
   () => commands.drain(),
   () => ticker.stop(),
   () => lease.stop(),
