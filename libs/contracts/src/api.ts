@@ -1,10 +1,24 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { CustomFields, Email, Timestamp, Uuid } from './common.ts';
+import { Email, Text, Timestamp, Uuid } from './common.ts';
 import { StringEnum, ClientStage, EmailStatus, FollowupType, Priority, PropertyType, TaskStatus } from './enums.ts';
 
 /** HTTP API shapes (ARCHITECTURE.md §7). Inputs are closed: nobody sets fields they don't own. */
 const closed = { additionalProperties: false } as const;
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/**
+ * A custom field's name: 1–64 characters a text column and jsonb can store. A key pattern
+ * (not `propertyNames`, which TypeBox ignores) so ajv at the gateway and TypeBox in crm both
+ * check it; it is written to work with and without the regex `u` flag: a surrogate pair
+ * (emoji) passes, a lone surrogate or a NUL does not.
+ */
+const CUSTOM_FIELD_KEY = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]){1,64}$';
+/** Free-form custom fields an agent keeps on a client (flat, small); keys and text values storable. */
+export const CustomFieldsInput = Type.Record(
+  Type.String({ pattern: CUSTOM_FIELD_KEY }),
+  Type.Union([Text({ maxLength: 1000 }), Type.Number(), Type.Boolean(), Type.Null()]),
+  { additionalProperties: false, maxProperties: 100 },
+);
 
 export const ProblemDetails = Type.Object({
   type: Type.String(),
@@ -17,7 +31,7 @@ export const ProblemDetails = Type.Object({
 
 export const Password = Type.String({ minLength: 8, maxLength: 200 });
 export const SignupBody = Type.Object(
-  { email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: 200 }) },
+  { email: Email, password: Password, name: Text({ minLength: 1, maxLength: 200 }) },
   closed,
 );
 export const LoginBody = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) }, closed);
@@ -25,14 +39,14 @@ export const Agent = Type.Object({ id: Uuid, email: Email, name: Type.String(), 
 export const AuthResponse = Type.Object({ agent: Agent, token: Type.String() });
 
 const ClientFields = {
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: Text({ minLength: 1, maxLength: 200 }),
   email: Email,
-  phone: Nullable(Type.String({ maxLength: 40 })),
-  property_address: Nullable(Type.String({ maxLength: 500 })),
+  phone: Nullable(Text({ maxLength: 40 })),
+  property_address: Nullable(Text({ maxLength: 500 })),
   property_type: Nullable(PropertyType),
   stage: ClientStage,
-  notes: Nullable(Type.String({ maxLength: 5000 })),
-  custom_fields: CustomFields,
+  notes: Nullable(Text({ maxLength: 5000 })),
+  custom_fields: CustomFieldsInput,
 };
 export const ClientCreateBody = Type.Object(
   {
@@ -71,7 +85,7 @@ export const ClientListQuery = Type.Object(
     ...PageQuery,
     stage: Type.Optional(ClientStage),
     property_type: Type.Optional(PropertyType),
-    q: Type.Optional(Type.String({ maxLength: 200 })),
+    q: Type.Optional(Text({ maxLength: 200 })),
     sort: Type.Optional(StringEnum(CLIENT_SORTS)),
   },
   closed,
@@ -112,7 +126,7 @@ export const TaskCreateBody = Type.Object(
     followup_type: Type.Optional(FollowupType),
     scheduled_for: Timestamp,
     priority: Type.Optional(Priority),
-    notes: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+    notes: Type.Optional(Nullable(Text({ maxLength: 2000 }))),
   },
   closed,
 );
@@ -121,7 +135,7 @@ export const TaskPatchBody = Type.Object(
     status: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('skipped')])),
     scheduled_for: Type.Optional(Timestamp),
     priority: Type.Optional(Priority),
-    notes: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+    notes: Type.Optional(Nullable(Text({ maxLength: 2000 }))),
   },
   { ...closed, minProperties: 1 },
 );
@@ -159,9 +173,9 @@ export const EmailListQuery = Type.Object(
   closed,
 );
 export const EmailPreviewBody = Type.Union([
-  Type.Object({ task_id: Uuid, agent_instructions: Type.Optional(Type.String({ maxLength: 2000 })) }, closed),
+  Type.Object({ task_id: Uuid, agent_instructions: Type.Optional(Text({ maxLength: 2000 })) }, closed),
   Type.Object(
-    { client_id: Uuid, followup_type: FollowupType, agent_instructions: Type.Optional(Type.String({ maxLength: 2000 })) },
+    { client_id: Uuid, followup_type: FollowupType, agent_instructions: Type.Optional(Text({ maxLength: 2000 })) },
     closed,
   ),
 ]);
@@ -170,9 +184,9 @@ export const EmailSendBody = Type.Union([
   Type.Object(
     {
       client_id: Uuid,
-      subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\r\\n]*$' })),
-      body: Type.Optional(Type.String({ minLength: 1, maxLength: 10000 })),
-      agent_instructions: Type.Optional(Type.String({ maxLength: 2000 })),
+      subject: Type.Optional(Text({ minLength: 1, maxLength: 200, pattern: '^[^\\r\\n]*$' })),
+      body: Type.Optional(Text({ minLength: 1, maxLength: 10000 })),
+      agent_instructions: Type.Optional(Text({ maxLength: 2000 })),
     },
     closed,
   ),

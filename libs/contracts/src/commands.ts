@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ClientCreateBody, ClientPatchBody } from './api.ts';
-import { Email, Timestamp, Uuid } from './common.ts';
+import { Email, Text, Timestamp, Uuid } from './common.ts';
 import { FollowupType, Priority } from './enums.ts';
 
 /**
@@ -26,7 +26,7 @@ const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.U
 
 export const COMMANDS = {
   crm: {
-    register_agent: Type.Object({ email: Email, name: Type.String({ minLength: 1 }), password_hash: Type.String() }),
+    register_agent: Type.Object({ email: Email, name: Text({ minLength: 1, maxLength: 200 }), password_hash: Type.String() }),
     // The same shapes the HTTP API accepts: one definition of a client's fields.
     create_client: ClientCreateBody,
     update_client: Type.Object({ client_id: Uuid, changes: ClientPatchBody }),
@@ -42,14 +42,14 @@ export const COMMANDS = {
       followup_type: Type.Optional(FollowupType),
       scheduled_for: Timestamp,
       priority: Type.Optional(Priority),
-      notes: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+      notes: Type.Optional(Nullable(Text({ maxLength: 2000 }))),
     }),
     update_task: Type.Object({
       task_id: Uuid,
       status: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('skipped')])),
       scheduled_for: Type.Optional(Timestamp),
       priority: Type.Optional(Priority),
-      notes: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+      notes: Type.Optional(Nullable(Text({ maxLength: 2000 }))),
     }),
   },
   ai: {
@@ -57,14 +57,14 @@ export const COMMANDS = {
       task_id: Type.Optional(Uuid),
       client_id: Type.Optional(Uuid),
       followup_type: Type.Optional(FollowupType),
-      agent_instructions: Type.Optional(Type.String({ maxLength: 2000 })),
+      agent_instructions: Type.Optional(Text({ maxLength: 2000 })),
     }),
     send_now: Type.Object({
       task_id: Type.Optional(Uuid),
       client_id: Type.Optional(Uuid),
-      subject: Type.Optional(Type.String()),
-      body: Type.Optional(Type.String()),
-      agent_instructions: Type.Optional(Type.String({ maxLength: 2000 })),
+      subject: Type.Optional(Text({ minLength: 1, maxLength: 200, pattern: '^[^\\r\\n]*$' })),
+      body: Type.Optional(Text({ minLength: 1, maxLength: 10000 })),
+      agent_instructions: Type.Optional(Text({ maxLength: 2000 })),
     }),
   },
   mailer: {
@@ -76,15 +76,15 @@ export const COMMANDS = {
     record_webhook_events: Type.Object({
       events: Type.Array(
         Type.Object({
-          sg_event_id: Type.String({ minLength: 1, maxLength: 200 }),
-          event: Type.String({ minLength: 1, maxLength: 64 }),
+          sg_event_id: Text({ minLength: 1, maxLength: 200 }),
+          event: Text({ minLength: 1, maxLength: 64 }),
           timestamp: Type.Integer({ minimum: 0 }),
-          email: Type.Optional(Type.String({ maxLength: 320 })),
-          sg_message_id: Type.Optional(Type.String({ maxLength: 500 })),
-          url: Type.Optional(Type.String({ maxLength: 4000 })),
-          reason: Type.Optional(Type.String({ maxLength: 2000 })),
-          email_id: Type.Optional(Type.String({ maxLength: 64 })),
-          agent_id: Type.Optional(Type.String({ maxLength: 64 })),
+          email: Type.Optional(Text({ maxLength: 320 })),
+          sg_message_id: Type.Optional(Text({ maxLength: 500 })),
+          url: Type.Optional(Text({ maxLength: 4000 })),
+          reason: Type.Optional(Text({ maxLength: 2000 })),
+          email_id: Type.Optional(Text({ maxLength: 64 })),
+          agent_id: Type.Optional(Text({ maxLength: 64 })),
         }),
         { maxItems: 1000 },
       ),

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ProblemDetails, type CommandPayload } from '@realtoros/contracts';
+import { isStorableText, ProblemDetails, type CommandPayload } from '@realtoros/contracts';
 import { EventWebhook } from '@sendgrid/eventwebhook';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpProblem } from '../errors/index.ts';
@@ -12,7 +12,8 @@ const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const NO_AGENT = '00000000-0000-0000-0000-000000000000';
 
 type Event = CommandPayload<'mailer', 'record_webhook_events'>['events'][number];
-const str = (v: unknown, max: number) => (typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined);
+/** A usable string: non-empty, bounded, and storable (no NUL or lone surrogate, which would make the batch unprojectable). */
+const str = (v: unknown, max: number) => (typeof v === 'string' && v.length > 0 && v.length <= max && isStorableText(v) ? v : undefined);
 
 /** Keeps what we use from one SendGrid event; null when it can't be recorded. */
 function normalise(raw: unknown): Event | null {
