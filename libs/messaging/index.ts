@@ -4,6 +4,10 @@ export { createEventStore, streamOf, type EventStore, type AppendOptions, type A
 export { newEvent, decodeEvent, subjectOf, type NewEventInput } from './src/events.ts';
 export { deterministicId } from './src/ids.ts';
 export { runConsumer, ensureConsumer, type ConsumerOptions, type EventHandler, type HandlerContext, type RunningConsumer } from './src/consumer.ts';
+export {
+  createCommandHandler, eventIdFor,
+  type Decider, type EventDraft, type AggregateRef, type CommandHandler, type CommandHandlerOptions, type HandleOptions, type HandleResult,
+} from './src/command-handler.ts';
 export { serveCommands, sendCommand, type CommandHandlers, type CommandContext, type CommandResult } from './src/commands.ts';
 export { recordDeadLetter } from './src/dead-letters.ts';
 export { onShutdown } from './src/shutdown.ts';

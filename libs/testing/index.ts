@@ -7,4 +7,5 @@ export { startHttpFake, type HttpFake, type FakeStep, type RecordedRequest } fro
 export { startFakeOpenAI, type FakeOpenAI, type ChatMessage } from './src/fakes/openai.ts';
 export { startFakeSendGrid, createWebhookSigner, sendGridError, sendGridEvent, type FakeSendGrid, type SentMail, type WebhookSigner } from './src/fakes/sendgrid.ts';
 export { startJetStream, type TestJetStream } from './src/jetstream.ts';
+export { deciderSpec, type DeciderSpec, type GivenEvent, type SpecOptions } from './src/spec.ts';
 export { startTcpProxy, type TcpProxy, type ProxyPauseMode } from './src/tcp-proxy.ts';

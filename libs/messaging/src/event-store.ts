@@ -1,6 +1,6 @@
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { EVENTS, type Envelope, type StreamName } from '@realtoros/contracts';
+import { type Envelope, EVENTS, type StreamName } from '@realtoros/contracts';
 import { childTraceparent } from '@realtoros/observability';
 import { ConcurrencyError } from './errors.ts';
 import { decodeEvent, subjectOf } from './events.ts';
@@ -23,6 +23,8 @@ export type EventStore = {
   append(event: Envelope, opts?: AppendOptions): Promise<AppendResult>;
   /** Every event on one aggregate's subject, oldest first, and the subject's last sequence. */
   readSubject(stream: StreamName, subject: string): Promise<{ events: StoredEvent[]; lastSeq: number }>;
+  /** The event stored at one stream sequence, or null when there is none (deleted, purged). */
+  readAt(stream: StreamName, seq: number): Promise<StoredEvent | null>;
   js: JetStreamClient;
   jsm: JetStreamManager;
 };
@@ -66,7 +68,12 @@ export async function createEventStore(nc: NatsConnection): Promise<EventStore> 
     return { events, lastSeq };
   }
 
-  return { append, readSubject, js, jsm };
+  async function readAt(stream: StreamName, seq: number): Promise<StoredEvent | null> {
+    const m = await jsm.direct.getMessage(stream, { seq });
+    return m ? { event: decodeEvent(m.data), seq: m.seq, subject: m.subject } : null;
+  }
+
+  return { append, readSubject, readAt, js, jsm };
 }
 
 export const streamOf = (event: Envelope): StreamName => EVENTS[event.type].stream;
