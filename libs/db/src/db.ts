@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import pg from 'pg';
 import * as m001 from './migrations/001_read_models.ts';
+import * as m002 from './migrations/002_aggregate_seq.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns such as stream sequences fit in a JS number for our lifetimes.
@@ -28,6 +29,7 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
 /** Versioned migrations, in code, applied in order; kysely records them in kysely_migration. */
 const MIGRATIONS: Record<string, Migration> = {
   '001_read_models': m001,
+  '002_aggregate_seq': m002,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

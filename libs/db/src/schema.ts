@@ -29,6 +29,8 @@ export interface ClientsTable {
   updated_at: Timestamp;
   last_contacted: Timestamp | null;
   is_deleted: Generated<boolean>;
+  /** Stream sequence of the last event on `crm.<agent>.client.<id>` (the ETag); null until one is projected. */
+  aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 export interface TasksTable {
   id: string;
@@ -45,6 +47,8 @@ export interface TasksTable {
   completed_at: Timestamp | null;
   failure_reason: string | null;
   version: number;
+  /** Stream sequence of the last event on `sched.<agent>.task.<id>` (the ETag); null until one is projected. */
+  aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 export interface EmailLogsTable {
   id: string;

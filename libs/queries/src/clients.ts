@@ -47,9 +47,13 @@ export async function listClients(db: Db, agentId: string, q: ClientListQuery): 
   return { items: rows.map((r) => toJson(r) as unknown as Client), total: Number(count.n), page: q.page, limit: q.limit };
 }
 
-export async function getClient(db: Db, agentId: string, id: string): Promise<Client | undefined> {
+/**
+ * One client, with `aggregate_seq`: the stream sequence of the last event on its subject
+ * (null only for rows projected before it existed and not yet replayed), the ETag source.
+ */
+export async function getClient(db: Db, agentId: string, id: string): Promise<(Client & { aggregate_seq: number | null }) | undefined> {
   const row = await clientsOf(db, agentId).selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? (toJson(row) as unknown as Client) : undefined;
+  return row ? (toJson(row) as unknown as Client & { aggregate_seq: number | null }) : undefined;
 }
 
 /** The client's whole history across streams, oldest first. */

@@ -15,8 +15,21 @@ function tasksOf(db: Db, agentId: string) {
 }
 
 const COLUMNS = [
-  't.id', 't.agent_id', 't.client_id', 't.followup_type', 't.scheduled_for', 't.status', 't.priority', 't.notes', 't.email_sent_id',
-  't.created_at', 't.updated_at', 't.completed_at', 't.failure_reason', 't.version', 'c.name as client_name',
+  't.id',
+  't.agent_id',
+  't.client_id',
+  't.followup_type',
+  't.scheduled_for',
+  't.status',
+  't.priority',
+  't.notes',
+  't.email_sent_id',
+  't.created_at',
+  't.updated_at',
+  't.completed_at',
+  't.failure_reason',
+  't.version',
+  'c.name as client_name',
 ] as const;
 
 /** `GET /api/tasks`: filtered by status, client and due window (`due_after` ≤ scheduled_for < `due_before`), soonest first. */
@@ -33,9 +46,16 @@ export async function listTasks(db: Db, agentId: string, q: TaskListQuery): Prom
   return { items: rows.map((r) => toJson(r) as unknown as Task), total: Number(count.n), page: q.page, limit: q.limit };
 }
 
-export async function getTask(db: Db, agentId: string, id: string): Promise<Task | undefined> {
-  const row = await tasksOf(db, agentId).select(COLUMNS).where('t.id', '=', id).executeTakeFirst();
-  return row ? (toJson(row) as unknown as Task) : undefined;
+/**
+ * One task, with `aggregate_seq`: the stream sequence of the last event on its subject
+ * (null only for rows projected before it existed and not yet replayed), the ETag source.
+ */
+export async function getTask(db: Db, agentId: string, id: string): Promise<(Task & { aggregate_seq: number | null }) | undefined> {
+  const row = await tasksOf(db, agentId)
+    .select([...COLUMNS, 't.aggregate_seq'])
+    .where('t.id', '=', id)
+    .executeTakeFirst();
+  return row ? (toJson(row) as unknown as Task & { aggregate_seq: number | null }) : undefined;
 }
 
 /** Pending follow-ups due within `days` of `now` (overdue ones first), for the dashboard. */

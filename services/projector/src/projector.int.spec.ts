@@ -5,7 +5,7 @@ import { DeliverPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Envelope } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
-import { newEvent, type EventStore } from '@realtoros/messaging';
+import { type EventStore, newEvent } from '@realtoros/messaging';
 import { createLogger } from '@realtoros/observability';
 import { createTestDatabase, startJetStream, startService, type TestNats, waitFor } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,19 @@ async function snapshot(db: Db) {
 function clientEvents(agent: string, client: string, i: number): Envelope[] {
   const base = { agentId: agent, aggregateId: client, correlationId: `c${i}`, causationId: null };
   const events: Envelope[] = [
-    newEvent('ClientCreated', { ...base, data: { name: `Client ${i}`, email: `c${i}@example.com`, phone: null, property_address: `${i} Main St`, property_type: 'residential', notes: null, custom_fields: { n: i }, stage: 'lead' } }),
+    newEvent('ClientCreated', {
+      ...base,
+      data: {
+        name: `Client ${i}`,
+        email: `c${i}@example.com`,
+        phone: null,
+        property_address: `${i} Main St`,
+        property_type: 'residential',
+        notes: null,
+        custom_fields: { n: i },
+        stage: 'lead',
+      },
+    }),
     newEvent('ClientUpdated', { ...base, data: { changes: { phone: `555-${String(i).padStart(4, '0')}` } } }),
   ];
   if (i % 3 === 0) events.push(newEvent('ClientStageChanged', { ...base, data: { from: 'lead', to: 'qualified' } }));
@@ -80,7 +92,14 @@ describe('projector on real JetStream and Postgres', () => {
       expect(await snapshot(t.db)).toEqual(once);
       // Even past the checkpoint (lost checkpoint), the projections themselves are idempotent.
       await t.db.updateTable('projection_checkpoints').set({ last_seq: 0 }).execute();
-      const replayed = await applyBatch({ db: t.db, schema: 'public', stream: 'CRM', messages: messages.filter((m) => m.seq % 2 === 0), projections: PROJECTIONS, log });
+      const replayed = await applyBatch({
+        db: t.db,
+        schema: 'public',
+        stream: 'CRM',
+        messages: messages.filter((m) => m.seq % 2 === 0),
+        projections: PROJECTIONS,
+        log,
+      });
       expect(replayed.applied).toBeGreaterThan(0);
       await applyBatch({ db: t.db, schema: 'public', stream: 'CRM', messages, projections: PROJECTIONS, log });
       const after = await snapshot(t.db);
@@ -108,7 +127,10 @@ describe('projector on real JetStream and Postgres', () => {
 
       const env = { NATS_URL: nats.url, DATABASE_URL: t.url, PROJECTOR_BATCH_SIZE: '25' };
       const checkpoint = async () =>
-        Number((await t.db.selectFrom('projection_checkpoints').select('last_seq').where('stream', '=', 'CRM').executeTakeFirst())?.last_seq ?? 0);
+        Number(
+          (await t.db.selectFrom('projection_checkpoints').select('last_seq').where('stream', '=', 'CRM').executeTakeFirst())?.last_seq ??
+            0,
+        );
       const first = startService('projector', env);
       await waitFor(async () => (await checkpoint()) > 200, { timeoutMs: 30_000, what: 'projector progress' });
       await first.stop('SIGKILL');
@@ -127,7 +149,9 @@ describe('projector on real JetStream and Postgres', () => {
       // Replay while the live projector keeps running: identical read models afterwards.
       const before = await snapshot(t.db);
       const cli = resolve(import.meta.dirname, 'ops/cli.ts');
-      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'replay'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' } });
+      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'replay'], {
+        env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+      });
       expect(stdout).toMatch(/replayed [\d,]+ events .* events\/s/);
       const afterReplay = await snapshot(t.db);
       expect(afterReplay).toEqual(before);
@@ -135,11 +159,57 @@ describe('projector on real JetStream and Postgres', () => {
       const late = uuid(99999, '0190c002-0000-7000-8000');
       const lateEvents = clientEvents(agent, late, 3000);
       for (const e of lateEvents) await store.append(e);
-      await waitFor(async () => (await t.db.selectFrom('clients').select('stage').where('id', '=', late).executeTakeFirst())?.stage === 'qualified', { what: 'live projection after replay' }).catch((err) => { throw new Error(`${err}\n${second.output()}`); });
+      await waitFor(
+        async () => (await t.db.selectFrom('clients').select('stage').where('id', '=', late).executeTakeFirst())?.stage === 'qualified',
+        { what: 'live projection after replay' },
+      ).catch((err) => {
+        throw new Error(`${err}\n${second.output()}`);
+      });
       await second.stop();
     } finally {
       await t.dispose();
       await expected.dispose();
+    }
+  });
+
+  // Last: it appends SCHEDULER events, which the previous test's projector process would also project.
+  it('clients and tasks carry aggregate_seq: the sequence of the last event on their own subject (the ETag)', async () => {
+    const t = await createTestDatabase();
+    try {
+      const agent = uuid(3, '0190d000-0000-7000-8000');
+      const ids = Array.from({ length: 6 }, (_, i) => uuid(i, '0190d001-0000-7000-8000'));
+      const task = uuid(1, '0190d002-0000-7000-8000');
+      for (const [i, id] of ids.entries()) for (const e of clientEvents(agent, id, i)) await store.append(e);
+      const base = { agentId: agent, aggregateId: task, correlationId: 'c', causationId: null };
+      await store.append(
+        newEvent('TaskScheduled', {
+          ...base,
+          data: {
+            client_id: ids[0] ?? '',
+            followup_type: 'Day 1',
+            scheduled_for: '2026-12-01T10:00:00.000Z',
+            priority: 'high',
+            notes: null,
+            version: 1,
+            origin: 'manual',
+          },
+        }),
+      );
+      await store.append(newEvent('TaskDetailsChanged', { ...base, data: { client_id: ids[0] ?? '', notes: 'call first' } }));
+      const crm = await readAll(store, 'CRM');
+      const sched = await readAll(store, 'SCHEDULER');
+      await applyBatch({ db: t.db, schema: 'public', stream: 'CRM', messages: crm, projections: PROJECTIONS, log });
+      await applyBatch({ db: t.db, schema: 'public', stream: 'SCHEDULER', messages: sched, projections: PROJECTIONS, log });
+      for (const id of ids) {
+        const last = Math.max(...crm.filter((m) => m.subject === `crm.${agent}.client.${id}`).map((m) => m.seq));
+        const row = await t.db.selectFrom('clients').select('aggregate_seq').where('id', '=', id).executeTakeFirstOrThrow();
+        expect(row.aggregate_seq).toBe(last);
+      }
+      const lastTask = Math.max(...sched.filter((m) => m.subject === `sched.${agent}.task.${task}`).map((m) => m.seq));
+      const taskRow = await t.db.selectFrom('tasks').select(['aggregate_seq', 'notes']).where('id', '=', task).executeTakeFirstOrThrow();
+      expect(taskRow).toEqual({ aggregate_seq: lastTask, notes: 'call first' });
+    } finally {
+      await t.dispose();
     }
   });
 });

@@ -1,11 +1,21 @@
+import { EVENT_TYPES, EVENTS, type EventType } from '@realtoros/contracts';
 import { sql } from 'kysely';
 import type { Projection } from '../../projection.ts';
 
-/** `clients`: the client profile as the CRM decided it, plus contact facts from the mailer. */
+/** Every event stored on a client's own subject (`crm.<agent>.client.<id>`), today's and future ones. */
+const CLIENT_EVENTS: EventType[] = EVENT_TYPES.filter((t) => EVENTS[t].stream === 'CRM' && EVENTS[t].aggregate === 'client');
+
+/**
+ * `clients`: the client profile as the CRM decided it, plus contact facts from the mailer.
+ * Every event on the client's subject sets `aggregate_seq` (the ETag / expected subject
+ * sequence), including ones this read model otherwise ignores, so it never lags the stream.
+ */
 export const clientsProjection: Projection = {
   name: 'clients',
-  handles: ['ClientCreated', 'ClientUpdated', 'ClientStageChanged', 'ClientDeleted', 'ClientUnsubscribed', 'EmailSent'],
-  async apply(db, event) {
+  handles: [...CLIENT_EVENTS, 'EmailSent'],
+  async apply(db, event, pos) {
+    // Monotonic, so re-applying an older event (a lost checkpoint) never moves the ETag back.
+    const seq = { aggregate_seq: sql<number>`greatest(coalesce(aggregate_seq, 0), ${pos.seq}::bigint)` };
     switch (event.type) {
       case 'ClientCreated': {
         const d = event.data;
@@ -22,6 +32,7 @@ export const clientsProjection: Projection = {
             stage: d.stage,
             notes: d.notes,
             custom_fields: JSON.stringify(d.custom_fields),
+            aggregate_seq: pos.seq,
             created_at: event.occurred_at,
             updated_at: event.occurred_at,
             // An EmailSent projected from the other stream before this event still counts.
@@ -38,6 +49,7 @@ export const clientsProjection: Projection = {
           .set({
             ...rest,
             ...(custom_fields !== undefined ? { custom_fields: JSON.stringify(custom_fields) } : {}),
+            ...seq,
             updated_at: event.occurred_at,
           })
           .where('id', '=', event.aggregate_id)
@@ -45,13 +57,25 @@ export const clientsProjection: Projection = {
         return;
       }
       case 'ClientStageChanged':
-        await db.updateTable('clients').set({ stage: event.data.to, updated_at: event.occurred_at }).where('id', '=', event.aggregate_id).execute();
+        await db
+          .updateTable('clients')
+          .set({ stage: event.data.to, ...seq, updated_at: event.occurred_at })
+          .where('id', '=', event.aggregate_id)
+          .execute();
         return;
       case 'ClientDeleted':
-        await db.updateTable('clients').set({ is_deleted: true, updated_at: event.occurred_at }).where('id', '=', event.aggregate_id).execute();
+        await db
+          .updateTable('clients')
+          .set({ is_deleted: true, ...seq, updated_at: event.occurred_at })
+          .where('id', '=', event.aggregate_id)
+          .execute();
         return;
       case 'ClientUnsubscribed':
-        await db.updateTable('clients').set({ unsubscribed: true, updated_at: event.occurred_at }).where('id', '=', event.aggregate_id).execute();
+        await db
+          .updateTable('clients')
+          .set({ unsubscribed: true, ...seq, updated_at: event.occurred_at })
+          .where('id', '=', event.aggregate_id)
+          .execute();
         return;
       case 'EmailSent':
         await db
@@ -59,6 +83,10 @@ export const clientsProjection: Projection = {
           .set({ last_contacted: sql`greatest(last_contacted, ${event.data.sent_at}::timestamptz)` })
           .where('id', '=', event.data.client_id)
           .execute();
+        return;
+      default:
+        // An event on the client's subject that changes nothing shown here still moves its ETag.
+        if (event.aggregate === 'client') await db.updateTable('clients').set(seq).where('id', '=', event.aggregate_id).execute();
         return;
     }
   },
