@@ -10,7 +10,10 @@ export type ComposeService = {
   depends_on?: Record<string, { condition?: string }> | string[];
   environment?: Record<string, string | null> | string[];
   ports?: (string | number | { target?: number | string; published?: number | string })[];
-  healthcheck?: { test?: string[] | string };
+  healthcheck?: { test?: string[] | string; disable?: boolean };
+  mem_limit?: string | number;
+  deploy?: { resources?: { limits?: { memory?: string | number } } };
+  restart?: string;
 };
 export type Compose = { services?: Record<string, ComposeService>; volumes?: Record<string, unknown> | null };
 
@@ -18,7 +21,7 @@ const APP_IMAGE = /realtoros/i;
 const isApp = (s: ComposeService) => s.build !== undefined || APP_IMAGE.test(s.image ?? '');
 const commandOf = (s: ComposeService): string[] =>
   Array.isArray(s.command) ? s.command : typeof s.command === 'string' ? s.command.split(/\s+/).filter(Boolean) : [];
-const envOf = (s: ComposeService): Record<string, string | null> =>
+export const envOf = (s: ComposeService): Record<string, string | null> =>
   Array.isArray(s.environment)
     ? Object.fromEntries(s.environment.map((e) => [e.split('=')[0] ?? '', e.includes('=') ? e.slice(e.indexOf('=') + 1) : null]))
     : (s.environment ?? {});
@@ -34,6 +37,19 @@ const volumesOf = (s: ComposeService) =>
   });
 const containerPorts = (s: ComposeService) =>
   (s.ports ?? []).map((p) => (typeof p === 'object' ? String(p.target) : String(p).split(':').at(-1)?.split('/')[0]));
+
+/** A service others wait for with `service_completed_successfully` and that is never restarted. */
+export function isOneShot(name: string, services: Record<string, ComposeService>): boolean {
+  const svc = services[name];
+  if (!svc || String(svc.restart ?? 'no') !== 'no') return false;
+  return Object.values(services).some((s) => dependsOf(s)[name] === 'service_completed_successfully');
+}
+
+/** The URL a compose healthcheck probes, when it is an HTTP probe (`fetch('…')` or wget). */
+export function healthcheckUrl(svc: ComposeService): string | undefined {
+  const test = [svc.healthcheck?.test ?? []].flat().join(' ');
+  return /https?:\/\/[^'"\s)]+/.exec(test)?.[0];
+}
 
 /** Service folders (services/<name>/package.json). */
 export function serviceFolders(root: string): string[] {
@@ -99,6 +115,14 @@ export function composeProblems(compose: Compose, root: string): string[] {
     if (!data?.named) problems.push('postgres: /var/lib/postgresql/data is not on a named volume');
     else if (!compose.volumes || !(data.source in compose.volumes)) problems.push(`postgres: volume ${data.source} is not declared`);
     if (!pg.healthcheck) problems.push('postgres: no healthcheck');
+  }
+
+  for (const [name, svc] of Object.entries(services)) {
+    if (!svc.mem_limit && !svc.deploy?.resources?.limits?.memory) problems.push(`${name}: no memory limit (mem_limit)`);
+    // A one-shot (migrate) is waited for by completion, not health.
+    if (isOneShot(name, services)) continue;
+    const test = svc.healthcheck?.disable ? '' : [svc.healthcheck?.test ?? []].flat().join(' ');
+    if (!test) problems.push(`${name}: no healthcheck`);
   }
 
   if (services.gateway && !containerPorts(services.gateway).includes('8000')) problems.push('gateway: port 8000 is not published');
