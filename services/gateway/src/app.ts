@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '@realtoros/observability';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
-import { registerErrorHandling } from './errors/index.ts';
+import { answerClientError, answerFrameworkError, READ_YOUR_WRITES_HEADER, registerErrorHandling } from './errors/index.ts';
 import { registerAuth } from './plugins/auth.ts';
 import type { GatewayDeps } from './plugins/context.ts';
 import { registerMetrics } from './plugins/metrics.ts';
@@ -19,18 +19,34 @@ import { webhookRoutes } from './routes/webhook.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
 import { healthRoutes } from './routes/health.ts';
 
+/**
+ * The caller's `x-request-id` becomes our correlation id (logs, events) only when it is a
+ * short token of safe characters: it is echoed in a header and stored, so tabs, markup or a
+ * kilobyte of text are replaced by a fresh id instead.
+ */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const requestIdOf = (header: string | string[] | undefined): string =>
+  typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : uuidv7();
+
 /** Builds the HTTP app: external plugins → app plugins → routes (tests use `inject`). */
 export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    genReqId: (req) => (req.headers['x-request-id'] as string | undefined) ?? uuidv7(),
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
+    // Every answer is problem details, including the ones the router and Node's HTTP parser
+    // give before a route runs (bad URL, a path segment over maxParamLength, headers over
+    // Node's maxHeaderSize → 400/414/431).
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('deps', deps);
   registerValidation(app);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // A committed write the read models could not confirm in time: a read right now may not show it yet.
+    if (req.committedWrite && !req.committedWrite.projected) reply.header(READ_YOUR_WRITES_HEADER, 'pending');
   });
 
   await app.register(swagger, {

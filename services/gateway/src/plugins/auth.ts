@@ -15,7 +15,16 @@ function tokenOf(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
   if (h?.startsWith('Bearer ')) return h.slice(7).trim();
   const cookie = req.headers.cookie?.split(/;\s*/).find((c) => c.startsWith('token='));
-  return cookie ? decodeURIComponent(cookie.slice(6)) : null;
+  return cookie ? decodeCookie(cookie.slice(6)) : null;
+}
+
+/** A cookie value as the browser set it; malformed percent-encoding (`token=%`) is simply no token. */
+function decodeCookie(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
 }
 
 export function registerAuth(app: FastifyInstance): void {

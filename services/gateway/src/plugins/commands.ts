@@ -26,18 +26,46 @@ export async function execute<S extends CommandService, N extends CommandName<S>
     traceparent: (req.headers.traceparent as string | undefined) ?? null,
   });
   if (!reply.ok) throw problemFromReply(reply);
-  if (reply.position) await waitForProjection(app, reply.position.stream as StreamName, reply.position.seq);
+  // From here on the write has happened: nothing below may report it as failed. If the read
+  // models cannot confirm it (projector behind, Postgres down), the answer still says done,
+  // with `Read-Your-Writes: pending`; the error handler answers with `reply.data` should
+  // reading the result back fail (errors/index.ts).
+  req.committedWrite = { data: reply.data, projected: true };
+  if (reply.position) req.committedWrite.projected = await waitForProjection(app, reply.position.stream as StreamName, reply.position.seq);
   return reply.data;
 }
 
+/**
+ * Waits, bounded by READ_YOUR_WRITES_TIMEOUT_MS, until the projector's checkpoint for
+ * `stream` reaches `seq`. True when it did; false when it did not in time or Postgres could
+ * not be asked (down, pool exhausted): never throws, since the write it waits for is
+ * already committed.
+ */
 export async function waitForProjection(app: FastifyInstance, stream: StreamName, seq: number): Promise<boolean> {
   const deadline = Date.now() + app.deps.config.READ_YOUR_WRITES_TIMEOUT_MS;
   for (let wait = 5; ; wait = Math.min(wait * 2, 50)) {
-    if ((await projectedSeq(app.deps.db, stream)) >= seq) return true;
+    try {
+      // Bounded by the deadline too: a Postgres that accepts connections but never answers
+      // would otherwise hold the request for the pool's connection timeout.
+      if ((await withDeadline(projectedSeq(app.deps.db, stream), deadline)) >= seq) return true;
+    } catch (err) {
+      app.log.warn({ stream, seq, err: (err as Error).message }, 'read models unavailable: cannot confirm the write is projected');
+      return false;
+    }
     if (Date.now() > deadline) {
       app.log.warn({ stream, seq }, 'read model did not catch up in time');
       return false;
     }
     await new Promise((r) => setTimeout(r, wait));
   }
+}
+
+/** The promise's value, or -1 once `deadline` (epoch ms) has passed; a late rejection is ignored. */
+function withDeadline(p: Promise<number>, deadline: number): Promise<number> {
+  p.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<number>((resolve) => {
+    timer = setTimeout(() => resolve(-1), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

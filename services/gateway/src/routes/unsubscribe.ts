@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { verifyUnsubscribeToken, type UnsubscribeClaims } from '@realtoros/auth';
 import { getAgent } from '@realtoros/queries';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
-import { HttpProblem } from '../errors/index.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpProblem, sendProblem } from '../errors/index.ts';
 import { execute } from '../plugins/commands.ts';
 
 const Params = Type.Object({ token: Type.String({ maxLength: 200 }) });
@@ -33,13 +33,17 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 4096 }, (_req, _body, done) => done(null, null));
   const claimsOf = (token: string): UnsubscribeClaims | null => verifyUnsubscribeToken(app.deps.config.JWT_SECRET, token);
-  const invalid = (reply: FastifyReply) =>
-    page(reply, 400, 'This link is not valid', '<p>The unsubscribe link is incomplete or was changed. Please use the link from the email as it is.</p>');
+  // A person following the link gets a page; a program (a mail client's one-click POST, an API
+  // client) gets problem details like everywhere else in the API.
+  const invalid = (req: FastifyRequest, reply: FastifyReply) =>
+    /text\/html/.test(req.headers.accept ?? '')
+      ? page(reply, 400, 'This link is not valid', '<p>The unsubscribe link is incomplete or was changed. Please use the link from the email as it is.</p>')
+      : sendProblem(reply, 400, 'The unsubscribe link is incomplete or was changed.', { title: 'Invalid unsubscribe link' });
   const schema = { tags: ['unsubscribe'], params: Params, produces: ['text/html'] };
 
   app.get('/unsubscribe/:token', { schema }, async (req, reply) => {
     const claims = claimsOf(req.params.token);
-    if (!claims) return invalid(reply);
+    if (!claims) return invalid(req, reply);
     const agent = await getAgent(app.deps.db, claims.agent_id).catch(() => undefined);
     const from = agent ? `from ${esc(agent.name)}` : 'from your agent';
     return page(reply, 200, 'Unsubscribe', `<p>Stop receiving follow-up emails ${from}?</p>
@@ -48,7 +52,7 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/unsubscribe/:token', { schema }, async (req, reply) => {
     const claims = claimsOf(req.params.token);
-    if (!claims) return invalid(reply);
+    if (!claims) return invalid(req, reply);
     try {
       await execute(app, req, 'crm', 'unsubscribe_client', { client_id: claims.client_id, source: 'link' }, { agentId: claims.agent_id });
     } catch (err) {
