@@ -25,7 +25,7 @@ await ensureTimerStream(store.jsm, config.SCHEDULER_HORIZON_DAYS);
 const kvm = new Kvm(nc);
 const leaseKv = await openLeaseBucket(kvm, store.jsm, 'sched_lease', config.SCHEDULER_LEASE_TTL_MS);
 const stateKv = await kvm.create('sched_state', { history: 1, replicas: natsReplicas() });
-const index = clientTaskIndex(await kvm.create('sched_client_tasks', { history: 1, replicas: natsReplicas() }));
+const index = clientTaskIndex(await kvm.create('sched_client_tasks', { history: 1, replicas: natsReplicas() }), store.jsm);
 const tasks = createTaskStore(store);
 const horizonMs = config.SCHEDULER_HORIZON_DAYS * 86_400_000;
 
