@@ -9,6 +9,7 @@ export {
   type Decider, type EventDraft, type AggregateRef, type CommandHandler, type CommandHandlerOptions, type HandleOptions, type HandleResult,
 } from './src/command-handler.ts';
 export { serveCommands, sendCommand, type CommandHandlers, type CommandContext, type CommandResult } from './src/commands.ts';
+export { isAlreadyExists, isConnectionLost, isConsumerNotFound, isNoResponders, isStreamNotFound, isTimeout, isWrongLastSequence } from './src/nats-errors.ts';
 export { recordDeadLetter } from './src/dead-letters.ts';
 export { onShutdown } from './src/shutdown.ts';
 export { DomainError, ConcurrencyError, PoisonMessageError, ServiceUnavailableError } from './src/errors.ts';

@@ -5,6 +5,7 @@ import {
 } from '@realtoros/contracts';
 import { childTraceparent, type Logger, withCorrelation } from '@realtoros/observability';
 import { ConcurrencyError, DomainError, ServiceUnavailableError } from './errors.ts';
+import { isConnectionLost, isNoResponders, isTimeout } from './nats-errors.ts';
 
 export type CommandRequest<P> = { meta: CommandMeta; payload: P };
 export type CommandContext = { meta: CommandMeta; traceparent: string | null; log: Logger };
@@ -97,11 +98,9 @@ export async function sendCommand<S extends CommandService, N extends CommandNam
     });
     return JSON.parse(dec.decode(msg.data)) as CommandReply<R>;
   } catch (err) {
-    const e = err as Error & { isNoResponders?: () => boolean };
-    if (e.name === 'TimeoutError') throw new ServiceUnavailableError(service, 'no answer in time', { cause: err });
-    if (e.isNoResponders?.() || e.name === 'NoRespondersError') throw new ServiceUnavailableError(service, 'not running', { cause: err });
-    if (e.name === 'RequestError' || e.name === 'ClosedConnectionError' || e.name === 'DrainingConnectionError')
-      throw new ServiceUnavailableError(service, e.message, { cause: err });
+    if (isTimeout(err)) throw new ServiceUnavailableError(service, 'no answer in time', { cause: err });
+    if (isNoResponders(err)) throw new ServiceUnavailableError(service, 'not running', { cause: err });
+    if (isConnectionLost(err)) throw new ServiceUnavailableError(service, 'connection to NATS lost', { cause: err });
     throw err;
   }
 }

@@ -4,6 +4,7 @@ import { type Logger, withCorrelation } from '@realtoros/observability';
 import { recordDeadLetter } from './dead-letters.ts';
 import { DomainError, PoisonMessageError } from './errors.ts';
 import { decodeEvent } from './events.ts';
+import { isAlreadyExists, isConsumerNotFound } from './nats-errors.ts';
 
 export type HandlerContext = {
   msg: JsMsg;
@@ -48,11 +49,11 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, conf
     const { deliver_policy: _dp, opt_start_seq: _os, filter_subject: _fs, ...updatable } = config;
     await jsm.consumers.update(stream, config.durable_name, updatable);
   } catch (err) {
-    if ((err as Error).name !== 'ConsumerNotFoundError') throw err;
+    if (!isConsumerNotFound(err)) throw err;
     try {
       await jsm.consumers.add(stream, config);
     } catch (addErr) {
-      if (!/already (exists|in use)/i.test(String((addErr as Error).message))) throw addErr;
+      if (!isAlreadyExists(addErr)) throw addErr; // another replica added it first
     }
   }
 }

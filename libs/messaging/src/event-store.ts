@@ -4,6 +4,7 @@ import { type Envelope, EVENTS, type StreamName } from '@realtoros/contracts';
 import { childTraceparent } from '@realtoros/observability';
 import { ConcurrencyError } from './errors.ts';
 import { decodeEvent, subjectOf } from './events.ts';
+import { isWrongLastSequence } from './nats-errors.ts';
 
 export type AppendOptions = {
   /**
@@ -15,8 +16,6 @@ export type AppendOptions = {
 };
 export type AppendResult = { stream: StreamName; seq: number; duplicate: boolean };
 export type StoredEvent = { event: Envelope; seq: number; subject: string };
-
-const WRONG_LAST_SEQUENCE = 10071;
 
 /** Appends and reads domain events on JetStream (one subject per aggregate instance). */
 export type EventStore = {
@@ -46,9 +45,7 @@ export async function createEventStore(nc: NatsConnection): Promise<EventStore> 
       });
       return { stream: ack.stream as StreamName, seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
-      const code = (err as { code?: number }).code;
-      if (code === WRONG_LAST_SEQUENCE || /wrong last sequence/i.test(String((err as Error).message)))
-        throw new ConcurrencyError(subject, { cause: err });
+      if (isWrongLastSequence(err)) throw new ConcurrencyError(subject, { cause: err });
       throw err;
     }
   }

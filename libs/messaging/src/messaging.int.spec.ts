@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConcurrencyError, createEventStore, ensureEventStreams, newEvent, runConsumer, sendCommand, serveCommands,
   ServiceUnavailableError, DomainError, type EventStore,
+  isAlreadyExists, isConsumerNotFound, isNoResponders, isStreamNotFound, isTimeout, isWrongLastSequence,
 } from '../index.ts';
-import type { Envelope } from '@realtoros/contracts';
+import { subjects, type Envelope } from '@realtoros/contracts';
 
 const log = createLogger('test', 'silent');
 const AGENT = '0190a000-0000-7000-8000-000000000001';
@@ -132,5 +133,30 @@ describe('messaging on a real JetStream', () => {
     const bad = await sendCommand(nc, 'crm', 'delete_client', { client_id: 'nope' } as never, meta);
     expect(bad.ok).toBe(false);
     sub.unsubscribe();
+  });
+
+  it('recognises NATS failures by the client library\'s classes and API codes, never by message text', async () => {
+    // wrong last sequence (10071) → ConcurrencyError, with the library's error as its cause
+    const err = await store.append(created(), { expectedLastSubjectSeq: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConcurrencyError);
+    expect(isWrongLastSequence((err as Error).cause)).toBe(true);
+    expect(isWrongLastSequence(new Error('wrong last sequence'))).toBe(false); // the text alone means nothing
+    expect(isStreamNotFound(await store.jsm.streams.info('NO_SUCH_STREAM').catch((e: unknown) => e))).toBe(true);
+    expect(isConsumerNotFound(await store.jsm.consumers.info('CRM', 'no-such-consumer').catch((e: unknown) => e))).toBe(true);
+    const clash = await store.jsm.streams.add({ name: 'CRM', subjects: ['other.>'] }).catch((e: unknown) => e);
+    expect(isAlreadyExists(clash)).toBe(true);
+    const noOne = await nc.request('nobody.listens', '', { timeout: 1000 }).catch((e: unknown) => e);
+    expect([isNoResponders(noOne), isTimeout(noOne)]).toEqual([true, false]);
+    const silent = nc.subscribe('never.answers');
+    const slow = await nc.request('never.answers', '', { timeout: 200 }).catch((e: unknown) => e);
+    expect([isTimeout(slow), isNoResponders(slow)]).toEqual([true, false]);
+    silent.unsubscribe();
+    // A service that answers too slowly is "unavailable", like one that is down.
+    const stuck = nc.subscribe(subjects.command('crm', 'delete_client'), { queue: 'crm' });
+    const meta = { command_id: '0190a000-0000-7000-8000-0000000000f2', agent_id: AGENT, correlation_id: 'k', issued_at: new Date().toISOString() };
+    const late = await sendCommand(nc, 'crm', 'delete_client', { client_id: CLIENT }, meta, { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(ServiceUnavailableError);
+    expect((late as Error).message).toMatch(/no answer in time/);
+    stuck.unsubscribe();
   });
 });

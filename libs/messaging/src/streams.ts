@@ -1,5 +1,6 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { STREAM_SUBJECTS, type StreamName } from '@realtoros/contracts';
+import { isAlreadyExists, isStreamNotFound } from './nats-errors.ts';
 
 const DAY_NS = 24 * 60 * 60 * 1_000_000_000;
 
@@ -43,12 +44,12 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
     const differs = Object.entries(config).some(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v));
     if (differs) await jsm.streams.update(config.name, { ...info.config, ...config } as StreamConfig);
   } catch (err) {
-    if ((err as Error).name !== 'StreamNotFoundError') throw err;
+    if (!isStreamNotFound(err)) throw err;
     try {
       await jsm.streams.add(config);
     } catch (addErr) {
       // Another replica created it between our info and add: fine.
-      if (!/already in use|exists/i.test(String((addErr as Error).message))) throw addErr;
+      if (!isAlreadyExists(addErr)) throw addErr;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
-import { DomainError } from '@realtoros/messaging';
+import { DomainError, isWrongLastSequence } from '@realtoros/messaging';
 
 /**
  * Atomic "one owner per value" on a NATS KV bucket (e.g. one client per email per agent).
@@ -24,7 +24,7 @@ export async function claim(kv: KV, key: string, ownerId: string, isOwner: Owner
       await kv.create(key, ownerId);
       return;
     } catch (err) {
-      if (!/wrong last sequence|exists/i.test(String((err as Error).message))) throw err;
+      if (!isWrongLastSequence(err)) throw err; // anything but "the key exists" is a real failure
     }
     const entry = await kv.get(key);
     if (!entry || entry.operation !== 'PUT') continue; // deleted meanwhile: try create again

@@ -1,5 +1,5 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { natsReplicas } from '@realtoros/messaging';
+import { isWrongLastSequence, natsReplicas } from '@realtoros/messaging';
 import type { KV, Kvm } from '@nats-io/kv';
 import type { Logger } from '@realtoros/observability';
 
@@ -57,7 +57,7 @@ export function runLease(opts: { kv: KV; key: string; holder: string; ttlMs: num
         for (const f of fns) f();
       }
     } catch (err) {
-      const wrongSeq = /wrong last sequence/i.test(String((err as Error).message));
+      const wrongSeq = isWrongLastSequence(err);
       if (revision > 0 && wrongSeq) lose('another holder took it');
       else if (revision > 0 && Date.now() >= validUntil) lose('not renewed in time');
       // else: someone else holds it, or a transient error: try again next beat.
