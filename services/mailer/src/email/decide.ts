@@ -1,5 +1,6 @@
-import { DomainError } from '@realtoros/messaging';
+import { type Decider, DomainError } from '@realtoros/messaging';
 import {
+  type EmailAggregateEventType,
   type EmailEventDraft,
   type EmailState,
   type EmailStatus,
@@ -245,4 +246,4 @@ export function decide(command: EmailCommand, state: EmailState): EmailEventDraf
 }
 
 /** The email decider in the shape the shared command handler takes. */
-export const emailDecider = { initialState, evolve, decide };
+export const emailDecider: Decider<EmailCommand, EmailState, EmailAggregateEventType> = { initialState, evolve, decide };

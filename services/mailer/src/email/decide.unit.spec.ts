@@ -1,8 +1,9 @@
 import type { Envelope, EventData, EventType } from '@realtoros/contracts';
-import { DomainError } from '@realtoros/messaging';
+import type { DomainError } from '@realtoros/messaging';
+import { deciderSpec } from '@realtoros/testing';
 import { describe, expect, it } from 'vitest';
-import { awaitingOutcome, decide, type EmailCommand, type Outcome, type WebhookReport } from './decide.ts';
-import { type EmailEventDraft, fold } from './email.ts';
+import { awaitingOutcome, decide, type EmailCommand, emailDecider, type Outcome, type WebhookReport } from './decide.ts';
+import { fold } from './email.ts';
 
 const AGENT = '0190a000-0000-7000-8000-000000000001';
 const EMAIL = '0190a000-0000-7000-8000-0000000000e1';
@@ -70,18 +71,15 @@ const reported = (event: string, over: Partial<WebhookReport> = {}): Envelope =>
   return stored(d.type, d.data as never, T_REPORT);
 };
 
-const given = (...events: Envelope[]) => fold(events);
-const when = (command: EmailCommand, events: Envelope[]): EmailEventDraft[] => decide(command, given(...events));
+const spec = deciderSpec(emailDecider, { agentId: AGENT, aggregateId: EMAIL });
+/** given [events], when command: `.then([drafts])`, `.thenThrows(code)` or `.decided()`. */
+const given = (...events: Envelope[]) => spec.given(events as never[]);
+const state = (...events: Envelope[]) => fold(events);
 function thenThrows(command: EmailCommand, events: Envelope[], code: DomainError['code'], detail?: RegExp) {
-  try {
-    when(command, events);
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    expect((err as DomainError).code).toBe(code);
-    if (detail) expect((err as DomainError).message).toMatch(detail);
-    return;
-  }
-  throw new Error(`expected ${command.type} to throw ${code}`);
+  const err = given(...events)
+    .when(command)
+    .thenThrows(code);
+  if (detail) expect(err.message).toMatch(detail);
 }
 
 const recordOutcome = (outcome: Outcome, round: string | null = null): EmailCommand => ({ type: 'RecordOutcome', round, outcome });
@@ -98,18 +96,18 @@ const attempt = { attempts: 2, attempted_at: T_ATTEMPT };
 describe('email decider', () => {
   describe('evolve', () => {
     it('walks generated → unknown → resending → sent; reports never move the status', () => {
-      expect(given().status).toBe('absent');
-      expect(given(generated)).toMatchObject({ status: 'generated', round: null, to_email: 'maria@example.com', task_id: TASK });
-      expect(given(generated, unknown)).toMatchObject({ status: 'unknown', provider: 'sendgrid', since: T_UNKNOWN });
-      expect(given(generated, unknown, resendRequested())).toMatchObject({ status: 'resending', round: RESEND, provider: 'sendgrid' });
-      expect(given(generated, unknown, resendRequested(), sent)).toMatchObject({ status: 'sent', round: RESEND, message_id: 'msg-1' });
-      expect(given(generated, sent, reported('bounce'), reported('open')).status).toBe('sent');
-      expect(given(generated, failed).status).toBe('failed');
-      expect(given(generated, suppressed).status).toBe('suppressed');
+      expect(state().status).toBe('absent');
+      expect(state(generated)).toMatchObject({ status: 'generated', round: null, to_email: 'maria@example.com', task_id: TASK });
+      expect(state(generated, unknown)).toMatchObject({ status: 'unknown', provider: 'sendgrid', since: T_UNKNOWN });
+      expect(state(generated, unknown, resendRequested())).toMatchObject({ status: 'resending', round: RESEND, provider: 'sendgrid' });
+      expect(state(generated, unknown, resendRequested(), sent)).toMatchObject({ status: 'sent', round: RESEND, message_id: 'msg-1' });
+      expect(state(generated, sent, reported('bounce'), reported('open')).status).toBe('sent');
+      expect(state(generated, failed).status).toBe('failed');
+      expect(state(generated, suppressed).status).toBe('suppressed');
     });
 
     it('a report before anything else is kept; the EmailGenerated still starts the email', () => {
-      const s = given(reported('delivered', { sg_message_id: 'm.1' }), generated);
+      const s = state(reported('delivered', { sg_message_id: 'm.1' }), generated);
       expect(s).toMatchObject({
         status: 'generated',
         reports: { ids: ['sg-delivered'], proof: { event: 'delivered', sg_message_id: 'm.1' } },
@@ -118,11 +116,11 @@ describe('email decider', () => {
 
     it('an email generated twice keeps its first generation', () => {
       const again = stored('EmailGenerated', { ...(generated.data as EventData<'EmailGenerated'>), to_email: 'other@example.com' });
-      expect(given(generated, again)).toMatchObject({ status: 'generated', to_email: 'maria@example.com' });
+      expect(state(generated, again)).toMatchObject({ status: 'generated', to_email: 'maria@example.com' });
     });
 
     it('a report repeated with the same sg_event_id is counted once; the first proof and the first drop are kept', () => {
-      const s = given(
+      const s = state(
         generated,
         reported('dropped', { reason: 'Bounced Address' }),
         reported('dropped'),
@@ -139,65 +137,73 @@ describe('email decider', () => {
 
   describe('RecordOutcome (first round)', () => {
     it('given EmailGenerated, when the provider accepted it, then EmailSent with its message id', () => {
-      expect(when(recordOutcome(sentOutcome), [generated])).toEqual([
-        {
-          type: 'EmailSent',
-          data: { ...ref, to_email: 'maria@example.com', provider: 'sendgrid', message_id: 'msg-9', sent_at: T_ATTEMPT, attempts: 2 },
-        },
-      ]);
+      given(generated)
+        .when(recordOutcome(sentOutcome))
+        .then([
+          {
+            type: 'EmailSent',
+            data: { ...ref, to_email: 'maria@example.com', provider: 'sendgrid', message_id: 'msg-9', sent_at: T_ATTEMPT, attempts: 2 },
+          },
+        ]);
     });
 
     it('given EmailGenerated, when the provider refused it, then EmailFailed with its reason (cut to 2000 characters)', () => {
       const reason = `400 ${'x'.repeat(3000)}`;
-      const [e] = when(recordOutcome({ kind: 'failed', provider: 'sendgrid', reason, attempts: 1 }), [generated]);
+      const [e] = given(generated)
+        .when(recordOutcome({ kind: 'failed', provider: 'sendgrid', reason, attempts: 1 }))
+        .decided();
       expect(e).toEqual({ type: 'EmailFailed', data: { ...ref, provider: 'sendgrid', reason: reason.slice(0, 2000), attempts: 1 } });
     });
 
     it('given EmailGenerated, when suppressed, then EmailSuppressed with the reason', () => {
-      expect(when(recordOutcome({ kind: 'suppressed', reason: 'unsubscribed' }), [generated])).toEqual([
-        { type: 'EmailSuppressed', data: { ...ref, to_email: 'maria@example.com', reason: 'unsubscribed' } },
-      ]);
+      given(generated)
+        .when(recordOutcome({ kind: 'suppressed', reason: 'unsubscribed' }))
+        .then([{ type: 'EmailSuppressed', data: { ...ref, to_email: 'maria@example.com', reason: 'unsubscribed' } }]);
     });
 
     it('given EmailGenerated, when the answer was lost, then EmailSendUnknown (never resent by itself)', () => {
-      expect(when(recordOutcome(unknownOutcome), [generated])).toEqual([
-        { type: 'EmailSendUnknown', data: { ...ref, provider: 'sendgrid', reason: 'interrupted during send attempt 1' } },
-      ]);
+      given(generated)
+        .when(recordOutcome(unknownOutcome))
+        .then([{ type: 'EmailSendUnknown', data: { ...ref, provider: 'sendgrid', reason: 'interrupted during send attempt 1' } }]);
     });
 
     it('given EmailGenerated and a report proving it went out, when the answer was lost, then EmailSent confirmed by the provider', () => {
       const events = [generated, reported('dropped'), reported('delivered', { sg_message_id: 'lost-answer.filter0001.1.0' })];
-      expect(when(recordOutcome(unknownOutcome), events)).toEqual([
-        {
-          type: 'EmailSent',
-          data: {
-            ...ref,
-            to_email: 'maria@example.com',
-            provider: 'sendgrid',
-            message_id: 'lost-answer',
-            sent_at: T_ATTEMPT,
-            attempts: 1,
-            confirmed_by: 'provider',
+      given(...events)
+        .when(recordOutcome(unknownOutcome))
+        .then([
+          {
+            type: 'EmailSent',
+            data: {
+              ...ref,
+              to_email: 'maria@example.com',
+              provider: 'sendgrid',
+              message_id: 'lost-answer',
+              sent_at: T_ATTEMPT,
+              attempts: 1,
+              confirmed_by: 'provider',
+            },
           },
-        },
-      ]);
+        ]);
     });
 
     it('given EmailGenerated and only a drop, when the answer was lost, then EmailFailed (SendGrid dropped it)', () => {
-      expect(when(recordOutcome(unknownOutcome), [generated, reported('dropped', { reason: 'Bounced Address' })])).toEqual([
-        { type: 'EmailFailed', data: { ...ref, provider: 'sendgrid', reason: 'SendGrid dropped it: Bounced Address', attempts: 1 } },
-      ]);
+      given(generated, reported('dropped', { reason: 'Bounced Address' }))
+        .when(recordOutcome(unknownOutcome))
+        .then([
+          { type: 'EmailFailed', data: { ...ref, provider: 'sendgrid', reason: 'SendGrid dropped it: Bounced Address', attempts: 1 } },
+        ]);
     });
 
     it('given an outcome already recorded, when any outcome again (a redelivery), then nothing', () => {
       for (const outcome of [sent, failed, suppressed, unknown]) {
-        expect(when(recordOutcome(sentOutcome), [generated, outcome])).toEqual([]);
-        expect(when(recordOutcome(unknownOutcome), [generated, outcome])).toEqual([]);
+        given(generated, outcome).when(recordOutcome(sentOutcome)).then([]);
+        given(generated, outcome).when(recordOutcome(unknownOutcome)).then([]);
       }
     });
 
     it('given a resend under way, when the first round is redelivered, then nothing (the record belongs to the resend)', () => {
-      expect(when(recordOutcome(unknownOutcome), [generated, unknown, resendRequested()])).toEqual([]);
+      given(generated, unknown, resendRequested()).when(recordOutcome(unknownOutcome)).then([]);
     });
 
     it('given nothing, when RecordOutcome, then not found', () => {
@@ -208,39 +214,63 @@ describe('email decider', () => {
   describe('RecordOutcome (a resend round)', () => {
     const resending = [generated, unknown, resendRequested()];
     it('given EmailResendRequested, when its round is sent, then EmailSent', () => {
-      expect(when(recordOutcome(sentOutcome, RESEND), resending).map((e) => e.type)).toEqual(['EmailSent']);
+      expect(
+        given(...resending)
+          .when(recordOutcome(sentOutcome, RESEND))
+          .decided()
+          .map((e) => e.type),
+      ).toEqual(['EmailSent']);
     });
     it('given EmailResendRequested, when its round is suppressed, then EmailSuppressed', () => {
-      expect(when(recordOutcome({ kind: 'suppressed', reason: 'bounced' }, RESEND), resending).map((e) => e.type)).toEqual([
-        'EmailSuppressed',
-      ]);
+      expect(
+        given(...resending)
+          .when(recordOutcome({ kind: 'suppressed', reason: 'bounced' }, RESEND))
+          .decided()
+          .map((e) => e.type),
+      ).toEqual(['EmailSuppressed']);
     });
     it('given EmailResendRequested, when its answer was lost too, then EmailSendUnknown again: the agent decides again', () => {
-      expect(when(recordOutcome(unknownOutcome, RESEND), resending).map((e) => e.type)).toEqual(['EmailSendUnknown']);
+      expect(
+        given(...resending)
+          .when(recordOutcome(unknownOutcome, RESEND))
+          .decided()
+          .map((e) => e.type),
+      ).toEqual(['EmailSendUnknown']);
     });
     it('given EmailResendRequested and a report since, when its answer was lost, then EmailSent confirmed by the provider', () => {
-      const [e] = when(recordOutcome(unknownOutcome, RESEND), [...resending, reported('open')]);
+      const [e] = given(...resending, reported('open'))
+        .when(recordOutcome(unknownOutcome, RESEND))
+        .decided();
       expect(e).toMatchObject({ type: 'EmailSent', data: { confirmed_by: 'provider', message_id: 'unknown' } });
     });
     it('given its outcome recorded, when the round is redelivered, then nothing', () => {
-      expect(when(recordOutcome(sentOutcome, RESEND), [...resending, sent])).toEqual([]);
+      given(...resending, sent)
+        .when(recordOutcome(sentOutcome, RESEND))
+        .then([]);
     });
     it('given a later resend, when an older round reports, then nothing', () => {
       const later = [...resending, unknown, resendRequested(RESEND_2)];
-      expect(when(recordOutcome(sentOutcome, RESEND), later)).toEqual([]);
-      expect(awaitingOutcome(given(...later), RESEND)).toBe(false);
-      expect(awaitingOutcome(given(...later), RESEND_2)).toBe(true);
+      given(...later)
+        .when(recordOutcome(sentOutcome, RESEND))
+        .then([]);
+      expect(awaitingOutcome(state(...later), RESEND)).toBe(false);
+      expect(awaitingOutcome(state(...later), RESEND_2)).toBe(true);
     });
   });
 
   describe('RequestResend', () => {
     it('given EmailSendUnknown, when RequestResend, then EmailResendRequested', () => {
-      expect(when({ type: 'RequestResend' }, [generated, unknown])).toEqual([{ type: 'EmailResendRequested', data: ref }]);
+      given(generated, unknown)
+        .when({ type: 'RequestResend' })
+        .then([{ type: 'EmailResendRequested', data: ref }]);
     });
     it('given a resend that was lost too, when RequestResend, then EmailResendRequested again', () => {
-      expect(when({ type: 'RequestResend' }, [generated, unknown, resendRequested(), unknown]).map((e) => e.type)).toEqual([
-        'EmailResendRequested',
-      ]);
+      expect(
+        given(generated, unknown, resendRequested(), unknown)
+          .when({ type: 'RequestResend' })
+          .decided()
+          .map((e) => e.type),
+      ).toEqual(['EmailResendRequested']);
     });
     it('given nothing, when RequestResend, then not found', () => {
       thenThrows({ type: 'RequestResend' }, [], 'not_found');
@@ -265,23 +295,25 @@ describe('email decider', () => {
 
   describe('MarkSent', () => {
     it('given EmailSendUnknown, when MarkSent, then EmailSent confirmed by the agent at the lost call, message id unknown', () => {
-      expect(when({ type: 'MarkSent', attempt }, [generated, unknown])).toEqual([
-        {
-          type: 'EmailSent',
-          data: {
-            ...ref,
-            to_email: 'maria@example.com',
-            provider: 'sendgrid',
-            message_id: 'unknown',
-            sent_at: T_ATTEMPT,
-            attempts: 2,
-            confirmed_by: 'agent',
+      given(generated, unknown)
+        .when({ type: 'MarkSent', attempt })
+        .then([
+          {
+            type: 'EmailSent',
+            data: {
+              ...ref,
+              to_email: 'maria@example.com',
+              provider: 'sendgrid',
+              message_id: 'unknown',
+              sent_at: T_ATTEMPT,
+              attempts: 2,
+              confirmed_by: 'agent',
+            },
           },
-        },
-      ]);
+        ]);
     });
     it('given EmailSendUnknown and no attempt on record, when MarkSent, then sent when it was found unknown, one attempt', () => {
-      expect(when({ type: 'MarkSent', attempt: null }, [generated, unknown])[0]).toMatchObject({
+      expect(given(generated, unknown).when({ type: 'MarkSent', attempt: null }).decided()[0]).toMatchObject({
         data: { sent_at: T_UNKNOWN, attempts: 1 },
       });
     });
@@ -312,67 +344,91 @@ describe('email decider', () => {
         ['deferred', 'EmailWebhookRecorded'],
         ['processed', 'EmailWebhookRecorded'],
       ];
-      for (const [event, type] of cases) expect(when(recordReport(report(event)), [generated, sent]).map((e) => e.type)).toEqual([type]);
+      for (const [event, type] of cases)
+        expect(
+          given(generated, sent)
+            .when(recordReport(report(event)))
+            .decided()
+            .map((e) => e.type),
+        ).toEqual([type]);
     });
     it('carries what SendGrid said: url, reason and message id when present', () => {
       const r = report('click', { url: 'https://example.com/listing', sg_message_id: 'msg-1.filter.0' });
-      expect(when(recordReport(r), [generated, sent])).toEqual([
-        {
-          type: 'EmailClicked',
-          data: {
-            ...ref,
-            sg_event_id: 'sg-click',
-            event: 'click',
-            timestamp: T_REPORT,
-            url: 'https://example.com/listing',
-            sg_message_id: 'msg-1.filter.0',
+      given(generated, sent)
+        .when(recordReport(r))
+        .then([
+          {
+            type: 'EmailClicked',
+            data: {
+              ...ref,
+              sg_event_id: 'sg-click',
+              event: 'click',
+              timestamp: T_REPORT,
+              url: 'https://example.com/listing',
+              sg_message_id: 'msg-1.filter.0',
+            },
           },
-        },
-      ]);
+        ]);
     });
     it('given the same sg_event_id recorded, when reported again, then nothing (SendGrid repeats events)', () => {
-      expect(when(recordReport(report('open')), [generated, sent, reported('open')])).toEqual([]);
+      given(generated, sent, reported('open'))
+        .when(recordReport(report('open')))
+        .then([]);
     });
     it('given EmailSendUnknown, when any report but dropped, then EmailSent confirmed by the provider, then the report', () => {
       const r = report('delivered', { sg_message_id: 'lost-answer-1.filter0001.16648.5515E0B88.0' });
-      expect(when(recordReport(r), [generated, unknown])).toEqual([
-        {
-          type: 'EmailSent',
-          data: {
-            ...ref,
-            to_email: 'maria@example.com',
-            provider: 'sendgrid',
-            message_id: 'lost-answer-1',
-            sent_at: T_ATTEMPT,
-            attempts: 2,
-            confirmed_by: 'provider',
+      given(generated, unknown)
+        .when(recordReport(r))
+        .then([
+          {
+            type: 'EmailSent',
+            data: {
+              ...ref,
+              to_email: 'maria@example.com',
+              provider: 'sendgrid',
+              message_id: 'lost-answer-1',
+              sent_at: T_ATTEMPT,
+              attempts: 2,
+              confirmed_by: 'provider',
+            },
           },
-        },
-        {
-          type: 'EmailDelivered',
-          data: { ...ref, sg_event_id: 'sg-delivered', event: 'delivered', timestamp: T_REPORT, sg_message_id: r.sg_message_id },
-        },
-      ]);
+          {
+            type: 'EmailDelivered',
+            data: { ...ref, sg_event_id: 'sg-delivered', event: 'delivered', timestamp: T_REPORT, sg_message_id: r.sg_message_id },
+          },
+        ]);
     });
     it('given EmailSendUnknown, when dropped, then EmailFailed (SendGrid dropped it), then EmailDropped', () => {
-      const drafts = when(recordReport(report('dropped', { reason: 'Bounced Address' })), [generated, unknown]);
+      const drafts = given(generated, unknown)
+        .when(recordReport(report('dropped', { reason: 'Bounced Address' })))
+        .decided();
       expect(drafts.map((d) => d.type)).toEqual(['EmailFailed', 'EmailDropped']);
       expect(drafts[0]!.data).toEqual({ ...ref, provider: 'sendgrid', reason: 'SendGrid dropped it: Bounced Address', attempts: 2 });
     });
     it('given EmailSendUnknown and no attempt on record, when reported, then sent when it was found unknown', () => {
-      const [e] = when({ type: 'RecordProviderReport', report: report('open'), ref, attempt: null }, [generated, unknown]);
+      const [e] = given(generated, unknown)
+        .when({ type: 'RecordProviderReport', report: report('open'), ref, attempt: null })
+        .decided();
       expect(e).toMatchObject({ type: 'EmailSent', data: { sent_at: T_UNKNOWN, attempts: 1, message_id: 'unknown' } });
     });
     it('given a send in flight or a resend under way, when reported, then only the report (the round settles on its own outcome)', () => {
-      expect(when(recordReport(report('delivered')), [generated]).map((e) => e.type)).toEqual(['EmailDelivered']);
-      expect(when(recordReport(report('delivered')), [generated, unknown, resendRequested()]).map((e) => e.type)).toEqual([
-        'EmailDelivered',
-      ]);
+      expect(
+        given(generated)
+          .when(recordReport(report('delivered')))
+          .decided()
+          .map((e) => e.type),
+      ).toEqual(['EmailDelivered']);
+      expect(
+        given(generated, unknown, resendRequested())
+          .when(recordReport(report('delivered')))
+          .decided()
+          .map((e) => e.type),
+      ).toEqual(['EmailDelivered']);
     });
     it('given nothing generated yet, when reported, then the report, naming the task and client the record gave', () => {
-      expect(when(recordReport(report('open')), [])).toEqual([
-        { type: 'EmailOpened', data: { ...ref, sg_event_id: 'sg-open', event: 'open', timestamp: T_REPORT } },
-      ]);
+      given()
+        .when(recordReport(report('open')))
+        .then([{ type: 'EmailOpened', data: { ...ref, sg_event_id: 'sg-open', event: 'open', timestamp: T_REPORT } }]);
     });
   });
 });

@@ -31,6 +31,9 @@ export const isOutcomeEventType = (t: string): t is OutcomeEventType => (OUTCOME
 /** What the mailer appends (all on MAILER). */
 export type EmailEventType = OutcomeEventType | 'EmailResendRequested' | ReportEventType;
 
+/** Every event the email's state folds: its start on AI, then ours. */
+export type EmailAggregateEventType = 'EmailGenerated' | EmailEventType;
+
 /** What the decider emits: an event's type and data; the command handler adds the envelope. */
 export type EmailEventDraft = { [K in EmailEventType]: { type: K; data: EventData<K> } }[EmailEventType];
 
