@@ -29,7 +29,22 @@ describe('mailer service', () => {
     JWT_SECRET, PUBLIC_BASE_URL: 'https://app.realtoros.test', SENDER_POSTAL_ADDRESS: '1 Main St, Springfield',
     MAILER_RETRY_BASE_MS: '50', MAILER_ACK_WAIT_MS: '2000', MAILER_CONCURRENCY: '2', SENDGRID_TIMEOUT_MS: '60000',
   });
-  const ready = () => waitFor(async () => (await store.jsm.consumers.info('AI', 'mailer').catch(() => null)) !== null, { what: 'mailer consumer', timeoutMs: 20_000 });
+  /**
+   * Up = it answers commands. The durable consumer outlives a killed process, so "the consumer
+   * exists" is true at once after a restart; and the new process starts consuming before it
+   * subscribes to commands, so an outcome it records can be seen before anyone answers
+   * `resolve_unknown` (that was the "no responders" flake). An empty webhook batch is a no-op.
+   */
+  const ready = () =>
+    waitFor(
+      async () => {
+        if ((await store.jsm.consumers.info('AI', 'mailer').catch(() => null)) === null) return false;
+        const meta = { command_id: uuidv7(), agent_id: '00000000-0000-0000-0000-000000000000', correlation_id: 't', issued_at: new Date().toISOString() };
+        const reply = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: [] }, meta, { timeoutMs: 1000 }).catch(() => null);
+        return reply?.ok === true;
+      },
+      { what: 'the mailer answering commands', timeoutMs: 20_000 },
+    );
 
   beforeAll(async () => {
     [{ nats, nc, store }, sendgrid] = await Promise.all([startJetStream(['CRM', 'AI', 'MAILER']), startFakeSendGrid()]);
