@@ -1,0 +1,105 @@
+import { type Stack, startStack, startTcpProxy, type TcpProxy, waitFor } from '@realtoros/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, signUp } from './http.ts';
+
+/**
+ * Postgres really unreachable for this test's gateway and projector (and only for them: they
+ * reach it through a TCP proxy that the test pauses; the shared server keeps serving every
+ * other suite). crm keeps committing to JetStream. A committed write is reported as done,
+ * with `Read-Your-Writes: pending`; a read is 503 with Retry-After; once Postgres is back
+ * the write is there.
+ */
+describe('Postgres down: honest answers', () => {
+  let stack: Stack;
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    stack = await startStack(['crm'], { READ_YOUR_WRITES_TIMEOUT_MS: '1000' });
+    const target = new URL(stack.database.url);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    // `start` reads this same env object: the projector and gateway connect through the proxy.
+    stack.env.DATABASE_URL = proxy.rewrite(stack.database.url);
+    await stack.start('projector');
+    await stack.start('gateway');
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+    await proxy?.close();
+  });
+
+  it('writes the crm committed answer 201/200/204 with Read-Your-Writes: pending; reads answer 503 + Retry-After; after recovery all is there', async () => {
+    const { api, email } = await signUp(stack.api, 'Dana');
+    const before = await api.post('/api/clients', { name: 'Before Outage', email: 'before@example.com' });
+    expect(before.status, `${JSON.stringify(before.body)} ${stack.services.get('gateway')?.output().slice(-3000)}`).toBe(201);
+    expect(before.headers.get('read-your-writes')).toBeNull();
+
+    proxy.pause('refuse');
+
+    const t0 = Date.now();
+    const created = await api.post('/api/clients', {
+      name: 'During Outage',
+      email: 'during@example.com',
+      notes: 'added while Postgres was down',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.headers.get('read-your-writes')).toBe('pending');
+    expect(created.body).toMatchObject({
+      name: 'During Outage',
+      email: 'during@example.com',
+      notes: 'added while Postgres was down',
+      stage: 'lead',
+    });
+    expect(created.body.id).toEqual(expect.any(String));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const id = created.body.id as string;
+
+    const patched = await api.patch(`/api/clients/${id}`, { stage: 'qualified' });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.headers.get('read-your-writes')).toBe('pending');
+    expect(patched.body).toMatchObject({ id, stage: 'qualified' });
+
+    const doomed = before.body.id as string;
+    const deleted = await api.del(`/api/clients/${doomed}`);
+    expect(deleted.status).toBe(204);
+    expect(deleted.headers.get('read-your-writes')).toBe('pending');
+
+    // The crm's uniqueness rule still holds without Postgres: the write was real.
+    expect((await api.post('/api/clients', { name: 'Again', email: 'during@example.com' })).status).toBe(409);
+
+    for (const path of ['/api/clients', `/api/clients/${id}`, '/api/tasks', '/api/emails', '/api/dashboard/stats', '/api/auth/me']) {
+      const r = await api.get(path);
+      expect(r.status, path).toBe(503);
+      expect(r.headers.get('retry-after'), path).toMatch(/^\d+$/);
+      expect(r.headers.get('content-type'), path).toMatch(/^application\/problem\+json/);
+      expect(r.body, path).toMatchObject({ status: 503, title: 'Service unavailable', detail: expect.stringMatching(/database/) });
+    }
+    const login = await apiClient(stack.api).post('/api/auth/login', { email, password: 'correct-horse-1' });
+    expect(login.status).toBe(503);
+
+    const ready = await apiClient(stack.api).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(ready.body).toMatchObject({ status: 503, checks: { nats: true, postgres: false }, detail: expect.stringMatching(/Postgres/) });
+    expect((await apiClient(stack.api).get('/healthz')).status).toBe(200);
+
+    proxy.resume();
+
+    const back = await waitFor(
+      async () => {
+        const r = await api.get(`/api/clients/${id}`);
+        return r.status === 200 && r.body.stage === 'qualified' ? r : null;
+      },
+      { timeoutMs: 30_000, what: 'the client written during the outage to be projected' },
+    );
+    expect(back.body).toMatchObject({ name: 'During Outage', notes: 'added while Postgres was down' });
+    const list = await api.get('/api/clients');
+    expect(list.body.items.map((c: { id: string }) => c.id)).toEqual([id]);
+    expect((await api.get(`/api/clients/${doomed}`)).status).toBe(404);
+    expect((await apiClient(stack.api).get('/readyz')).status).toBe(200);
+
+    // And writes confirm their reads again.
+    const after = await api.post('/api/clients', { name: 'After Outage', email: 'after@example.com' });
+    expect(after.status).toBe(201);
+    expect(after.headers.get('read-your-writes')).toBeNull();
+  });
+});
