@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import { natsReplicas } from '@realtoros/messaging';
+import type { Logger } from '@realtoros/observability';
+import type { Attempt, Outcome } from './email/decide.ts';
+import type { EmailState } from './email/email.ts';
 
 /**
  * The mailer's own durable state, in NATS KV (so the mailer needs no database):
@@ -71,3 +74,87 @@ export function readJson<T>(e: KvEntry | null): T | null {
   return live(e) ? e.json<T>() : null;
 }
 export const toBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+/** The record's provider calls for its round, as the decider's commands take them. */
+export const attemptOf = (rec: AttemptRecord): Attempt => ({ attempts: rec.attempts, attempted_at: rec.attempted_at ?? null });
+
+/**
+ * What the record says about its round, as a `RecordOutcome`: the provider's answer, written
+ * right after it came; or, still `sending`, an answer that was lost (the process died during
+ * the call), so the provider may have the email: unknown, never resent by itself.
+ */
+export function outcomeOf(rec: AttemptRecord): Outcome {
+  const calls = { attempts: rec.attempts, provider: rec.provider };
+  switch (rec.state) {
+    case 'sent':
+      return { kind: 'sent', ...calls, message_id: rec.message_id ?? 'unknown', sent_at: rec.sent_at ?? rec.updated_at };
+    case 'failed':
+      return { kind: 'failed', ...calls, reason: rec.reason ?? 'failed' };
+    case 'suppressed':
+      return { kind: 'suppressed', reason: rec.reason ?? 'suppressed' };
+    case 'unknown':
+      return { kind: 'unknown', ...calls, reason: rec.reason ?? 'outcome unknown', attempted_at: rec.attempted_at ?? rec.updated_at };
+    case 'sending':
+      return {
+        kind: 'unknown',
+        ...calls,
+        attempted_at: rec.attempted_at ?? rec.updated_at,
+        reason: `interrupted during ${rec.resend_id ? 'resend' : 'send'} attempt ${rec.attempts}; the provider may have accepted it, so it is not resent`,
+      };
+  }
+}
+
+/**
+ * The record brought in line with the email's events after a decision on its round (a report
+ * or the agent settled it, or a lost answer became unknown), or null when it already agrees or
+ * belongs to another round. The events are the truth; the record follows them so that a late
+ * redelivery, the webhook's fast path and a resend read the same story.
+ */
+export function recordFollowing(rec: AttemptRecord, email: EmailState, now: Date): AttemptRecord | null {
+  if (email.status === 'absent' || (rec.resend_id ?? null) !== email.round) return null;
+  const at = { updated_at: now.toISOString() };
+  switch (email.status) {
+    case 'sent': {
+      if (rec.state === 'sent') return null;
+      const by = email.confirmed_by;
+      return {
+        ...rec,
+        ...at,
+        state: 'sent',
+        sent_at: email.sent_at,
+        confirmed_by: by,
+        message_id: email.message_id === 'unknown' ? rec.message_id : email.message_id,
+        reason: by ? `confirmed sent by ${by === 'agent' ? 'the agent' : 'SendGrid'}` : rec.reason,
+      };
+    }
+    case 'failed':
+    case 'suppressed':
+    case 'unknown':
+      return rec.state === email.status ? null : { ...rec, ...at, state: email.status, reason: email.reason };
+    default:
+      return null; // generated or resending: the round is still open
+  }
+}
+
+/**
+ * Writes `recordFollowing` (compare-and-set on the revision read) and indexes a message id
+ * learned from a report. Losing the record write is harmless — the outcome is on the email's
+ * subject and every reader decides from there — so it is logged, not thrown.
+ */
+export async function followEvents(
+  state: MailerState,
+  log: Logger,
+  emailId: string,
+  rec: AttemptRecord,
+  revision: number,
+  email: EmailState,
+  now: Date,
+): Promise<void> {
+  const next = recordFollowing(rec, email, now);
+  if (!next) return;
+  await state.attempts
+    .update(emailId, toBytes(next), revision)
+    .catch((err) => log.warn({ err, email_id: emailId }, 'could not update the attempt record'));
+  if (next.state === 'sent' && next.message_id && next.message_id !== rec.message_id)
+    await state.messages.put(messageKey(next.message_id), toBytes({ email_id: emailId, agent_id: rec.agent_id }));
+}

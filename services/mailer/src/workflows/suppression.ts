@@ -1,9 +1,9 @@
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Envelope } from '@realtoros/contracts';
 import { deterministicId, sendCommand } from '@realtoros/messaging';
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@realtoros/observability';
-import { readJson, type AttemptRecord, type MailerState } from '../state.ts';
-import { suppress, SUPPRESSING } from './webhook.ts';
+import { type AttemptRecord, type MailerState, readJson } from '../state.ts';
+import { SUPPRESSING, suppress } from './webhook.ts';
 
 /**
  * Follows the mailer's own stream: every bounce, drop, spam report or unsubscribe keeps the
@@ -13,15 +13,35 @@ import { suppress, SUPPRESSING } from './webhook.ts';
  */
 export async function onEngagement(deps: { state: MailerState; nc: NatsConnection; log: Logger }, event: Envelope): Promise<void> {
   if (
-    event.type !== 'EmailBounced' && event.type !== 'EmailDropped' && event.type !== 'EmailSpamReported' && event.type !== 'EmailUnsubscribed'
+    event.type !== 'EmailBounced' &&
+    event.type !== 'EmailDropped' &&
+    event.type !== 'EmailSpamReported' &&
+    event.type !== 'EmailUnsubscribed'
   )
     return;
   const rec = readJson<AttemptRecord>(await deps.state.attempts.get(event.aggregate_id));
-  if (rec) await suppress(deps.state, event.agent_id, rec.to_email, SUPPRESSING[event.data.event] ?? event.data.event, event.aggregate_id, new Date(event.data.timestamp));
+  if (rec)
+    await suppress(
+      deps.state,
+      event.agent_id,
+      rec.to_email,
+      SUPPRESSING[event.data.event] ?? event.data.event,
+      event.aggregate_id,
+      new Date(event.data.timestamp),
+    );
   if (event.type === 'EmailSpamReported' || event.type === 'EmailUnsubscribed') {
-    const reply = await sendCommand(deps.nc, 'crm', 'unsubscribe_client', { client_id: event.data.client_id, source: 'webhook' }, {
-      command_id: deterministicId(event.id, 'unsubscribe'), agent_id: event.agent_id, correlation_id: event.correlation_id, issued_at: new Date().toISOString(),
-    });
+    const reply = await sendCommand(
+      deps.nc,
+      'crm',
+      'unsubscribe_client',
+      { client_id: event.data.client_id, source: 'webhook' },
+      {
+        command_id: deterministicId(event.id, 'unsubscribe'),
+        agent_id: event.agent_id,
+        correlation_id: event.correlation_id,
+        issued_at: new Date().toISOString(),
+      },
+    );
     // Already unsubscribed, or the client is gone: nothing left to do.
     if (!reply.ok && reply.error.code === 'internal') throw new Error(`crm could not unsubscribe the client: ${reply.error.detail}`);
   }
