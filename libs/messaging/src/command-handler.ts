@@ -57,7 +57,7 @@ export type HandleResult<State> = {
   position: { stream: StreamName; seq: number } | null;
 };
 
-export type CommandHandler<Command, State> = {
+export type CommandHandler<Command, State, T extends EventType = EventType> = {
   /** Reads the aggregate's subject and folds it. */
   load(ref: AggregateRef): Promise<{ state: State; seq: number }>;
   /**
@@ -65,7 +65,7 @@ export type CommandHandler<Command, State> = {
    * (someone appended first) loads again and decides again, up to `maxAttempts`, then
    * throws ConcurrencyError. `command` may be built from the loaded state.
    */
-  handle(ref: AggregateRef, command: Command | ((state: State) => Command), opts: HandleOptions<EventType>): Promise<HandleResult<State>>;
+  handle(ref: AggregateRef, command: Command | ((state: State) => Command), opts: HandleOptions<T>): Promise<HandleResult<State>>;
 };
 
 export type CommandHandlerOptions = {
@@ -94,7 +94,7 @@ export function createCommandHandler<Command, State, T extends EventType>(
   store: EventStore,
   decider: Decider<Command, State, T>,
   options: CommandHandlerOptions,
-): CommandHandler<Command, State> {
+): CommandHandler<Command, State, T> {
   const { stream, aggregate } = options;
   const maxAttempts = options.maxAttempts ?? 8;
   const subjectOf = (ref: AggregateRef) => subjectFor(stream, ref.agentId, aggregate, ref.aggregateId);
@@ -121,7 +121,7 @@ export function createCommandHandler<Command, State, T extends EventType>(
   async function handle(
     ref: AggregateRef,
     command: Command | ((state: State) => Command),
-    opts: HandleOptions<EventType>,
+    opts: HandleOptions<T>,
   ): Promise<HandleResult<State>> {
     for (let attempt = 1; ; attempt++) {
       const { state: before, seq: loadedSeq } = await load(ref);
@@ -135,7 +135,7 @@ export function createCommandHandler<Command, State, T extends EventType>(
       const envelopes = drafts.map(
         (d): Envelope =>
           newEvent(d.type as EventType, {
-            id: opts.eventId?.(d as EventDraft) ?? eventIdFor(d.type, ref.aggregateId, opts.causationId),
+            id: opts.eventId?.(d) ?? eventIdFor(d.type, ref.aggregateId, opts.causationId),
             agentId: ref.agentId,
             aggregateId: ref.aggregateId,
             data: d.data as never,

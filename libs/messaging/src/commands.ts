@@ -1,7 +1,13 @@
 import { headers, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
-  COMMANDS, CommandMeta, schemaIssues, subjects,
-  type CommandName, type CommandPayload, type CommandReply, type CommandService,
+  COMMANDS,
+  CommandMeta,
+  type CommandName,
+  type CommandPayload,
+  type CommandReply,
+  type CommandService,
+  schemaIssues,
+  subjects,
 } from '@realtoros/contracts';
 import { childTraceparent, type Logger, withCorrelation } from '@realtoros/observability';
 import { ConcurrencyError, DomainError, ServiceUnavailableError } from './errors.ts';
@@ -19,8 +25,7 @@ const dec = new TextDecoder();
 
 /**
  * Serves `cmd.<service>.*` in a queue group, so replicas share the load. Validates the
- * envelope and payload, retries the handler a few times on optimistic-concurrency
- * conflicts, and always replies (DomainError → its code; anything else → `internal`
+ * envelope and payload, runs the handler once, and always replies (DomainError → its code; anything else → `internal`
  * without leaking the message).
  */
 export function serveCommands<S extends CommandService>(
@@ -57,17 +62,16 @@ export function serveCommands<S extends CommandService>(
       traceparent,
       log: withCorrelation(log, req.meta.correlation_id, { command: `${service}.${name}`, agent_id: req.meta.agent_id }),
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await handler(req.payload, ctx);
-        return { ok: true, data: result.data, position: result.position };
-      } catch (err) {
-        if (err instanceof ConcurrencyError && attempt < 5) continue; // state moved under us: decide again
-        if (err instanceof DomainError) return fail(err.code, err.message, err.errors);
-        if (err instanceof ConcurrencyError) return fail('conflict', 'the record changed concurrently; try again');
-        ctx.log.error({ err }, 'command failed');
-        return fail('internal', 'the service could not process the command');
-      }
+    // No retry here: optimistic-concurrency retries live in the command handler
+    // (createCommandHandler), one place; a ConcurrencyError reaching us means it gave up.
+    try {
+      const result = await handler(req.payload, ctx);
+      return { ok: true, data: result.data, position: result.position };
+    } catch (err) {
+      if (err instanceof DomainError) return fail(err.code, err.message, err.errors);
+      if (err instanceof ConcurrencyError) return fail('conflict', 'the record changed concurrently; try again');
+      ctx.log.error({ err }, 'command failed');
+      return fail('internal', 'the service could not process the command');
     }
   }
   return sub;

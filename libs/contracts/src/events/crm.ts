@@ -23,7 +23,13 @@ export const ClientProfile = Type.Object({
 export const ClientCreated = Type.Composite([ClientProfile, Type.Object({ stage: ClientStage })]);
 /** Only the fields that changed, with their new values. */
 export const ClientUpdated = Type.Object({ changes: Type.Partial(ClientProfile) });
-export const ClientStageChanged = Type.Object({ from: ClientStage, to: ClientStage });
+/**
+ * The stage moved. A PATCH that also changes other fields carries them in `changes` (only
+ * those that changed, as in ClientUpdated): one command, one event, so a write is appended
+ * whole or not at all. Older histories hold a ClientUpdated then a ClientStageChanged
+ * without `changes`; both fold the same.
+ */
+export const ClientStageChanged = Type.Object({ from: ClientStage, to: ClientStage, changes: Type.Optional(Type.Partial(ClientProfile)) });
 export const ClientDeleted = Type.Object({ email: Email });
 export const ClientUnsubscribed = Type.Object({
   source: Type.Union([Type.Literal('link'), Type.Literal('webhook'), Type.Literal('agent')]),

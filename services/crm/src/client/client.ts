@@ -1,5 +1,8 @@
 import type { ClientStage, Envelope, EventData } from '@realtoros/contracts';
 
+/** The events on a client's subject (`crm.<agent>.client.<id>`). */
+export type ClientEventType = 'ClientCreated' | 'ClientUpdated' | 'ClientStageChanged' | 'ClientDeleted' | 'ClientUnsubscribed';
+
 export type ClientProfile = EventData<'ClientCreated'>;
 
 /** The client aggregate's state, folded from its own events. */
@@ -18,21 +21,28 @@ export type ClientState =
 
 export const initialClientState: ClientState = { status: 'absent' };
 
-export function evolve(state: ClientState, event: Envelope): ClientState {
+export function evolve(state: ClientState, event: Envelope<ClientEventType>): ClientState {
   switch (event.type) {
     case 'ClientCreated': {
       const { stage, ...profile } = event.data;
       return {
-        status: 'active', id: event.aggregate_id, agentId: event.agent_id, profile, stage,
-        unsubscribed: false, createdAt: event.occurred_at, updatedAt: event.occurred_at,
+        status: 'active',
+        id: event.aggregate_id,
+        agentId: event.agent_id,
+        profile,
+        stage,
+        unsubscribed: false,
+        createdAt: event.occurred_at,
+        updatedAt: event.occurred_at,
       };
     }
     case 'ClientUpdated':
       if (state.status === 'absent') return state;
       return { ...state, profile: { ...state.profile, ...event.data.changes }, updatedAt: event.occurred_at };
     case 'ClientStageChanged':
+      // `changes`: the other fields of the same PATCH (absent in older, two-event histories).
       if (state.status === 'absent') return state;
-      return { ...state, stage: event.data.to, updatedAt: event.occurred_at };
+      return { ...state, profile: { ...state.profile, ...event.data.changes }, stage: event.data.to, updatedAt: event.occurred_at };
     case 'ClientDeleted':
       if (state.status === 'absent') return state;
       return { ...state, status: 'deleted', updatedAt: event.occurred_at };
@@ -40,6 +50,7 @@ export function evolve(state: ClientState, event: Envelope): ClientState {
       if (state.status === 'absent') return state;
       return { ...state, unsubscribed: true, updatedAt: event.occurred_at };
     default:
+      event satisfies never; // a new client event must be folded here (compile error otherwise)
       return state;
   }
 }

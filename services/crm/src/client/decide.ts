@@ -1,6 +1,6 @@
-import type { CommandPayload, EventData } from '@realtoros/contracts';
-import { DomainError } from '@realtoros/messaging';
-import type { ClientState } from './client.ts';
+import type { CommandPayload } from '@realtoros/contracts';
+import { type Decider, DomainError, type EventDraft } from '@realtoros/messaging';
+import { type ClientEventType, type ClientState, evolve, initialClientState } from './client.ts';
 
 export type ClientCommand =
   | { type: 'CreateClient'; data: CommandPayload<'crm', 'create_client'> }
@@ -9,37 +9,35 @@ export type ClientCommand =
   | { type: 'UnsubscribeClient'; source: 'link' | 'webhook' | 'agent'; at: string };
 
 /** What the decider emits: event types with their data; ids and envelopes come later. */
-export type ClientDecision =
-  | { type: 'ClientCreated'; data: EventData<'ClientCreated'> }
-  | { type: 'ClientUpdated'; data: EventData<'ClientUpdated'> }
-  | { type: 'ClientStageChanged'; data: EventData<'ClientStageChanged'> }
-  | { type: 'ClientDeleted'; data: EventData<'ClientDeleted'> }
-  | { type: 'ClientUnsubscribed'; data: EventData<'ClientUnsubscribed'> };
+export type ClientDecision = EventDraft<ClientEventType>;
 
 const normaliseEmail = (e: string) => e.trim().toLowerCase();
 
 /**
- * The client rules, pure: given the current state and a command, the events that follow —
- * or a DomainError. Unique email per agent is enforced by the handler (it needs I/O).
+ * The client rules, pure: given a command and the current state, the event that follows —
+ * or a DomainError. One command decides at most one event, so a command is appended whole
+ * or not at all. Unique email per agent is enforced by the handler (it needs I/O).
  */
-export function decide(state: ClientState, command: ClientCommand): ClientDecision[] {
+export function decide(command: ClientCommand, state: ClientState): ClientDecision[] {
   switch (command.type) {
     case 'CreateClient': {
       if (state.status !== 'absent') throw new DomainError('conflict', 'client already exists');
       const d = command.data;
-      return [{
-        type: 'ClientCreated',
-        data: {
-          name: d.name.trim(),
-          email: normaliseEmail(d.email),
-          phone: d.phone ?? null,
-          property_address: d.property_address ?? null,
-          property_type: d.property_type ?? null,
-          notes: d.notes ?? null,
-          custom_fields: d.custom_fields ?? {},
-          stage: d.stage ?? 'lead',
+      return [
+        {
+          type: 'ClientCreated',
+          data: {
+            name: d.name.trim(),
+            email: normaliseEmail(d.email),
+            phone: d.phone ?? null,
+            property_address: d.property_address ?? null,
+            property_type: d.property_type ?? null,
+            notes: d.notes ?? null,
+            custom_fields: d.custom_fields ?? {},
+            stage: d.stage ?? 'lead',
+          },
         },
-      }];
+      ];
     }
     case 'UpdateClient': {
       if (state.status !== 'active') throw new DomainError('not_found', 'client not found');
@@ -51,10 +49,12 @@ export function decide(state: ClientState, command: ClientCommand): ClientDecisi
         const current = (state.profile as Record<string, unknown>)[key];
         if (JSON.stringify(current) !== JSON.stringify(value)) changes[key] = value;
       }
-      const events: ClientDecision[] = [];
-      if (Object.keys(changes).length > 0) events.push({ type: 'ClientUpdated', data: { changes } });
-      if (stage !== undefined && stage !== state.stage) events.push({ type: 'ClientStageChanged', data: { from: state.stage, to: stage } });
-      return events;
+      const changed = Object.keys(changes).length > 0;
+      // A stage move carries the PATCH's other changes: one event, never two that a lost
+      // race could split.
+      if (stage !== undefined && stage !== state.stage)
+        return [{ type: 'ClientStageChanged', data: { from: state.stage, to: stage, ...(changed ? { changes } : {}) } }];
+      return changed ? [{ type: 'ClientUpdated', data: { changes } }] : [];
     }
     case 'DeleteClient':
       if (state.status !== 'active') throw new DomainError('not_found', 'client not found');
@@ -69,3 +69,10 @@ export function decide(state: ClientState, command: ClientCommand): ClientDecisi
     }
   }
 }
+
+/** The client aggregate as one decider: what the command handler loads, decides and folds with. */
+export const clientDecider: Decider<ClientCommand, ClientState, ClientEventType> = {
+  initialState: initialClientState,
+  evolve,
+  decide,
+};

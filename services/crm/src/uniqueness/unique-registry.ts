@@ -18,7 +18,14 @@ export function uniqueKey(scope: string, value: string): string {
   return `${scope}.${createHash('sha256').update(value.trim().toLowerCase()).digest('hex')}`;
 }
 
-export async function claim(kv: KV, key: string, ownerId: string, isOwner: OwnerCheck, conflictDetail: string, pointer: string): Promise<void> {
+export async function claim(
+  kv: KV,
+  key: string,
+  ownerId: string,
+  isOwner: OwnerCheck,
+  conflictDetail: string,
+  pointer: string,
+): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await kv.create(key, ownerId);
@@ -27,7 +34,7 @@ export async function claim(kv: KV, key: string, ownerId: string, isOwner: Owner
       if (!isWrongLastSequence(err)) throw err; // anything but "the key exists" is a real failure
     }
     const entry = await kv.get(key);
-    if (!entry || entry.operation !== 'PUT') continue; // deleted meanwhile: try create again
+    if (entry?.operation !== 'PUT') continue; // deleted meanwhile: try create again
     const holder = entry.string();
     if (holder === ownerId) return; // our own earlier claim (a retried command)
     const status = await isOwner(holder);

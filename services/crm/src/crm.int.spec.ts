@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { Kvm } from '@nats-io/kv';
+import type { Subscription } from '@nats-io/transport-node';
+import { type CommandMeta, type CommandName, type Envelope, subjects } from '@realtoros/contracts';
+import { type EventStore, newEvent, sendCommand, serveCommands } from '@realtoros/messaging';
+import { createLogger } from '@realtoros/observability';
+import { startJetStream, type TestJetStream } from '@realtoros/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crmHandlers } from './handlers.ts';
+
+const log = createLogger('test', 'silent');
+const AGENT = '0190a000-0000-7000-8000-000000000001';
+
+/**
+ * An event store that lets a test inject one real concurrent write: right after an append
+ * caused by `commandId` succeeds, `concurrent` is appended to the same subject, so the
+ * command's next append loses the optimistic-concurrency race for real (as when two
+ * gateway replicas edit one client at the same moment).
+ */
+function withConcurrentWriter(store: EventStore) {
+  let trap: { when: 'before' | 'after'; commandId: string; concurrent: () => Envelope; fired: boolean } | null = null;
+  const wrapped: EventStore = {
+    ...store,
+    async append(event, opts) {
+      const armed = trap && !trap.fired && event.causation_id === trap.commandId ? trap : null;
+      if (armed?.when === 'before') {
+        // Someone appends between our load and our append: ours must lose and be decided again.
+        armed.fired = true;
+        await store.append(armed.concurrent(), { expectedLastSubjectSeq: opts?.expectedLastSubjectSeq ?? 0 });
+      }
+      const r = await store.append(event, opts);
+      if (armed?.when === 'after' && !r.duplicate) {
+        armed.fired = true;
+        await store.append(armed.concurrent(), { expectedLastSubjectSeq: r.seq });
+      }
+      return r;
+    },
+  };
+  const arm = (when: 'before' | 'after') => (commandId: string, concurrent: () => Envelope) => {
+    const t = { when, commandId, concurrent, fired: false };
+    trap = t;
+    return () => t.fired;
+  };
+  return { store: wrapped, after: arm('after'), before: arm('before') };
+}
+
+describe('crm commands on a real JetStream', () => {
+  let js: TestJetStream;
+  let sub: Subscription;
+  let writer: ReturnType<typeof withConcurrentWriter>;
+  beforeAll(async () => {
+    js = await startJetStream(['CRM']);
+    const kvm = new Kvm(js.nc);
+    const clientEmails = await kvm.create('crm_client_emails', { history: 1 });
+    const agentEmails = await kvm.create('crm_agent_emails', { history: 1 });
+    writer = withConcurrentWriter(js.store);
+    sub = serveCommands(js.nc, 'crm', crmHandlers({ nc: js.nc, store: writer.store, clientEmails, agentEmails }), log);
+  });
+  afterAll(async () => {
+    await sub?.drain();
+    await js?.dispose();
+  });
+
+  const meta = (over: Partial<CommandMeta> = {}): CommandMeta => ({
+    command_id: randomUUID(),
+    agent_id: AGENT,
+    correlation_id: 'test',
+    issued_at: new Date().toISOString(),
+    ...over,
+  });
+  const send = (name: CommandName<'crm'>, payload: Record<string, unknown>, m: CommandMeta = meta()) =>
+    sendCommand<'crm', CommandName<'crm'>, Record<string, unknown>>(js.nc, 'crm', name, payload as never, m);
+  const stored = async (clientId: string) =>
+    (await js.store.readSubject('CRM', subjects.client(AGENT, clientId))).events.map((e) => e.event);
+
+  async function createClient(email: string) {
+    const r = await send('create_client', { name: 'Ann Lee', email });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    return r.data.id as string;
+  }
+
+  it('regression (issue 12): a PATCH of stage + another field that loses a race keeps the stage change it reported', async () => {
+    const clientId = await createClient('lost-write@example.com');
+    const m = meta();
+    // Another writer edits the notes right after this command's first append.
+    const fired = writer.after(m.command_id, () =>
+      newEvent('ClientUpdated', {
+        agentId: AGENT,
+        aggregateId: clientId,
+        correlationId: 'someone-else',
+        causationId: null,
+        data: { changes: { notes: 'called back' } },
+      }),
+    );
+    const r = await send('update_client', { client_id: clientId, changes: { phone: '555-0101', stage: 'qualified' } }, m);
+    expect(fired()).toBe(true);
+    expect(r).toMatchObject({ ok: true, data: { stage: 'qualified', phone: '555-0101' } });
+
+    // What is stored must say what the API said: every change, the other writer's too.
+    const events = await stored(clientId);
+    const stages = events.filter((e) => e.type === 'ClientStageChanged').map((e) => (e.data as { to: string }).to);
+    expect(stages).toEqual(['qualified']);
+    const folded: Record<string, unknown> = {};
+    for (const e of events) {
+      const d = e.data as { changes?: object; to?: string };
+      if (e.type === 'ClientCreated') Object.assign(folded, e.data);
+      if (e.type === 'ClientUpdated') Object.assign(folded, d.changes);
+      if (e.type === 'ClientStageChanged') Object.assign(folded, d.changes ?? {}, { stage: d.to });
+    }
+    expect(folded).toMatchObject({ stage: 'qualified', phone: '555-0101', notes: 'called back' });
+  });
+
+  const notesBy = (clientId: string, notes: string) => () =>
+    newEvent('ClientUpdated', {
+      agentId: AGENT,
+      aggregateId: clientId,
+      correlationId: 'someone-else',
+      causationId: null,
+      data: { changes: { notes } },
+    });
+
+  it('a write that loses the race to a concurrent one is decided again on the new state: both are kept', async () => {
+    const clientId = await createClient('race@example.com');
+    const m = meta();
+    const fired = writer.before(m.command_id, notesBy(clientId, 'left a voicemail'));
+    const r = await send('update_client', { client_id: clientId, changes: { phone: '555-0102', stage: 'contacted' } }, m);
+    expect(fired()).toBe(true);
+    expect(r).toMatchObject({ ok: true, data: { stage: 'contacted', phone: '555-0102', notes: 'left a voicemail' } });
+    const events = await stored(clientId);
+    expect(events.map((e) => e.type)).toEqual(['ClientCreated', 'ClientUpdated', 'ClientStageChanged']);
+    expect(events[2]?.data).toEqual({ from: 'lead', to: 'contacted', changes: { phone: '555-0102' } });
+    if (!r.ok) throw new Error('unreachable');
+    expect(r.position?.seq).toBe((await js.store.readSubject('CRM', subjects.client(AGENT, clientId))).lastSeq);
+  });
+
+  it("If-Match: expected_seq equal to the client's sequence writes; a stale one → precondition_failed and nothing written", async () => {
+    const clientId = await createClient('if-match@example.com');
+    const { lastSeq } = await js.store.readSubject('CRM', subjects.client(AGENT, clientId));
+    const stale = await send('update_client', { client_id: clientId, changes: { stage: 'lost' } }, meta({ expected_seq: lastSeq - 1 }));
+    expect(stale).toMatchObject({ ok: false, error: { code: 'precondition_failed' } });
+    expect(await stored(clientId)).toHaveLength(1);
+    const fresh = await send('update_client', { client_id: clientId, changes: { stage: 'lost' } }, meta({ expected_seq: lastSeq }));
+    expect(fresh).toMatchObject({ ok: true, data: { stage: 'lost' } });
+    // A concurrent write between the caller's read and our append is a precondition failure too, not a silent overwrite.
+    const m = meta({ expected_seq: lastSeq + 1 });
+    writer.before(m.command_id, notesBy(clientId, 'edited elsewhere'));
+    const lost = await send('delete_client', { client_id: clientId }, m);
+    expect(lost).toMatchObject({ ok: false, error: { code: 'precondition_failed' } });
+    expect((await stored(clientId)).map((e) => e.type)).toEqual(['ClientCreated', 'ClientStageChanged', 'ClientUpdated']);
+  });
+
+  it('a retried command (same command id) appends nothing twice and answers the same client', async () => {
+    const m = meta();
+    const first = await send('create_client', { name: 'Bo', email: 'retry@example.com' }, m);
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    const id = first.data.id as string;
+    const u = meta();
+    const a = await send('update_client', { client_id: id, changes: { stage: 'qualified', notes: 'keen' } }, u);
+    const b = await send('update_client', { client_id: id, changes: { stage: 'qualified', notes: 'keen' } }, u);
+    expect(a).toMatchObject({ ok: true, data: { stage: 'qualified', notes: 'keen' } });
+    expect(b).toMatchObject({ ok: true, data: { stage: 'qualified', notes: 'keen' } });
+    expect((await stored(id)).map((e) => e.type)).toEqual(['ClientCreated', 'ClientStageChanged']);
+  });
+
+  it('one client per email per agent: a second create with the same email → conflict; deleting frees it', async () => {
+    const id = await createClient('unique@example.com');
+    expect(await send('create_client', { name: 'Other', email: 'UNIQUE@Example.com' })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict' },
+    });
+    expect(await send('delete_client', { client_id: id })).toMatchObject({ ok: true, data: { is_deleted: true } });
+    expect(await send('create_client', { name: 'Other', email: 'unique@example.com' })).toMatchObject({ ok: true });
+  });
+});
