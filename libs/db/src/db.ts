@@ -3,6 +3,7 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 import pg from 'pg';
 import * as m001 from './migrations/001_read_models.ts';
 import * as m002 from './migrations/002_aggregate_seq.ts';
+import * as m003 from './migrations/003_projection_parked.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns such as stream sequences fit in a JS number for our lifetimes.
@@ -23,6 +24,12 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
   pool.on('error', (err) => {
     process.emitWarning(`postgres idle connection error: ${err.message}`);
   });
+  // A connection that dies while checked out (Postgres killed mid-transaction) emits 'error'
+  // with no listener, which would crash the process; the query in flight already fails with
+  // that error (the caller retries) and the pool drops the dead client on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => process.emitWarning(`postgres connection error: ${err.message}`));
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -30,6 +37,7 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
 const MIGRATIONS: Record<string, Migration> = {
   '001_read_models': m001,
   '002_aggregate_seq': m002,
+  '003_projection_parked': m003,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

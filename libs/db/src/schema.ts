@@ -88,6 +88,19 @@ export interface ProjectionCheckpointsTable {
   updated_at: Timestamp;
 }
 
+/** An event the projector parked: it failed, or it waits behind one of its aggregate that did. */
+export interface ProjectionParkedTable {
+  stream: string;
+  seq: ColumnType<number, number, number>;
+  subject: string;
+  event_type: string | null;
+  agent_id: string | null;
+  reason: string;
+  behind_seq: ColumnType<number | null, number | null, number | null>;
+  raw: ColumnType<Buffer, Uint8Array, Uint8Array>;
+  parked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   agents: AgentsTable;
   clients: ClientsTable;
@@ -95,7 +108,11 @@ export interface Database {
   email_logs: EmailLogsTable;
   client_events: ClientEventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
+  projection_parked: ProjectionParkedTable;
 }
 
-/** Tables the projector owns and `ops replay` rebuilds. */
-export const READ_MODEL_TABLES = ['agents', 'clients', 'tasks', 'email_logs', 'client_events', 'projection_checkpoints'] as const;
+/**
+ * The projector's own bookkeeping tables, rebuilt by `ops replay` together with the tables
+ * each projection declares (`Projection.tables`).
+ */
+export const PROJECTOR_TABLES = ['projection_checkpoints', 'projection_parked'] as const satisfies readonly (keyof Database)[];

@@ -1,9 +1,10 @@
-import type { Envelope, StreamName } from '@realtoros/contracts';
+import { type Envelope, parseSubject, type StreamName } from '@realtoros/contracts';
 import type { Database, Db } from '@realtoros/db';
 import { decodeEvent } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { sql, type Transaction } from 'kysely';
-import { PROJECTOR_NAME, type Projection } from './projection.ts';
+import { isTransient, reasonOf, storableText } from './poison.ts';
+import { PROJECTOR_NAME, type Projection, type ProjectionDb } from './projection.ts';
 
 export type RawMessage = { seq: number; data: Uint8Array; subject: string };
 
@@ -13,15 +14,36 @@ type BatchOptions = {
   messages: RawMessage[];
   projections: readonly Projection[];
   log: Logger;
+  /**
+   * Apply each event under its own SAVEPOINT and park the ones that fail (the slow path,
+   * after the whole batch failed with an error that is not transient). Without it, the
+   * first failing event fails the whole batch (the fast path).
+   */
+  isolate?: boolean;
 };
 
-export type BatchResult = { applied: number; lastSeq: number; events: { event: Envelope; seq: number }[] };
+/** An event parked by this batch: it failed (`behindSeq` null), or waits behind one of its subject that did. */
+export type ParkedEvent = {
+  seq: number;
+  subject: string;
+  eventType: string | null;
+  agentId: string | null;
+  reason: string;
+  behindSeq: number | null;
+  data: Uint8Array;
+};
+
+export type BatchResult = { applied: number; lastSeq: number; events: { event: Envelope; seq: number }[]; parked: ParkedEvent[] };
 
 /**
  * Applies one batch of a stream's messages in a single transaction together with the
  * checkpoint. The checkpoint row is locked first, so concurrent projector replicas (or a
- * replay's catch-up) serialise, and anything at or below it is skipped: redelivered or
- * replayed messages leave the read model unchanged.
+ * replay's catch-up, or an operator's redrive) serialise, and anything at or below it is
+ * skipped: redelivered or replayed messages leave the read model unchanged.
+ *
+ * A message on a subject that already has parked events is parked behind them (so one
+ * aggregate's events are never applied out of order); with `isolate`, a message that cannot
+ * be decoded or applied is parked too. The checkpoint always moves past the whole batch.
  */
 export async function applyBatch(opts: BatchOptions & { db: Db }): Promise<BatchResult> {
   return opts.db.transaction().execute((trx) => applyBatchIn(trx, opts));
@@ -29,40 +51,53 @@ export async function applyBatch(opts: BatchOptions & { db: Db }): Promise<Batch
 
 /** The same, inside a transaction the caller holds (the replay's swap). */
 export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOptions): Promise<BatchResult> {
-  const { stream, messages, projections, log } = opts;
+  const { stream, messages, projections } = opts;
   const scoped = trx.withSchema(opts.schema);
-  await scoped
-    .insertInto('projection_checkpoints')
-    .values({ projection: PROJECTOR_NAME, stream, last_seq: 0, updated_at: new Date() })
-    .onConflict((oc) => oc.columns(['projection', 'stream']).doNothing())
-    .execute();
-  const row = await scoped
-    .selectFrom('projection_checkpoints')
-    .select('last_seq')
-    .where('projection', '=', PROJECTOR_NAME)
-    .where('stream', '=', stream)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  let lastSeq = Number(row.last_seq);
+  let lastSeq = await lockCheckpoint(scoped, stream);
+  const fresh = messages.filter((m) => m.seq > lastSeq);
+  // Read after the checkpoint lock: a redrive that just emptied a subject has committed.
+  const blocked = await parkedHeads(
+    scoped,
+    stream,
+    fresh.map((m) => m.subject),
+  );
   let applied = 0;
   const events: BatchResult['events'] = [];
-  for (const m of messages) {
-    if (m.seq <= lastSeq) continue;
-    let event: ReturnType<typeof decodeEvent> | null = null;
-    try {
-      event = decodeEvent(m.data);
-    } catch (err) {
-      // Validated on publish, so this is a foreign or corrupt message: skip it, loudly.
-      log.error({ stream, seq: m.seq, subject: m.subject, err }, 'skipping undecodable message');
+  const parked: ParkedEvent[] = [];
+
+  for (const m of fresh) {
+    lastSeq = m.seq;
+    const head = blocked.get(m.subject);
+    if (head !== undefined) {
+      parked.push(await park(scoped, stream, m, `waiting behind seq ${head}`, head));
+      continue;
     }
-    if (event) {
-      for (const p of projections) {
-        if (p.handles.includes(event.type)) await p.apply(scoped, event, { stream, seq: m.seq });
-      }
+    if (!opts.isolate) {
+      const event = decodeEvent(m.data);
+      await applyEvent(scoped, projections, event, stream, m.seq);
       applied++;
       events.push({ event, seq: m.seq });
+      continue;
     }
-    lastSeq = m.seq;
+    await sql`SAVEPOINT projector_event`.execute(trx);
+    try {
+      const event = decodeEvent(m.data);
+      await applyEvent(scoped, projections, event, stream, m.seq);
+      await sql`RELEASE SAVEPOINT projector_event`.execute(trx);
+      applied++;
+      events.push({ event, seq: m.seq });
+    } catch (err) {
+      // Postgres itself is the problem: give up the whole batch, the caller retries it.
+      if (isTransient(err)) throw err;
+      await sql`ROLLBACK TO SAVEPOINT projector_event`.execute(trx);
+      const p = await park(scoped, stream, m, reasonOf(err), null);
+      opts.log.error(
+        { stream, seq: m.seq, subject: m.subject, type: p.eventType, reason: p.reason },
+        'event parked: it cannot be projected',
+      );
+      parked.push(p);
+      blocked.set(m.subject, m.seq);
+    }
   }
   await scoped
     .updateTable('projection_checkpoints')
@@ -70,7 +105,88 @@ export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOption
     .where('projection', '=', PROJECTOR_NAME)
     .where('stream', '=', stream)
     .execute();
-  return { applied, lastSeq, events };
+  return { applied, lastSeq, events, parked };
+}
+
+/** Every projection that handles the event, in PROJECTIONS order. */
+export async function applyEvent(
+  db: ProjectionDb,
+  projections: readonly Projection[],
+  event: Envelope,
+  stream: StreamName,
+  seq: number,
+): Promise<void> {
+  for (const p of projections) {
+    if (p.handles.includes(event.type)) await p.apply(db, event, { stream, seq });
+  }
+}
+
+/** Creates (if needed) and locks the stream's checkpoint row; returns its sequence. */
+export async function lockCheckpoint(db: ProjectionDb, stream: StreamName): Promise<number> {
+  await db
+    .insertInto('projection_checkpoints')
+    .values({ projection: PROJECTOR_NAME, stream, last_seq: 0, updated_at: new Date() })
+    .onConflict((oc) => oc.columns(['projection', 'stream']).doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('projection_checkpoints')
+    .select('last_seq')
+    .where('projection', '=', PROJECTOR_NAME)
+    .where('stream', '=', stream)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return Number(row.last_seq);
+}
+
+/** For each of these subjects that has parked events: the sequence of its first one. */
+async function parkedHeads(db: ProjectionDb, stream: StreamName, subjects: string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(subjects)];
+  if (unique.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('projection_parked')
+    .select(['subject', (eb) => eb.fn.min<number>('seq').as('first')])
+    .where('stream', '=', stream)
+    .where('subject', 'in', unique)
+    .groupBy('subject')
+    .execute();
+  return new Map(rows.map((r) => [r.subject, Number(r.first)]));
+}
+
+async function park(db: ProjectionDb, stream: StreamName, m: RawMessage, reason: string, behindSeq: number | null): Promise<ParkedEvent> {
+  const { eventType, agentId } = peek(m);
+  await db
+    .insertInto('projection_parked')
+    .values({
+      stream,
+      seq: m.seq,
+      subject: m.subject,
+      event_type: eventType,
+      agent_id: agentId,
+      reason,
+      behind_seq: behindSeq,
+      raw: m.data,
+    })
+    .onConflict((oc) => oc.columns(['stream', 'seq']).doNothing())
+    .execute();
+  return { seq: m.seq, subject: m.subject, eventType, agentId, reason, behindSeq, data: m.data };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What can be told of a message that may not even be JSON: its type and agent, when readable. */
+function peek(m: RawMessage): { eventType: string | null; agentId: string | null } {
+  let body: { type?: unknown; agent_id?: unknown } = {};
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(m.data));
+    if (typeof parsed === 'object' && parsed !== null) body = parsed;
+  } catch {
+    // not JSON: the subject still names the agent
+  }
+  const agent = typeof body.agent_id === 'string' ? body.agent_id : parseSubject(m.subject)?.agentId;
+  return {
+    eventType: typeof body.type === 'string' ? storableText(body.type).slice(0, 200) : null,
+    agentId: agent && UUID.test(agent) ? agent : null,
+  };
 }
 
 export async function readCheckpoint(db: Db, schema: string, stream: StreamName): Promise<number> {

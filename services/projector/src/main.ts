@@ -4,10 +4,11 @@ import { createDb, migrateToLatest, sql } from '@realtoros/db';
 import { connectNats, createEventStore, ensureEventStreams, onShutdown } from '@realtoros/messaging';
 import { createLogger, startHealthServer, startTelemetry } from '@realtoros/observability';
 import { ProjectorConfig } from './config.ts';
+import { announce } from './live.ts';
+import { deadLetterParked } from './parked-dead-letters.ts';
 import { PROJECTED_STREAMS } from './projection.ts';
 import { PROJECTIONS } from './read-models/index.ts';
 import { startStreamProjector } from './stream-projector.ts';
-import { announce } from './live.ts';
 
 const config = loadConfigOrExit(ProjectorConfig);
 const log = createLogger('projector', config.LOG_LEVEL);
@@ -22,17 +23,27 @@ const { js } = await createEventStore(nc);
 const running = await Promise.all(
   PROJECTED_STREAMS.map((stream) =>
     startStreamProjector({
-      js, db, stream, projections: PROJECTIONS, log, batchSize: config.PROJECTOR_BATCH_SIZE,
+      js,
+      db,
+      stream,
+      projections: PROJECTIONS,
+      log,
+      batchSize: config.PROJECTOR_BATCH_SIZE,
       onBatch: ({ applied, lastSeq, events }) => {
         log.debug({ stream, applied, lastSeq }, 'batch applied');
         announce(nc, stream, events);
       },
+      onParked: (parked) => deadLetterParked(js, stream, parked),
     }),
   ),
 );
 log.info({ streams: PROJECTED_STREAMS }, 'projector running');
 
-const health = await startHealthServer({ port: config.HEALTH_PORT, log, checks: { nats: () => nc.flush(), postgres: () => sql`SELECT 1`.execute(db) } });
+const health = await startHealthServer({
+  port: config.HEALTH_PORT,
+  log,
+  checks: { nats: () => nc.flush(), postgres: () => sql`SELECT 1`.execute(db) },
+});
 
 onShutdown(log, [
   () => health.close(),

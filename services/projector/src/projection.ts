@@ -1,5 +1,5 @@
 import type { Envelope, EventType, StreamName } from '@realtoros/contracts';
-import type { Database } from '@realtoros/db';
+import { type Database, PROJECTOR_TABLES } from '@realtoros/db';
 import type { QueryCreator } from 'kysely';
 
 /**
@@ -12,6 +12,8 @@ export type ProjectionDb = QueryCreator<Database>;
 export type EventPosition = { stream: StreamName; seq: number };
 export type Projection = {
   name: string;
+  /** The tables this projection writes: `ops replay` rebuilds and swaps exactly these (plus the projector's own). */
+  tables: readonly (keyof Database)[];
   handles: readonly EventType[];
   apply(db: ProjectionDb, event: Envelope, pos: EventPosition): Promise<void>;
 };
@@ -20,3 +22,11 @@ export const PROJECTOR_NAME = 'read_models';
 
 /** The streams whose events feed the read models. */
 export const PROJECTED_STREAMS: readonly StreamName[] = ['CRM', 'SCHEDULER', 'AI', 'MAILER'];
+
+/**
+ * Every table `ops replay` rebuilds and swaps: what the projections declare plus the
+ * checkpoints and parked events, so replay and the live projector cannot disagree.
+ */
+export function replayedTables(projections: readonly Projection[]): (keyof Database)[] {
+  return [...new Set([...projections.flatMap((p) => p.tables), ...PROJECTOR_TABLES])];
+}

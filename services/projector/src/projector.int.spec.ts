@@ -170,7 +170,7 @@ describe('projector on real JetStream and Postgres', () => {
       await t.dispose();
       await expected.dispose();
     }
-  });
+  }, 180_000); // several processes and a replay: slow when the machine is shared
 
   // Last: it appends SCHEDULER events, which the previous test's projector process would also project.
   it('clients and tasks carry aggregate_seq: the sequence of the last event on their own subject (the ETag)', async () => {

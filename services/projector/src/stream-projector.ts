@@ -2,7 +2,8 @@ import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { StreamName } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
 import type { Logger } from '@realtoros/observability';
-import { applyBatch, readCheckpoint, type BatchResult, type RawMessage } from './batch.ts';
+import { applyBatch, type BatchResult, type ParkedEvent, type RawMessage, readCheckpoint } from './batch.ts';
+import { isTransient, reasonOf } from './poison.ts';
 import type { Projection } from './projection.ts';
 
 export type StreamProjector = { stop(): Promise<void>; done: Promise<void> };
@@ -23,6 +24,8 @@ export async function startStreamProjector(opts: {
   /** Stop once caught up with the stream (replay); default: follow forever. */
   untilCaughtUp?: boolean;
   onBatch?: (info: BatchResult & { pending: number }) => void;
+  /** Events this batch parked (already committed), e.g. to copy them to dead letters. */
+  onParked?: (parked: ParkedEvent[]) => Promise<void>;
 }): Promise<StreamProjector> {
   const schema = opts.schema ?? 'public';
   const batchSize = opts.batchSize ?? 500;
@@ -42,13 +45,26 @@ export async function startStreamProjector(opts: {
     if (batch.length === 0) return;
     const toApply = batch;
     batch = [];
+    const base = { db: opts.db, schema, stream: opts.stream, messages: toApply, projections: opts.projections, log };
+    // Fast path: the whole batch in one transaction. If it fails because of an event (not
+    // because Postgres is unreachable), the slow path applies it event by event and parks
+    // what fails, so one bad event never stops the stream for everyone.
+    let isolate = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const r = await applyBatch({ db: opts.db, schema, stream: opts.stream, messages: toApply, projections: opts.projections, log });
+        const r = await applyBatch({ ...base, isolate });
+        // Committed: the parked rows are the record; a failed copy elsewhere is only logged.
+        if (r.parked.length > 0) await opts.onParked?.(r.parked).catch((err) => log.error({ err }, 'could not report parked events'));
         opts.onBatch?.({ ...r, pending });
         return;
       } catch (err) {
-        // Postgres hiccup: retry the same batch (the checkpoint makes it safe); never skip.
+        if (!isolate && !isTransient(err)) {
+          log.warn({ err: reasonOf(err), size: toApply.length }, 'batch failed on an event; applying it event by event');
+          isolate = true;
+          attempt = 0;
+          continue;
+        }
+        // Postgres unreachable or overloaded: retry the same batch (the checkpoint makes it safe); never skip, never park.
         log.error({ err, attempt }, 'batch failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
         if (stopped) throw err;

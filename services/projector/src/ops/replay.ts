@@ -1,9 +1,9 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { READ_MODEL_TABLES, type Db } from '@realtoros/db';
+import type { Db } from '@realtoros/db';
 import type { Logger } from '@realtoros/observability';
 import { sql } from 'kysely';
-import { applyBatchIn, readCheckpoint, type RawMessage } from '../batch.ts';
-import { PROJECTED_STREAMS, type Projection } from '../projection.ts';
+import { applyBatchIn, type RawMessage, readCheckpoint } from '../batch.ts';
+import { PROJECTED_STREAMS, type Projection, replayedTables } from '../projection.ts';
 import { startStreamProjector } from '../stream-projector.ts';
 
 export type ReplayProgress = { done: number; total: number; stream: string; elapsedMs: number };
@@ -14,6 +14,9 @@ export type ReplayResult = { events: number; seconds: number; eventsPerSecond: n
  * serving, then swaps the fresh tables in within one transaction: the live checkpoints are
  * locked (the live projector waits), whatever arrived meanwhile is applied to the fresh
  * tables, and the tables change schema. Readers see either the old or the new tables.
+ * The tables are the ones the projections declare plus the checkpoints and parked events;
+ * poison is parked into the scratch schema exactly as the live projector would park it, so
+ * the swapped-in `projection_parked` says what the current code cannot project.
  */
 export async function replay(opts: {
   db: Db;
@@ -29,10 +32,10 @@ export async function replay(opts: {
   const schema = `rebuild_${stamp}`;
   const retired = `retired_${stamp}`;
   const started = Date.now();
+  const tables = replayedTables(opts.projections);
 
   await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(db);
-  for (const t of READ_MODEL_TABLES)
-    await sql`CREATE TABLE ${sql.id(schema, t)} (LIKE ${sql.id('public', t)} INCLUDING ALL)`.execute(db);
+  for (const t of tables) await sql`CREATE TABLE ${sql.id(schema, t)} (LIKE ${sql.id('public', t)} INCLUDING ALL)`.execute(db);
 
   const totals = await Promise.all(PROJECTED_STREAMS.map(async (s) => (await jsm.streams.info(s)).state.messages));
   const total = totals.reduce((a, b) => a + b, 0);
@@ -40,7 +43,14 @@ export async function replay(opts: {
   try {
     for (const stream of PROJECTED_STREAMS) {
       const p = await startStreamProjector({
-        js, db, stream, projections: opts.projections, log: opts.log, schema, batchSize: opts.batchSize ?? 1000, untilCaughtUp: true,
+        js,
+        db,
+        stream,
+        projections: opts.projections,
+        log: opts.log,
+        schema,
+        batchSize: opts.batchSize ?? 1000,
+        untilCaughtUp: true,
         onBatch: ({ applied }) => {
           done += applied;
           opts.onProgress?.({ done, total, stream, elapsedMs: Date.now() - started });
@@ -53,17 +63,19 @@ export async function replay(opts: {
       await sql`LOCK TABLE public.projection_checkpoints IN ACCESS EXCLUSIVE MODE`.execute(trx);
       for (const stream of PROJECTED_STREAMS) {
         const live = Number(
-          (await trx.selectFrom('projection_checkpoints').select('last_seq').where('stream', '=', stream).executeTakeFirst())?.last_seq ?? 0,
+          (await trx.selectFrom('projection_checkpoints').select('last_seq').where('stream', '=', stream).executeTakeFirst())?.last_seq ??
+            0,
         );
         const rebuilt = await readCheckpoint(db, schema, stream);
         if (live > rebuilt) {
           const gap = await readRange(js, stream, rebuilt + 1, live);
-          const r = await applyBatchIn(trx, { schema, stream, messages: gap, projections: opts.projections, log: opts.log });
+          // Event by event under savepoints: a poison event here is parked, never fails the swap.
+          const r = await applyBatchIn(trx, { schema, stream, messages: gap, projections: opts.projections, log: opts.log, isolate: true });
           done += r.applied;
         }
       }
       await sql`CREATE SCHEMA ${sql.id(retired)}`.execute(trx);
-      for (const t of READ_MODEL_TABLES) {
+      for (const t of tables) {
         await sql`ALTER TABLE ${sql.id('public', t)} SET SCHEMA ${sql.id(retired)}`.execute(trx);
         await sql`ALTER TABLE ${sql.id(schema, t)} SET SCHEMA public`.execute(trx);
       }

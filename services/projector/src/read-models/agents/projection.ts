@@ -3,6 +3,7 @@ import type { Projection } from '../../projection.ts';
 /** `agents`: who can log in (email, name, password hash) — from AgentRegistered. */
 export const agentsProjection: Projection = {
   name: 'agents',
+  tables: ['agents'],
   handles: ['AgentRegistered'],
   async apply(db, event) {
     if (event.type !== 'AgentRegistered') return;

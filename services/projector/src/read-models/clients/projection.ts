@@ -12,9 +12,12 @@ const CLIENT_EVENTS: EventType[] = EVENT_TYPES.filter((t) => EVENTS[t].stream ==
  */
 export const clientsProjection: Projection = {
   name: 'clients',
+  tables: ['clients'],
   handles: [...CLIENT_EVENTS, 'EmailSent'],
   async apply(db, event, pos) {
     // Monotonic, so re-applying an older event (a lost checkpoint) never moves the ETag back.
+    // Also monotonic: an older event applied again never makes the row look older.
+    const touched = { updated_at: sql<Date>`greatest(updated_at, ${event.occurred_at}::timestamptz)` };
     const seq = { aggregate_seq: sql<number>`greatest(coalesce(aggregate_seq, 0), ${pos.seq}::bigint)` };
     switch (event.type) {
       case 'ClientCreated': {
@@ -50,39 +53,30 @@ export const clientsProjection: Projection = {
             ...rest,
             ...(custom_fields !== undefined ? { custom_fields: JSON.stringify(custom_fields) } : {}),
             ...seq,
-            updated_at: event.occurred_at,
+            ...touched,
           })
           .where('id', '=', event.aggregate_id)
           .execute();
         return;
       }
-      case 'ClientStageChanged': {
-        // A PATCH that moved the stage carries its other field changes too (crm: one event per command).
-        const { custom_fields, ...rest } = event.data.changes ?? {};
+      case 'ClientStageChanged':
         await db
           .updateTable('clients')
-          .set({
-            ...rest,
-            ...(custom_fields !== undefined ? { custom_fields: JSON.stringify(custom_fields) } : {}),
-            stage: event.data.to,
-            ...seq,
-            updated_at: event.occurred_at,
-          })
+          .set({ stage: event.data.to, ...seq, ...touched })
           .where('id', '=', event.aggregate_id)
           .execute();
         return;
-      }
       case 'ClientDeleted':
         await db
           .updateTable('clients')
-          .set({ is_deleted: true, ...seq, updated_at: event.occurred_at })
+          .set({ is_deleted: true, ...seq, ...touched })
           .where('id', '=', event.aggregate_id)
           .execute();
         return;
       case 'ClientUnsubscribed':
         await db
           .updateTable('clients')
-          .set({ unsubscribed: true, ...seq, updated_at: event.occurred_at })
+          .set({ unsubscribed: true, ...seq, ...touched })
           .where('id', '=', event.aggregate_id)
           .execute();
         return;

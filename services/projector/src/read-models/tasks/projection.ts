@@ -10,6 +10,7 @@ import type { Projection } from '../../projection.ts';
  */
 export const tasksProjection: Projection = {
   name: 'tasks',
+  tables: ['tasks'],
   handles: EVENT_TYPES.filter((t) => EVENTS[t].stream === 'SCHEDULER' && EVENTS[t].aggregate === 'task'),
   async apply(db, event, pos) {
     const task = () => db.updateTable('tasks').where('id', '=', event.aggregate_id).where('agent_id', '=', event.agent_id);

@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type Envelope } from '@realtoros/contracts';
+import { type Envelope, EVENT_TYPES } from '@realtoros/contracts';
 import type { Projection } from '../../projection.ts';
 
 /** The client a given event concerns, if any. */
@@ -14,6 +14,7 @@ export function clientIdOf(event: Envelope): string | null {
  */
 export const timelineProjection: Projection = {
   name: 'client_events',
+  tables: ['client_events'],
   handles: EVENT_TYPES.filter((t) => t !== 'AgentRegistered'),
   async apply(db, event, pos) {
     const clientId = clientIdOf(event);
