@@ -1,17 +1,25 @@
 import { EMAIL_STATUS_RANK, type EmailStatus, type Envelope } from '@realtoros/contracts';
-import { sql, type RawBuilder } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Projection, ProjectionDb } from '../../projection.ts';
 
 /** The rank of the row's current status, in SQL (constants only: safe to inline). */
 const currentRank = sql.raw(
-  `(CASE status ${Object.entries(EMAIL_STATUS_RANK).map(([s, r]) => `WHEN '${s}' THEN ${r}`).join(' ')} ELSE -1 END)`,
+  `(CASE status ${Object.entries(EMAIL_STATUS_RANK)
+    .map(([s, r]) => `WHEN '${s}' THEN ${r}`)
+    .join(' ')} ELSE -1 END)`,
 );
 /** Moves the status to `next` only if that is a step up: a late `delivered` never undoes `bounced`. */
-const raise = (next: EmailStatus): RawBuilder<string> => sql<string>`CASE WHEN ${currentRank} >= ${EMAIL_STATUS_RANK[next]} THEN status ELSE ${next} END`;
+const raise = (next: EmailStatus): RawBuilder<string> =>
+  sql<string>`CASE WHEN ${currentRank} >= ${EMAIL_STATUS_RANK[next]} THEN status ELSE ${next} END`;
 
 const WEBHOOK_STATUS: Partial<Record<Envelope['type'], EmailStatus>> = {
-  EmailDelivered: 'delivered', EmailOpened: 'opened', EmailClicked: 'clicked', EmailBounced: 'bounced', EmailDropped: 'dropped',
-  EmailSpamReported: 'spam_reported', EmailUnsubscribed: 'unsubscribed',
+  EmailDelivered: 'delivered',
+  EmailOpened: 'opened',
+  EmailClicked: 'clicked',
+  EmailBounced: 'bounced',
+  EmailDropped: 'dropped',
+  EmailSpamReported: 'spam_reported',
+  EmailUnsubscribed: 'unsubscribed',
 };
 
 /**
@@ -25,9 +33,23 @@ const WEBHOOK_STATUS: Partial<Record<Envelope['type'], EmailStatus>> = {
  */
 export const emailLogsProjection: Projection = {
   name: 'email_logs',
+  tables: ['email_logs'],
   handles: [
-    'EmailGenerated', 'EmailGenerationFailed', 'EmailSent', 'EmailFailed', 'EmailSendUnknown', 'EmailResendRequested', 'EmailSuppressed',
-    'EmailDelivered', 'EmailOpened', 'EmailClicked', 'EmailBounced', 'EmailDropped', 'EmailSpamReported', 'EmailUnsubscribed', 'EmailWebhookRecorded',
+    'EmailGenerated',
+    'EmailGenerationFailed',
+    'EmailSent',
+    'EmailFailed',
+    'EmailSendUnknown',
+    'EmailResendRequested',
+    'EmailSuppressed',
+    'EmailDelivered',
+    'EmailOpened',
+    'EmailClicked',
+    'EmailBounced',
+    'EmailDropped',
+    'EmailSpamReported',
+    'EmailUnsubscribed',
+    'EmailWebhookRecorded',
   ],
   async apply(db, event) {
     const data = event.data as { task_id?: string | null; client_id?: string };
@@ -39,7 +61,11 @@ export const emailLogsProjection: Projection = {
         const d = event.data;
         await row
           .set({
-            subject: d.subject, body: d.body, to_email: d.to_email, provider: d.provider, model: d.model,
+            subject: d.subject,
+            body: d.body,
+            to_email: d.to_email,
+            provider: d.provider,
+            model: d.model,
             task_id: sql`coalesce(task_id, ${d.task_id}::uuid)`,
             created_at: sql`least(created_at, ${event.occurred_at}::timestamptz)`,
             status: raise('generated'),
@@ -54,11 +80,14 @@ export const emailLogsProjection: Projection = {
         const d = event.data;
         await row
           .set({
-            status: raise('sent'), sent_at: sql`coalesce(sent_at, ${d.sent_at}::timestamptz)`,
+            status: raise('sent'),
+            sent_at: sql`coalesce(sent_at, ${d.sent_at}::timestamptz)`,
             // Confirmed after an unknown outcome by the agent (no provider message id is known) or by
             // SendGrid's webhook (its report's message id, when it had one).
-            sendgrid_message_id: d.confirmed_by === 'agent' || (d.confirmed_by && d.message_id === 'unknown') ? sql`sendgrid_message_id` : d.message_id,
-            to_email: sql`coalesce(to_email, ${d.to_email})`, retry_count: Math.max(0, d.attempts - 1),
+            sendgrid_message_id:
+              d.confirmed_by === 'agent' || (d.confirmed_by && d.message_id === 'unknown') ? sql`sendgrid_message_id` : d.message_id,
+            to_email: sql`coalesce(to_email, ${d.to_email})`,
+            retry_count: Math.max(0, d.attempts - 1),
             // An unknown outcome resolved: its "interrupted…" note no longer applies.
             error_message: sql`CASE WHEN status IN ('unknown', 'sending') THEN NULL ELSE error_message END`,
           })
@@ -66,12 +95,17 @@ export const emailLogsProjection: Projection = {
         return;
       }
       case 'EmailFailed':
-        await row.set({ status: raise('failed'), error_message: event.data.reason, retry_count: Math.max(0, event.data.attempts - 1) }).execute();
+        await row
+          .set({ status: raise('failed'), error_message: event.data.reason, retry_count: Math.max(0, event.data.attempts - 1) })
+          .execute();
         return;
       case 'EmailSendUnknown':
         // Its note only while it is the news: an outcome or a report already applied wins.
         await row
-          .set({ status: raise('unknown'), error_message: sql`CASE WHEN ${currentRank} <= ${EMAIL_STATUS_RANK.unknown} THEN ${event.data.reason} ELSE error_message END` })
+          .set({
+            status: raise('unknown'),
+            error_message: sql`CASE WHEN ${currentRank} <= ${EMAIL_STATUS_RANK.unknown} THEN ${event.data.reason} ELSE error_message END`,
+          })
           .execute();
         return;
       case 'EmailResendRequested':
@@ -85,7 +119,9 @@ export const emailLogsProjection: Projection = {
           .execute();
         return;
       case 'EmailSuppressed':
-        await row.set({ status: raise('suppressed'), error_message: event.data.reason, to_email: sql`coalesce(to_email, ${event.data.to_email})` }).execute();
+        await row
+          .set({ status: raise('suppressed'), error_message: event.data.reason, to_email: sql`coalesce(to_email, ${event.data.to_email})` })
+          .execute();
         return;
       case 'EmailDelivered':
       case 'EmailOpened':
@@ -97,7 +133,11 @@ export const emailLogsProjection: Projection = {
       case 'EmailWebhookRecorded': {
         const d = event.data;
         const entry = {
-          sg_event_id: d.sg_event_id, event: d.event, timestamp: d.timestamp, ...(d.url ? { url: d.url } : {}), ...(d.reason ? { reason: d.reason } : {}),
+          sg_event_id: d.sg_event_id,
+          event: d.event,
+          timestamp: d.timestamp,
+          ...(d.url ? { url: d.url } : {}),
+          ...(d.reason ? { reason: d.reason } : {}),
         };
         const next = WEBHOOK_STATUS[event.type];
         await row
@@ -121,8 +161,13 @@ async function ensureRow(db: ProjectionDb, event: Envelope, clientId: string, ta
   await db
     .insertInto('email_logs')
     .values({
-      id: event.aggregate_id, agent_id: event.agent_id, client_id: clientId, task_id: taskId, status: 'generated',
-      created_at: event.occurred_at, webhook_events: '[]',
+      id: event.aggregate_id,
+      agent_id: event.agent_id,
+      client_id: clientId,
+      task_id: taskId,
+      status: 'generated',
+      created_at: event.occurred_at,
+      webhook_events: '[]',
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
