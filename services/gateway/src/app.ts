@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { answerClientError, answerFrameworkError, READ_YOUR_WRITES_HEADER, registerErrorHandling } from './errors/index.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { registerIdempotency } from './plugins/idempotency.ts';
 import type { GatewayDeps } from './plugins/context.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerValidation } from './plugins/validation.ts';
@@ -13,7 +14,7 @@ import { authRoutes } from './routes/auth.ts';
 import { clientRoutes } from './routes/clients.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
-import { emailRoutes } from './routes/emails.ts';
+import { AI_TIMEOUT_MS, emailRoutes } from './routes/emails.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { webhookRoutes } from './routes/webhook.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
@@ -60,6 +61,13 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
   registerErrorHandling(app);
   registerAuth(app);
   registerMetrics(app);
+  // Idempotency-Key: a request holds its key at most as long as its longest command and the
+  // read-your-writes wait (then another may take over); a duplicate waits about that long.
+  const { COMMAND_TIMEOUT_MS, READ_YOUR_WRITES_TIMEOUT_MS } = deps.config;
+  await registerIdempotency(app, {
+    leaseMs: Math.max(AI_TIMEOUT_MS, COMMAND_TIMEOUT_MS) + READ_YOUR_WRITES_TIMEOUT_MS + 5000,
+    waitMs: COMMAND_TIMEOUT_MS + READ_YOUR_WRITES_TIMEOUT_MS,
+  });
 
   await app.register(healthRoutes);
   await app.register(authRoutes);

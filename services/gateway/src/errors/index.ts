@@ -23,12 +23,13 @@ export class HttpProblem extends Error {
 
 const TYPES: Record<number, string> = {
   400: 'validation-error', 401: 'unauthorized', 404: 'not-found', 405: 'method-not-allowed', 408: 'request-timeout',
-  409: 'conflict', 413: 'payload-too-large', 414: 'uri-too-long', 415: 'unsupported-media-type', 429: 'too-many-requests',
+  409: 'conflict', 412: 'precondition-failed', 413: 'payload-too-large', 414: 'uri-too-long', 415: 'unsupported-media-type', 422: 'unprocessable-content', 429: 'too-many-requests',
   431: 'request-header-fields-too-large', 500: 'internal-error', 503: 'service-unavailable',
 };
 const TITLES: Record<number, string> = {
   400: 'Invalid request', 401: 'Unauthorized', 404: 'Not found', 405: 'Method not allowed', 408: 'Request timeout',
-  409: 'Conflict', 413: 'Request body too large', 414: 'URI too long', 415: 'Unsupported media type',
+  409: 'Conflict', 412: 'Precondition failed', 413: 'Request body too large', 414: 'URI too long', 415: 'Unsupported media type',
+  422: 'Unprocessable content',
   431: 'Request headers too large', 500: 'Internal server error', 503: 'Service unavailable',
 };
 
@@ -77,6 +78,8 @@ export function problemFromReply(reply: Extract<CommandReply, { ok: false }>): H
       return new HttpProblem(409, 'Conflict', detail, errors);
     case 'illegal_transition':
       return new HttpProblem(409, 'Illegal transition', detail);
+    case 'precondition_failed':
+      return new HttpProblem(412, 'Precondition failed', detail);
     default:
       return new HttpProblem(500, 'Internal server error');
   }
@@ -93,6 +96,9 @@ function pointerOf(e: { instancePath?: string; keyword?: string; params?: Record
 function messageOf(e: { keyword?: string; message?: string; params?: Record<string, unknown> }): string {
   if (e.keyword === 'additionalProperties') return 'is not an accepted field';
   if (e.keyword === 'enum' && Array.isArray(e.params?.allowedValues)) return `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
+  // Same wording as the services' schemaIssues, so a form shows one message whoever refused it.
+  if (e.keyword === 'format' && e.params?.format === 'text') return 'must not contain NUL characters or unpaired surrogates';
+  if (e.keyword === 'format' && e.params?.format === 'date-time') return 'must be a real date and time (RFC 3339, e.g. 2026-06-30T23:59:59Z)';
   return e.message ?? 'is invalid';
 }
 

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { problemFromReply } from '../errors/index.ts';
 import { agentOf } from './auth.ts';
+import { commandIdFor } from './idempotency.ts';
 
 /**
  * Sends a command to its owning service for the requesting agent and returns the result.
@@ -17,10 +18,18 @@ export async function execute<S extends CommandService, N extends CommandName<S>
   service: S,
   name: N,
   payload: CommandPayload<S, N>,
-  opts: { agentId?: string; timeoutMs?: number } = {},
+  /** `expectedSeq`: the If-Match version, sent as `meta.expected_seq` (the service answers 412 on a mismatch). */
+  opts: { agentId?: string; timeoutMs?: number; expectedSeq?: number | undefined } = {},
 ): Promise<R> {
   const agentId = opts.agentId ?? agentOf(req).id;
-  const meta = { command_id: uuidv7(), agent_id: agentId, correlation_id: String(req.id), issued_at: new Date().toISOString() };
+  // With an Idempotency-Key the command id derives from it, so a retry is the very same command.
+  const meta = {
+    command_id: commandIdFor(req, agentId, `${service}.${name}`, uuidv7),
+    agent_id: agentId,
+    correlation_id: String(req.id),
+    issued_at: new Date().toISOString(),
+    ...(opts.expectedSeq !== undefined ? { expected_seq: opts.expectedSeq } : {}),
+  };
   const reply = await sendCommand<S, N, R>(app.deps.nc, service, name, payload, meta, {
     timeoutMs: opts.timeoutMs ?? app.deps.config.COMMAND_TIMEOUT_MS,
     traceparent: (req.headers.traceparent as string | undefined) ?? null,
