@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type KV, Kvm } from '@nats-io/kv';
-import { deterministicId, natsReplicas } from '@realtoros/messaging';
+import { deterministicId, isWrongLastSequence, natsReplicas, ServiceUnavailableError } from '@realtoros/messaging';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpProblem } from '../errors/index.ts';
 
@@ -150,27 +150,38 @@ export async function registerIdempotency(app: FastifyInstance, opts: Idempotenc
   app.addHook('preHandler', async (req, reply) => {
     const key = idempotencyKeyOf(req);
     if (key === null || !req.agent) return;
-    const rk = recordKey(req.agent.id, key);
+    try {
+      return await claimOrReplay(req, reply, key, req.agent.id);
+    } catch (err) {
+      if (err instanceof HttpProblem) throw err;
+      // The records live in NATS, like the command path: unreachable → 503, nothing ran.
+      throw new ServiceUnavailableError('idempotency', 'the record store (NATS KV) did not answer', { cause: err });
+    }
+  });
+
+  /** Holds the key for this request (resolves undefined: the route runs), or answers for it. */
+  async function claimOrReplay(req: FastifyRequest, reply: FastifyReply, key: string, agentId: string) {
+    const rk = recordKey(agentId, key);
     const fingerprint = fingerprintOf(req.method, req.url, req.body);
     const deadline = Date.now() + opts.waitMs;
     for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
       const current = await read(kv, rk);
       const now = Date.now();
       const d = decide(current?.record ?? null, fingerprint, now);
-      const pending = encode({ state: 'pending', fingerprint, lease_until: now + opts.leaseMs });
       switch (d.action) {
         case 'start':
         case 'take_over': {
           // Atomic across replicas: create fails if anyone wrote first; update fails unless
           // the expired record is still the one we read. The loser reads again.
-          const revision = await (d.action === 'start' ? kv.create(rk, pending) : kv.update(rk, pending, current?.revision ?? 0)).catch(
-            () => null,
-          );
-          if (revision !== null) {
-            req.idempotency = { key, recordKey: rk, revision };
-            return;
-          }
-          continue;
+          const pending = encode({ state: 'pending', fingerprint, lease_until: now + opts.leaseMs });
+          const claim = d.action === 'start' ? kv.create(rk, pending) : kv.update(rk, pending, current?.revision ?? 0);
+          const revision = await claim.catch((err: unknown) => {
+            if (isWrongLastSequence(err)) return null;
+            throw err;
+          });
+          if (revision === null) continue;
+          req.idempotency = { key, recordKey: rk, revision };
+          return undefined;
         }
         case 'replay':
           req.log.info({ status: d.record.status }, 'idempotent replay');
@@ -193,7 +204,7 @@ export async function registerIdempotency(app: FastifyInstance, opts: Idempotenc
           await sleep(Math.min(pause, Math.max(1, deadline - now)));
       }
     }
-  });
+  }
 
   app.addHook('onSend', async (req, reply, payload) => {
     const held = req.idempotency;
