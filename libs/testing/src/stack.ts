@@ -48,13 +48,22 @@ export async function startStack(names: ServiceName[], extraEnv: Record<string, 
       await waitFor(async () => (await fetch(`${api}/readyz`)).ok, { timeoutMs: 20_000, what: `gateway ready\n${p.output()}` });
     return p;
   }
-  // The projector migrates the database; start it first so the others find their tables.
-  for (const name of [...names].sort((a, b) => (a === 'projector' ? -1 : b === 'projector' ? 1 : 0))) await start(name);
-  if (names.includes('projector'))
-    await waitFor(async () => {
-      const r = await database.db.selectFrom('projection_checkpoints').select('stream').execute().catch(() => null);
-      return r !== null;
-    }, { what: 'projector started' });
+  try {
+    // The projector migrates the database; start it first so the others find their tables.
+    for (const name of [...names].sort((a, b) => (a === 'projector' ? -1 : b === 'projector' ? 1 : 0))) await start(name);
+    if (names.includes('projector'))
+      await waitFor(async () => {
+        const r = await database.db.selectFrom('projection_checkpoints').select('stream').execute().catch(() => null);
+        return r !== null;
+      }, { what: 'projector started' });
+  } catch (err) {
+    // A stack that failed to start must not leave its processes running (nobody else can stop them).
+    const logs = [...services.values()].map((s) => `--- ${s.name}\n${s.output().slice(-2000)}`).join('\n');
+    await Promise.all([...services.values()].map((s) => s.stop('SIGKILL')));
+    await database.dispose();
+    await nats.dispose();
+    throw new Error(`${(err as Error).message}\n${logs}`, { cause: err });
+  }
 
   return {
     nats, database, env, api, services, start,
