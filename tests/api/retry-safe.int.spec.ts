@@ -336,4 +336,30 @@ describe('retry-safe API on the real stack', () => {
       expect(Object.keys(doc.paths['/api/clients/{id}'].patch.responses)).toEqual(expect.arrayContaining(['412', '422']));
     });
   });
+  // Last: it stops the suite's NATS server.
+  describe('NATS down', () => {
+    it('a keyed write answers 503 problem details (never 500) and keeps nothing; after NATS is back the key runs', async () => {
+      if (!stack.nats.owned) return; // a shared server cannot be stopped here
+      const { api } = await signUp(stack.api);
+      const key = randomUUID();
+      const body = { name: 'Quinn Outage', email: 'quinn@example.com' };
+      await stack.nats.stop();
+      try {
+        const r = await api.call('POST', '/api/clients', body, withKey(key));
+        problem(r, 503);
+        expect(r.headers.get('retry-after')).toBeTruthy();
+      } finally {
+        await stack.nats.start();
+      }
+      const again = await waitFor(
+        async () => {
+          const r = await api.call('POST', '/api/clients', body, withKey(key));
+          return r.status === 503 ? null : r;
+        },
+        { timeoutMs: 30_000, what: 'NATS and crm back' },
+      );
+      expect(again.status).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBeNull();
+    }, 90_000);
+  });
 });
