@@ -45,7 +45,7 @@ export async function startStack(names: ServiceName[], extraEnv: Record<string, 
     const p = startService(name, env);
     services.set(name, p);
     if (name === 'gateway')
-      await waitFor(async () => (await fetch(`${api}/readyz`)).ok, { timeoutMs: 20_000, what: `gateway ready\n${p.output()}` });
+      await waitFor(async () => (await fetch(`${api}/readyz`)).ok, { timeoutMs: 60_000, what: 'gateway ready' });
     return p;
   }
   try {
