@@ -342,6 +342,25 @@ describe('mailer service', () => {
     });
   });
 
+  it('100 reports in one batch on an email whose answer was lost (record `sending`) → each recorded once, none lost to the race for its subject', async () => {
+    // Each of them is decided on the email's events (it may be waiting to be settled); 16 at once
+    // on one subject used to run out of optimistic-concurrency retries and fail the batch.
+    const c = await client();
+    const emailId = uuidv7();
+    const at = new Date(Date.now() - 5000).toISOString();
+    await (await openMailerState(store.js)).attempts.create(emailId, toBytes({
+      agent_id: agentId, client_id: c.id, task_id: null, to_email: c.email, provider: 'sendgrid', state: 'sending', attempts: 1,
+      message_id: null, sent_at: null, reason: null, updated_at: at, attempted_at: at,
+    } satisfies AttemptRecord));
+    const reports = Array.from({ length: 100 }, (_, i) => sendGridEvent({ event: i % 2 ? 'open' : 'click', email_id: emailId, agent_id: agentId }));
+    const meta = { command_id: uuidv7(), agent_id: '00000000-0000-0000-0000-000000000000', correlation_id: 't', issued_at: new Date().toISOString() };
+    const reply = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: reports }, meta, { timeoutMs: 30_000 });
+    expect(reply).toMatchObject({ ok: true, data: { processed: 100, failed: 0, total: 100 } });
+    const events = await outcome(emailId);
+    expect(events).toHaveLength(100);
+    expect(new Set(events.map((e) => (e.data as { sg_event_id: string }).sg_event_id))).toEqual(new Set(reports.map((r) => r.sg_event_id)));
+  });
+
   it('a bounce reported by the webhook → the next email to that address is suppressed, not sent', async () => {
     const c = await client();
     const first = await generated(c);

@@ -66,13 +66,13 @@ export async function recordWebhookEvent(
   deps: WebhookDeps,
   ev: WebhookEvent,
   correlationId: string,
+  lanes: Lanes = oneAtATimePerKey(),
 ): Promise<'recorded' | 'duplicate' | 'unmatched'> {
-  const now = deps.now ?? (() => new Date());
   const seen = seenKey(ev.sg_event_id);
   if (live(await deps.state.seen.get(seen))) return 'duplicate';
   const target = await emailOf(deps.state, ev);
   if (!target) return 'unmatched';
-  const { emailId, rec, revision } = target;
+  const { emailId, rec } = target;
   const at = new Date(ev.timestamp * 1000);
   const report: WebhookReport = {
     sg_event_id: ev.sg_event_id,
@@ -82,50 +82,82 @@ export async function recordWebhookEvent(
     reason: ev.reason,
     sg_message_id: ev.sg_message_id,
   };
-  const ref = { task_id: rec.task_id, client_id: rec.client_id };
   // The cause keys the ids of what the report leads to: the same report always gives the same events.
   const causationId = deterministicId('sendgrid', ev.sg_event_id);
+  const mayWait = (r: AttemptRecord) => r.state === 'unknown' || r.state === 'sending';
 
-  if (rec.state === 'unknown' || rec.state === 'sending') {
-    const emails = emailHandler(deps.store);
-    const generated = await emails.generated(rec.agent_id, emailId);
-    const result = await emails.handle(
-      rec.agent_id,
-      emailId,
-      generated,
-      { type: 'RecordProviderReport', report, ref, attempt: attemptOf(rec) },
-      {
-        correlationId,
-        causationId,
-        occurredAt: at,
-      },
-    );
-    const outcome = result.events.find((e) => e.type === 'EmailSent' || e.type === 'EmailFailed');
-    if (outcome) {
-      await followEvents(deps.state, deps.log, emailId, rec, revision, result.state, now());
-      deps.log.info(
-        { email_id: emailId, event: ev.event, outcome: outcome.type },
-        'SendGrid reported on an email whose outcome was unknown; settled by it',
-      );
-    }
-  } else {
-    const draft = reportDraft(report, ref);
-    await deps.store.append(
-      newEvent(draft.type, {
-        id: eventIdFor(draft.type, emailId, causationId),
-        agentId: rec.agent_id,
-        aggregateId: emailId,
-        correlationId,
-        causationId,
-        occurredAt: at,
-        data: draft.data,
-      }),
-    );
-  }
+  if (!mayWait(rec)) await appendReport(deps, rec, emailId, report, { correlationId, causationId });
+  // Reports on one email in one batch decide one after the other (not racing for its subject);
+  // the record is read again in the lane: the report before may have settled it.
+  else
+    await lanes.run(emailId, async () => {
+      const entry = await deps.state.attempts.get(emailId);
+      const fresh = readJson<AttemptRecord>(entry) ?? rec;
+      if (!entry || !mayWait(fresh)) return appendReport(deps, fresh, emailId, report, { correlationId, causationId });
+      return decideReport(deps, fresh, entry.revision, emailId, report, { correlationId, causationId });
+    });
+
   const reason = SUPPRESSING[ev.event];
   if (reason) await suppress(deps.state, rec.agent_id, rec.to_email, reason, emailId, at);
   await deps.state.seen.put(seen, toBytes(1));
   return 'recorded';
+}
+
+type Cause = { correlationId: string; causationId: string };
+
+/** The slow path: the email's command path loads its events and `RecordProviderReport` decides. */
+async function decideReport(deps: WebhookDeps, rec: AttemptRecord, revision: number, emailId: string, report: WebhookReport, cause: Cause) {
+  const now = deps.now ?? (() => new Date());
+  const emails = emailHandler(deps.store);
+  const generated = await emails.generated(rec.agent_id, emailId);
+  const command = {
+    type: 'RecordProviderReport',
+    report,
+    ref: { task_id: rec.task_id, client_id: rec.client_id },
+    attempt: attemptOf(rec),
+  } as const;
+  const result = await emails.handle(rec.agent_id, emailId, generated, command, { ...cause, occurredAt: new Date(report.timestamp) });
+  const outcome = result.events.find((e) => e.type === 'EmailSent' || e.type === 'EmailFailed');
+  if (!outcome) return;
+  await followEvents(deps.state, deps.log, emailId, rec, revision, result.state, now());
+  deps.log.info(
+    { email_id: emailId, event: report.event, outcome: outcome.type },
+    'SendGrid reported on an email whose outcome was unknown; settled by it',
+  );
+}
+
+/** The fast path: the outcome is on record, so the report is history; the decider's draft and id, no read. */
+async function appendReport(deps: WebhookDeps, rec: AttemptRecord, emailId: string, report: WebhookReport, cause: Cause) {
+  const draft = reportDraft(report, { task_id: rec.task_id, client_id: rec.client_id });
+  await deps.store.append(
+    newEvent(draft.type, {
+      id: eventIdFor(draft.type, emailId, cause.causationId),
+      agentId: rec.agent_id,
+      aggregateId: emailId,
+      ...cause,
+      occurredAt: new Date(report.timestamp),
+      data: draft.data,
+    }),
+  );
+}
+
+export type Lanes = { run<T>(key: string, work: () => Promise<T>): Promise<T> };
+
+/** Work under one key runs one at a time, in arrival order; different keys run side by side. */
+export function oneAtATimePerKey(): Lanes {
+  const tails = new Map<string, Promise<unknown>>();
+  return {
+    async run(key, work) {
+      const before = tails.get(key) ?? Promise.resolve();
+      const mine = before.catch(() => undefined).then(work);
+      tails.set(key, mine);
+      try {
+        return await mine;
+      } finally {
+        if (tails.get(key) === mine) tails.delete(key);
+      }
+    },
+  };
 }
 
 export async function suppress(
@@ -143,6 +175,8 @@ export async function suppress(
 
 /** `cmd.mailer.record_webhook_events`: the gateway hands over a verified batch. */
 export function mailerCommands(deps: WebhookDeps): CommandHandlers<'mailer'> {
+  // Shared by every batch this process handles: two batches on one email don't race either.
+  const lanes = oneAtATimePerKey();
   return {
     async record_webhook_events(p, ctx) {
       let processed = 0;
@@ -154,7 +188,7 @@ export function mailerCommands(deps: WebhookDeps): CommandHandlers<'mailer'> {
       const queue = [...p.events];
       const worker = async () => {
         for (let ev = queue.shift(); ev; ev = queue.shift()) {
-          const r = await recordWebhookEvent(deps, ev, ctx.meta.correlation_id);
+          const r = await recordWebhookEvent(deps, ev, ctx.meta.correlation_id, lanes);
           if (r === 'unmatched') {
             failed++;
             ctx.log.warn({ sg_event_id: ev.sg_event_id, event: ev.event }, 'webhook event for an unknown email');
