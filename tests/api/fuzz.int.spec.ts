@@ -60,7 +60,11 @@ function seeded(seed: number) {
 }
 type Rng = ReturnType<typeof seeded>;
 
-export function operationsOf(doc: { paths: Record<string, Record<string, any>> }): Operation[] {
+/** The parts of an OpenAPI operation the fuzz reads. */
+type OpenApiOperation = { parameters?: Parameter[]; requestBody?: { content?: Record<string, { schema?: Schema }> }; security?: unknown[] };
+type OpenApiDoc = { paths: Record<string, Record<string, OpenApiOperation>> };
+
+function operationsOf(doc: OpenApiDoc): Operation[] {
   const ops: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.paths))
     for (const [method, op] of Object.entries(methods)) {
@@ -68,8 +72,8 @@ export function operationsOf(doc: { paths: Record<string, Record<string, any>> }
       ops.push({
         method: method.toUpperCase(),
         path,
-        params: (op.parameters ?? []) as Parameter[],
-        body: (op.requestBody?.content?.['application/json']?.schema as Schema | undefined) ?? null,
+        params: op.parameters ?? [],
+        body: op.requestBody?.content?.['application/json']?.schema ?? null,
         secured: Array.isArray(op.security) && op.security.length > 0,
       });
     }
@@ -109,7 +113,7 @@ function sample(s: Schema, rng: Rng): Json {
 }
 
 /** JSON pointers to every `format: text` string the schema accepts (map values as `/<map>/k`, map keys as `/<map>/*key*`). */
-export function textPointers(s: Schema, at = ''): string[] {
+function textPointers(s: Schema, at = ''): string[] {
   if (s.anyOf ?? s.oneOf) return [...new Set(branchesOf(s).flatMap((b) => textPointers(b, at)))];
   if (s.type === 'string' && s.format === 'text') return [at];
   if (s.type !== 'object') return [];
@@ -229,7 +233,7 @@ const BAD_QUERY_VALUES = [
 function casesFor(op: Operation, token: string, rng: Rng): Case[] {
   const pathOf = (segments: Record<string, string> = {}) =>
     op.path.replace(/\{(\w+)\}/g, (_, name: string) => segments[name] ?? (name === 'token' ? 'x'.repeat(86) : rng.uuid()));
-  const auth = op.secured ? { authorization: `Bearer ${token}` } : {};
+  const auth: Record<string, string> = op.secured ? { authorization: `Bearer ${token}` } : {};
   const json = { 'content-type': 'application/json', accept: 'application/json' };
   const isStream = op.path === '/api/events/stream';
   const bodies = op.body ? branchesOf(op.body).map((b) => sample(b, rng)) : [];
@@ -320,7 +324,7 @@ function casesFor(op: Operation, token: string, rng: Rng): Case[] {
       { 'if-none-match': '*' },
       { traceparent: 'garbage' },
       { 'x-filler': 'x'.repeat(40_000) },
-    ])
+    ] as Record<string, string>[])
       cases.push(base({ what: `header ${JSON.stringify(h).slice(0, 60)}`, headers: { ...base({ what: '' }).headers, ...h } }));
 
   return cases.map((c) => ({ ...c, what: `${op.method} ${op.path}: ${c.what}` }));
@@ -343,7 +347,7 @@ async function inBatches<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>):
 describe(`fuzz over the OpenAPI document (FUZZ_SEED=${SEED})`, () => {
   let stack: Stack;
   let token: string;
-  let doc: { paths: Record<string, Record<string, any>> };
+  let doc: OpenApiDoc;
 
   beforeAll(async () => {
     stack = await startStack(['projector', 'crm', 'scheduler', 'ai-agent', 'mailer', 'gateway'], { LOG_LEVEL: 'error' });
