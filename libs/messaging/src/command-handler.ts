@@ -73,6 +73,13 @@ export type CommandHandlerOptions = {
   aggregate: AggregateName;
   /** Attempts on optimistic-concurrency losses before giving up (default 8). */
   maxAttempts?: number;
+  /**
+   * Event types that only ever open a subject (TaskScheduled, ClientCreated). Given, `load`
+   * first reads the subject's last message: when it is one of these it is the only one, so
+   * a young aggregate costs one read instead of a walk (the scheduler's timers fire on such
+   * tasks by the thousand). Older aggregates cost one read more.
+   */
+  firstEventTypes?: readonly EventType[];
 };
 
 /** The default event id: (event type, aggregate, cause) — never a position in a list. */
@@ -100,6 +107,12 @@ export function createCommandHandler<Command, State, T extends EventType>(
   const subjectOf = (ref: AggregateRef) => subjectFor(stream, ref.agentId, aggregate, ref.aggregateId);
 
   async function load(ref: AggregateRef): Promise<{ state: State; seq: number }> {
+    if (options.firstEventTypes) {
+      const last = await store.readLast(stream, subjectOf(ref));
+      if (!last) return { state: decider.initialState, seq: 0 };
+      if (options.firstEventTypes.includes(last.event.type))
+        return { state: decider.evolve(decider.initialState, last.event as Envelope<T>), seq: last.seq };
+    }
     const { events, lastSeq } = await store.readSubject(stream, subjectOf(ref));
     let state = decider.initialState;
     for (const e of events) state = decider.evolve(state, e.event as Envelope<T>);

@@ -24,6 +24,8 @@ export type EventStore = {
   readSubject(stream: StreamName, subject: string): Promise<{ events: StoredEvent[]; lastSeq: number }>;
   /** The event stored at one stream sequence, or null when there is none (deleted, purged). */
   readAt(stream: StreamName, seq: number): Promise<StoredEvent | null>;
+  /** The last event on one subject, or null when the subject is empty. */
+  readLast(stream: StreamName, subject: string): Promise<StoredEvent | null>;
   js: JetStreamClient;
   jsm: JetStreamManager;
 };
@@ -70,7 +72,12 @@ export async function createEventStore(nc: NatsConnection): Promise<EventStore> 
     return m ? { event: decodeEvent(m.data), seq: m.seq, subject: m.subject } : null;
   }
 
-  return { append, readSubject, readAt, js, jsm };
+  async function readLast(stream: StreamName, subject: string): Promise<StoredEvent | null> {
+    const m = await jsm.direct.getMessage(stream, { last_by_subj: subject });
+    return m ? { event: decodeEvent(m.data), seq: m.seq, subject: m.subject } : null;
+  }
+
+  return { append, readSubject, readAt, readLast, js, jsm };
 }
 
 export const streamOf = (event: Envelope): StreamName => EVENTS[event.type].stream;

@@ -1,5 +1,5 @@
 import type { Envelope } from '@realtoros/contracts';
-import { runConsumer, type EventStore, type RunningConsumer } from '@realtoros/messaging';
+import { type EventStore, type RunningConsumer, runConsumer } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import type { TaskCommand } from '../task/decide.ts';
 import type { TaskStore } from '../task/task-store.ts';
@@ -22,15 +22,24 @@ export function emailOutcomeCommand(event: Envelope, now: string): { taskId: str
         : null;
     case 'EmailFailed':
       return event.data.task_id
-        ? { taskId: event.data.task_id, command: { type: 'FailTask', data: { reason: `sending failed: ${event.data.reason}`, email_id: event.aggregate_id } } }
+        ? {
+            taskId: event.data.task_id,
+            command: { type: 'FailTask', data: { reason: `sending failed: ${event.data.reason}`, email_id: event.aggregate_id } },
+          }
         : null;
     case 'EmailSuppressed':
       return event.data.task_id
-        ? { taskId: event.data.task_id, command: { type: 'FailTask', data: { reason: `not sent: ${event.data.reason}`, email_id: event.aggregate_id } } }
+        ? {
+            taskId: event.data.task_id,
+            command: { type: 'FailTask', data: { reason: `not sent: ${event.data.reason}`, email_id: event.aggregate_id } },
+          }
         : null;
     case 'EmailGenerationFailed':
       return event.data.task_id
-        ? { taskId: event.data.task_id, command: { type: 'FailTask', data: { reason: `email generation failed: ${event.data.reason}`, email_id: null } } }
+        ? {
+            taskId: event.data.task_id,
+            command: { type: 'FailTask', data: { reason: `email generation failed: ${event.data.reason}`, email_id: null } },
+          }
         : null;
     default:
       return null;
@@ -40,13 +49,14 @@ export function emailOutcomeCommand(event: Envelope, now: string): { taskId: str
 export function emailOutcomesHandler(deps: { tasks: TaskStore; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return async (event: Envelope, traceparent: string | null = null): Promise<void> => {
-    const outcome = emailOutcomeCommand(event, now().toISOString());
+    const at = now();
+    const outcome = emailOutcomeCommand(event, at.toISOString());
     if (!outcome) return;
-    await deps.tasks.handle(event.agent_id, outcome.taskId, (_s, at) => [emailOutcomeCommand(event, at)?.command ?? outcome.command], {
-      now,
+    await deps.tasks.handle({ agentId: event.agent_id, aggregateId: outcome.taskId }, outcome.command, {
       correlationId: event.correlation_id,
       causationId: event.id,
       traceparent,
+      occurredAt: at,
     });
   };
 }

@@ -1,9 +1,9 @@
 import type { Envelope } from '@realtoros/contracts';
-import { deterministicId, runConsumer, type EventStore, type RunningConsumer } from '@realtoros/messaging';
+import { deterministicId, type EventStore, type RunningConsumer, runConsumer } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import type { TaskStore } from '../task/task-store.ts';
 import type { ClientTaskIndex } from './client-tasks-index.ts';
-import { planFollowups, PLANNED_TYPES, plannedTaskId, type FollowupPlan } from './schedule.ts';
+import { type FollowupPlan, PLANNED_TYPES, planFollowups, plannedTaskId } from './schedule.ts';
 
 export const PLANNER_DURABLE = 'scheduler-planner';
 
@@ -12,18 +12,33 @@ export const PLANNER_DURABLE = 'scheduler-planner';
  * appended only if its task subject is still empty, so a redelivery plans nothing more);
  * ClientDeleted / ClientUnsubscribed cancel the client's pending tasks.
  */
-export function clientEventsHandler(deps: { tasks: TaskStore; index: ClientTaskIndex; schedule: readonly FollowupPlan[]; now?: () => Date }) {
+export function clientEventsHandler(deps: {
+  tasks: TaskStore;
+  index: ClientTaskIndex;
+  schedule: readonly FollowupPlan[];
+  now?: () => Date;
+}) {
   const now = deps.now ?? (() => new Date());
   return async function handle(event: Envelope, traceparent: string | null = null): Promise<void> {
-    const cause = { now, correlationId: event.correlation_id, causationId: event.id, traceparent };
+    const at = now();
+    const cause = { correlationId: event.correlation_id, causationId: event.id, traceparent, occurredAt: at };
+    const ref = (taskId: string) => ({ agentId: event.agent_id, aggregateId: taskId });
     switch (event.type) {
       case 'ClientCreated': {
-        const planned = planFollowups({ client_id: event.aggregate_id, created_at: event.occurred_at, data: event.data }, deps.schedule, now().toISOString());
+        const planned = planFollowups(
+          { client_id: event.aggregate_id, created_at: event.occurred_at, data: event.data },
+          deps.schedule,
+          at.toISOString(),
+        );
         for (const { task_id, command } of planned) {
-          await deps.tasks.handle(event.agent_id, task_id, (_s, at) => [{ ...command, now: at }], {
-            ...cause,
-            eventId: () => deterministicId('TaskScheduled', task_id),
-          });
+          await deps.tasks.handle(
+            ref(task_id),
+            { ...command, now: at.toISOString() },
+            {
+              ...cause,
+              eventId: () => deterministicId('TaskScheduled', task_id),
+            },
+          );
         }
         return;
       }
@@ -35,7 +50,7 @@ export function clientEventsHandler(deps: { tasks: TaskStore; index: ClientTaskI
           ...(await deps.index.list(event.agent_id, event.aggregate_id)),
         ]);
         for (const taskId of ids) {
-          await deps.tasks.handle(event.agent_id, taskId, () => [{ type: 'CancelTask', data: { reason } }], cause);
+          await deps.tasks.handle(ref(taskId), { type: 'CancelTask', data: { reason } }, cause);
         }
         return;
       }
@@ -45,7 +60,9 @@ export function clientEventsHandler(deps: { tasks: TaskStore; index: ClientTaskI
   };
 }
 
-export function startPlanner(deps: Parameters<typeof clientEventsHandler>[0] & { store: EventStore; log: Logger }): Promise<RunningConsumer> {
+export function startPlanner(
+  deps: Parameters<typeof clientEventsHandler>[0] & { store: EventStore; log: Logger },
+): Promise<RunningConsumer> {
   const handle = clientEventsHandler(deps);
   return runConsumer({
     js: deps.store.js,

@@ -1,6 +1,6 @@
 import type { FollowupType, Priority } from '@realtoros/contracts';
-import { DomainError } from '@realtoros/messaging';
-import { evolve, type ExistingTask, type TaskEventDraft, type TaskState } from './task.ts';
+import { type Decider, DomainError } from '@realtoros/messaging';
+import { type ExistingTask, evolve, initialState, type TaskEventDraft, type TaskEventType, type TaskState } from './task.ts';
 
 /**
  * The task's commands and `decide`: pure (time arrives in the command as `now`), so every
@@ -28,7 +28,16 @@ export type TaskCommand =
   /** A timer says the task's schedule version `version` is due. */
   | { type: 'MarkTaskDue'; data: { version: number }; now: string }
   | { type: 'FailTask'; data: { reason: string; email_id: string | null } }
-  | { type: 'CancelTask'; data: { reason: 'client_deleted' | 'client_unsubscribed' } };
+  | { type: 'CancelTask'; data: { reason: 'client_deleted' | 'client_unsubscribed' } }
+  /**
+   * The agent's PATCH: details, a new time, or closing it — decided as the commands above in
+   * that order, each seeing the previous outcome; one illegal part rejects the whole PATCH.
+   */
+  | {
+      type: 'UpdateTask';
+      data: { priority?: Priority; notes?: string | null; scheduled_for?: string; status?: 'completed' | 'skipped' };
+      now: string;
+    };
 
 /** Statuses from which an agent may still act on a task (complete, skip, reschedule). */
 const OPEN = ['pending', 'due', 'failed'] as const;
@@ -131,13 +140,36 @@ export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[]
     }
     case 'FailTask': {
       if (state.status !== 'pending' && state.status !== 'due') return [];
-      return [{ type: 'TaskFailed', data: { client_id: state.client_id, reason: command.data.reason.slice(0, 2000), email_id: command.data.email_id } }];
+      return [
+        {
+          type: 'TaskFailed',
+          data: { client_id: state.client_id, reason: command.data.reason.slice(0, 2000), email_id: command.data.email_id },
+        },
+      ];
     }
     case 'CancelTask': {
       // Only tasks not in the middle of an email are cancelled: a `due` task's email is
       // already on its way and completes or fails it.
       if (state.status !== 'pending' && state.status !== 'failed') return [];
       return [{ type: 'TaskCancelled', data: { client_id: state.client_id, reason: command.data.reason } }];
+    }
+    case 'UpdateTask': {
+      const { priority, notes, scheduled_for, status } = command.data;
+      if (status !== undefined && scheduled_for !== undefined)
+        throw new DomainError('validation', 'a task is either closed (status) or rescheduled (scheduled_for), not both', [
+          { pointer: '/scheduled_for', detail: 'cannot be combined with status' },
+        ]);
+      const task = existing(state);
+      const parts: TaskCommand[] = [];
+      if (priority !== undefined || notes !== undefined)
+        parts.push({
+          type: 'ChangeTaskDetails',
+          data: { ...(priority !== undefined ? { priority } : {}), ...(notes !== undefined ? { notes } : {}) },
+        });
+      if (scheduled_for !== undefined) parts.push({ type: 'RescheduleTask', data: { scheduled_for }, now: command.now });
+      if (status === 'completed') parts.push({ type: 'CompleteTask', data: { by: 'agent', email_id: null }, now: command.now });
+      if (status === 'skipped') parts.push({ type: 'SkipTask' });
+      return decideAll(parts, task, { agent_id: task.agent_id, aggregate_id: task.id, now: command.now }).events;
     }
     default: {
       const unhandled: never = command;
@@ -148,9 +180,15 @@ export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[]
 
 /**
  * Decides several commands as one: each sees the state the previous ones lead to, and if
- * any is illegal nothing is decided (so a rejected PATCH leaves no partial change).
+ * any is illegal nothing is decided (so a rejected PATCH leaves no partial change). The
+ * events are of distinct types (details, reschedule, close), so their ids — (type, task,
+ * cause) — never collide.
  */
-export function decideAll(commands: readonly TaskCommand[], state: TaskState, envelope: { agent_id: string; aggregate_id: string; now: string }): { events: TaskEventDraft[]; state: TaskState } {
+function decideAll(
+  commands: readonly TaskCommand[],
+  state: TaskState,
+  envelope: { agent_id: string; aggregate_id: string; now: string },
+): { events: TaskEventDraft[]; state: TaskState } {
   const events: TaskEventDraft[] = [];
   let current = state;
   for (const command of commands) {
@@ -161,3 +199,6 @@ export function decideAll(commands: readonly TaskCommand[], state: TaskState, en
   }
   return { events, state: current };
 }
+
+/** The task aggregate as one decider, for the command handler (libs/messaging) and specs. */
+export const taskDecider: Decider<TaskCommand, TaskState, TaskEventType> = { initialState, evolve, decide };

@@ -1,7 +1,7 @@
-import { DomainError } from '@realtoros/messaging';
+import { deciderSpec } from '@realtoros/testing';
 import { describe, expect, it } from 'vitest';
-import { decide, decideAll, type TaskCommand } from './decide.ts';
-import { fold, type TaskEvent, type TaskEventDraft } from './task.ts';
+import { type TaskCommand, taskDecider } from './decide.ts';
+import type { TaskEventDraft } from './task.ts';
 
 const AGENT = '0190a000-0000-7000-8000-000000000001';
 const TASK = '0190a000-0000-7000-8000-0000000000a1';
@@ -10,24 +10,21 @@ const T0 = '2026-11-21T10:00:00.000Z';
 const DAY1 = '2026-11-22T10:00:00.000Z';
 const NOW = '2026-11-21T12:00:00.000Z';
 
-/** Stored events from drafts, as the event store would return them. */
-const given = (...drafts: TaskEventDraft[]): TaskEvent[] =>
-  drafts.map((d) => ({ ...d, agent_id: AGENT, aggregate_id: TASK, occurred_at: T0 }) as TaskEvent);
-const when = (command: TaskCommand, history: TaskEvent[]) => decide(command, fold(history));
-const thenThrows = (command: TaskCommand, history: TaskEvent[], code: DomainError['code']) => {
-  try {
-    when(command, history);
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    expect((err as DomainError).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${command.type} to throw ${code}`);
-};
+/** Given/when/then over the task decider; given events are stored at T0 on one task. */
+const spec = deciderSpec(taskDecider, { agentId: AGENT, aggregateId: TASK, occurredAt: T0 });
 
 const scheduled = (over: Partial<Extract<TaskEventDraft, { type: 'TaskScheduled' }>['data']> = {}): TaskEventDraft => ({
   type: 'TaskScheduled',
-  data: { client_id: CLIENT, followup_type: 'Day 1', scheduled_for: DAY1, priority: 'high', notes: null, version: 1, origin: 'plan', ...over },
+  data: {
+    client_id: CLIENT,
+    followup_type: 'Day 1',
+    scheduled_for: DAY1,
+    priority: 'high',
+    notes: null,
+    version: 1,
+    origin: 'plan',
+    ...over,
+  },
 });
 const rescheduled = (to: string, version: number): TaskEventDraft => ({
   type: 'TaskRescheduled',
@@ -49,147 +46,206 @@ const schedule = (over: Partial<Extract<TaskCommand, { type: 'ScheduleTask' }>['
 });
 const markDue = (version: number, now = DAY1): TaskCommand => ({ type: 'MarkTaskDue', data: { version }, now });
 const reschedule = (to: string, now = NOW): TaskCommand => ({ type: 'RescheduleTask', data: { scheduled_for: to }, now });
-const complete = (by: 'agent' | 'email' = 'agent', email_id: string | null = null): TaskCommand => ({ type: 'CompleteTask', data: { by, email_id }, now: NOW });
+const complete = (by: 'agent' | 'email' = 'agent', email_id: string | null = null): TaskCommand => ({
+  type: 'CompleteTask',
+  data: { by, email_id },
+  now: NOW,
+});
 
 describe('task decider', () => {
   describe('ScheduleTask', () => {
     it('given no task, when ScheduleTask, then TaskScheduled version 1', () => {
-      expect(when(schedule(), given())).toEqual([scheduled()]);
+      spec.given([]).when(schedule()).then([scheduled()]);
     });
     it('given a scheduled task, when ScheduleTask again, then nothing (a repeat never plans twice)', () => {
-      expect(when(schedule(), given(scheduled()))).toEqual([]);
+      spec.given([scheduled()]).when(schedule()).then([]);
     });
     it('a manual task scheduled in the past is scheduled for now', () => {
-      const [e] = when(schedule({ origin: 'manual', followup_type: 'Custom', scheduled_for: '2020-01-01T00:00:00.000Z' }, NOW), given());
+      const [e] = spec
+        .given([])
+        .when(schedule({ origin: 'manual', followup_type: 'Custom', scheduled_for: '2020-01-01T00:00:00.000Z' }, NOW))
+        .decided();
       expect(e).toMatchObject({ type: 'TaskScheduled', data: { scheduled_for: NOW, origin: 'manual', followup_type: 'Custom' } });
     });
   });
 
   describe('MarkTaskDue (the timer fires)', () => {
     it('given a pending task, when its version is due, then TaskDue with that version', () => {
-      expect(when(markDue(1), given(scheduled()))).toEqual([due(1)]);
+      spec
+        .given([scheduled()])
+        .when(markDue(1))
+        .then([due(1)]);
     });
     it('given a rescheduled task, when the old version fires, then nothing (stale timer)', () => {
-      expect(when(markDue(1, '2026-11-30T00:00:00.000Z'), given(scheduled(), rescheduled('2026-11-29T00:00:00.000Z', 2)))).toEqual([]);
+      spec
+        .given([scheduled(), rescheduled('2026-11-29T00:00:00.000Z', 2)])
+        .when(markDue(1, '2026-11-30T00:00:00.000Z'))
+        .then([]);
     });
     it('given a rescheduled task, when the new version fires, then TaskDue version 2 at the new time', () => {
       const to = '2026-11-29T00:00:00.000Z';
-      expect(when(markDue(2, to), given(scheduled(), rescheduled(to, 2)))).toEqual([
-        { type: 'TaskDue', data: { client_id: CLIENT, followup_type: 'Day 1', scheduled_for: to, version: 2, fired_at: to } },
-      ]);
+      spec
+        .given([scheduled(), rescheduled(to, 2)])
+        .when(markDue(2, to))
+        .then([{ type: 'TaskDue', data: { client_id: CLIENT, followup_type: 'Day 1', scheduled_for: to, version: 2, fired_at: to } }]);
     });
     it('given a task already due, when the timer fires again, then nothing (exactly once)', () => {
-      expect(when(markDue(1), given(scheduled(), due(1)))).toEqual([]);
+      spec
+        .given([scheduled(), due(1)])
+        .when(markDue(1))
+        .then([]);
     });
     it.each([
       ['completed', completed],
       ['skipped', skipped],
       ['cancelled', cancelled],
     ])('given a %s task, when its timer fires, then nothing', (_name, closing) => {
-      expect(when(markDue(1), given(scheduled(), closing))).toEqual([]);
+      spec.given([scheduled(), closing]).when(markDue(1)).then([]);
     });
     it('never fires before the scheduled time', () => {
-      expect(when(markDue(1, '2026-11-22T09:59:59.999Z'), given(scheduled()))).toEqual([]);
+      spec.given([scheduled()]).when(markDue(1, '2026-11-22T09:59:59.999Z')).then([]);
     });
     it('given no task, when a timer fires, then nothing', () => {
-      expect(when(markDue(1), given())).toEqual([]);
+      spec.given([]).when(markDue(1)).then([]);
     });
   });
 
   describe('RescheduleTask', () => {
     it('given a pending task, when RescheduleTask, then TaskRescheduled with the next version and the previous time', () => {
       const to = '2026-11-25T08:00:00.000Z';
-      expect(when(reschedule(to), given(scheduled()))).toEqual([rescheduled(to, 2)]);
+      spec
+        .given([scheduled()])
+        .when(reschedule(to))
+        .then([rescheduled(to, 2)]);
     });
     it('a time in the past means now', () => {
-      expect(when(reschedule('2001-01-01T00:00:00.000Z'), given(scheduled()))).toEqual([rescheduled(NOW, 2)]);
+      spec
+        .given([scheduled()])
+        .when(reschedule('2001-01-01T00:00:00.000Z'))
+        .then([rescheduled(NOW, 2)]);
     });
     it('given a failed task, when RescheduleTask, then it is pending again (a retry)', () => {
       const to = '2026-11-25T08:00:00.000Z';
-      const history = given(scheduled(), due(), failed);
-      expect(when(reschedule(to), history)).toEqual([rescheduled(to, 2)]);
+      const history = [scheduled(), due(), failed];
+      spec
+        .given(history)
+        .when(reschedule(to))
+        .then([rescheduled(to, 2)]);
     });
     it.each([
       ['completed', completed],
       ['skipped', skipped],
       ['cancelled', cancelled],
     ])('given a %s task, when RescheduleTask, then illegal transition', (_name, closing) => {
-      thenThrows(reschedule('2026-12-01T00:00:00.000Z'), given(scheduled(), closing), 'illegal_transition');
+      spec.given([scheduled(), closing]).when(reschedule('2026-12-01T00:00:00.000Z')).thenThrows('illegal_transition');
     });
     it('given no task, when RescheduleTask, then not found', () => {
-      thenThrows(reschedule('2026-12-01T00:00:00.000Z'), given(), 'not_found');
+      spec.given([]).when(reschedule('2026-12-01T00:00:00.000Z')).thenThrows('not_found');
     });
   });
 
   describe('CompleteTask, SkipTask', () => {
     it('given a pending task, when the agent completes it, then TaskCompleted by agent', () => {
-      expect(when(complete(), given(scheduled()))).toEqual([completed]);
+      spec.given([scheduled()]).when(complete()).then([completed]);
     });
     it('given a due task, when its email was sent, then TaskCompleted by email with the email id', () => {
       const emailId = '0190a000-0000-7000-8000-0000000000e1';
-      expect(when(complete('email', emailId), given(scheduled(), due()))).toEqual([
-        { type: 'TaskCompleted', data: { client_id: CLIENT, by: 'email', email_id: emailId, completed_at: NOW } },
-      ]);
+      spec
+        .given([scheduled(), due()])
+        .when(complete('email', emailId))
+        .then([{ type: 'TaskCompleted', data: { client_id: CLIENT, by: 'email', email_id: emailId, completed_at: NOW } }]);
     });
     it('given a cancelled task, when the agent completes it, then illegal transition (409)', () => {
-      thenThrows(complete(), given(scheduled(), cancelled), 'illegal_transition');
+      spec.given([scheduled(), cancelled]).when(complete()).thenThrows('illegal_transition');
     });
     it('given a completed task, when completed again, then illegal transition', () => {
-      thenThrows(complete(), given(scheduled(), completed), 'illegal_transition');
+      spec.given([scheduled(), completed]).when(complete()).thenThrows('illegal_transition');
     });
     it('given a completed task, when an email outcome arrives again, then nothing', () => {
-      expect(when(complete('email', null), given(scheduled(), completed))).toEqual([]);
+      spec.given([scheduled(), completed]).when(complete('email', null)).then([]);
     });
     it('given a due task, when the agent skips it, then TaskSkipped', () => {
-      expect(when({ type: 'SkipTask' }, given(scheduled(), due()))).toEqual([skipped]);
+      spec.given([scheduled(), due()]).when({ type: 'SkipTask' }).then([skipped]);
     });
     it('given a skipped task, when skipped again, then illegal transition', () => {
-      thenThrows({ type: 'SkipTask' }, given(scheduled(), skipped), 'illegal_transition');
+      spec.given([scheduled(), skipped]).when({ type: 'SkipTask' }).thenThrows('illegal_transition');
     });
   });
 
   describe('FailTask, CancelTask (workflow commands: repeats are no-ops)', () => {
     it('given a due task, when its email failed, then TaskFailed', () => {
-      expect(when({ type: 'FailTask', data: { reason: 'provider down', email_id: null } }, given(scheduled(), due()))).toEqual([failed]);
+      spec
+        .given([scheduled(), due()])
+        .when({ type: 'FailTask', data: { reason: 'provider down', email_id: null } })
+        .then([failed]);
     });
     it('given a completed task, when a failure arrives late, then nothing', () => {
-      expect(when({ type: 'FailTask', data: { reason: 'x', email_id: null } }, given(scheduled(), completed))).toEqual([]);
+      spec
+        .given([scheduled(), completed])
+        .when({ type: 'FailTask', data: { reason: 'x', email_id: null } })
+        .then([]);
     });
     it('given a pending task, when its client is deleted, then TaskCancelled', () => {
-      expect(when({ type: 'CancelTask', data: { reason: 'client_deleted' } }, given(scheduled()))).toEqual([cancelled]);
+      spec
+        .given([scheduled()])
+        .when({ type: 'CancelTask', data: { reason: 'client_deleted' } })
+        .then([cancelled]);
     });
     it.each([
       ['due', [due()]],
       ['completed', [completed]],
       ['cancelled', [cancelled]],
     ] as const)('given a %s task, when its client is deleted, then nothing', (_n, after) => {
-      expect(when({ type: 'CancelTask', data: { reason: 'client_deleted' } }, given(scheduled(), ...after))).toEqual([]);
+      spec
+        .given([scheduled(), ...after])
+        .when({ type: 'CancelTask', data: { reason: 'client_deleted' } })
+        .then([]);
     });
   });
 
   describe('ChangeTaskDetails and several commands at once', () => {
     it('only what changed is recorded', () => {
-      expect(when({ type: 'ChangeTaskDetails', data: { priority: 'high', notes: 'call first' } }, given(scheduled()))).toEqual([
-        { type: 'TaskDetailsChanged', data: { client_id: CLIENT, notes: 'call first' } },
-      ]);
-      expect(when({ type: 'ChangeTaskDetails', data: { priority: 'high' } }, given(scheduled()))).toEqual([]);
+      spec
+        .given([scheduled()])
+        .when({ type: 'ChangeTaskDetails', data: { priority: 'high', notes: 'call first' } })
+        .then([{ type: 'TaskDetailsChanged', data: { client_id: CLIENT, notes: 'call first' } }]);
+      spec
+        .given([scheduled()])
+        .when({ type: 'ChangeTaskDetails', data: { priority: 'high' } })
+        .then([]);
     });
-    it('decideAll: details + reschedule, each seeing the previous outcome', () => {
+    const update = (data: Extract<TaskCommand, { type: 'UpdateTask' }>['data']): TaskCommand => ({ type: 'UpdateTask', data, now: NOW });
+    it('UpdateTask: details + reschedule, each seeing the previous outcome (distinct types: distinct event ids)', () => {
       const to = '2026-11-25T08:00:00.000Z';
-      const { events, state } = decideAll(
-        [{ type: 'ChangeTaskDetails', data: { priority: 'low' } }, reschedule(to)],
-        fold(given(scheduled())),
-        { agent_id: AGENT, aggregate_id: TASK, now: NOW },
-      );
-      expect(events.map((e) => e.type)).toEqual(['TaskDetailsChanged', 'TaskRescheduled']);
-      expect(state).toMatchObject({ status: 'pending', priority: 'low', scheduled_for: to, version: 2 });
+      spec
+        .given([scheduled()])
+        .when(update({ priority: 'low', scheduled_for: to }))
+        .then([
+          { type: 'TaskDetailsChanged', data: { client_id: CLIENT, priority: 'low' } },
+          { type: 'TaskRescheduled', data: { client_id: CLIENT, scheduled_for: to, previous: DAY1, version: 2 } },
+        ]);
     });
-    it('decideAll: an illegal command rejects the whole batch', () => {
-      expect(() =>
-        decideAll([{ type: 'ChangeTaskDetails', data: { notes: 'x' } }, complete()], fold(given(scheduled(), cancelled)), {
-          agent_id: AGENT, aggregate_id: TASK, now: NOW,
-        }),
-      ).toThrow(DomainError);
+    it('UpdateTask: an illegal part rejects the whole PATCH', () => {
+      spec
+        .given([scheduled(), cancelled])
+        .when(update({ notes: 'x', status: 'completed' }))
+        .thenThrows('illegal_transition');
+    });
+    it('UpdateTask: closing and rescheduling at once is a validation error; an unknown task is not found', () => {
+      spec
+        .given([scheduled()])
+        .when(update({ status: 'skipped', scheduled_for: DAY1 }))
+        .thenThrows('validation');
+      spec
+        .given([])
+        .when(update({ notes: 'x' }))
+        .thenThrows('not_found');
+    });
+    it('UpdateTask: nothing new, nothing decided', () => {
+      spec
+        .given([scheduled()])
+        .when(update({ priority: 'high', notes: null }))
+        .then([]);
     });
   });
 });

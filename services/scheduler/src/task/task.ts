@@ -75,7 +75,14 @@ export function evolve(state: TaskState, event: TaskEvent): TaskState {
   const at = { updated_at: event.occurred_at };
   switch (event.type) {
     case 'TaskRescheduled':
-      return { ...state, ...at, status: 'pending', scheduled_for: event.data.scheduled_for, version: event.data.version, failure_reason: null };
+      return {
+        ...state,
+        ...at,
+        status: 'pending',
+        scheduled_for: event.data.scheduled_for,
+        version: event.data.version,
+        failure_reason: null,
+      };
     case 'TaskDetailsChanged':
       return {
         ...state,
@@ -86,17 +93,22 @@ export function evolve(state: TaskState, event: TaskEvent): TaskState {
     case 'TaskDue':
       return { ...state, ...at, status: 'due' };
     case 'TaskCompleted':
-      return { ...state, ...at, status: 'completed', completed_at: event.data.completed_at, email_sent_id: event.data.email_id ?? state.email_sent_id };
+      return {
+        ...state,
+        ...at,
+        status: 'completed',
+        completed_at: event.data.completed_at,
+        email_sent_id: event.data.email_id ?? state.email_sent_id,
+      };
     case 'TaskSkipped':
       return { ...state, ...at, status: 'skipped' };
     case 'TaskFailed':
       return { ...state, ...at, status: 'failed', failure_reason: event.data.reason };
     case 'TaskCancelled':
       return { ...state, ...at, status: 'cancelled' };
-    default: {
-      const unhandled: never = event;
-      return unhandled;
-    }
+    default:
+      event satisfies never; // a new task event must be folded here (compile error otherwise)
+      return state;
   }
 }
 

@@ -8,7 +8,15 @@ import type { TaskStore } from '../task/task-store.ts';
 import { MinHeap } from './heap.ts';
 import type { Lease } from './lease.ts';
 import {
-  decodeTimer, endOf, minuteOf, minuteOfSubject, publishTimer, startOf, TIMER_STREAM, timerSubject, type Timer,
+  decodeTimer,
+  endOf,
+  minuteOf,
+  minuteOfSubject,
+  publishTimer,
+  startOf,
+  TIMER_STREAM,
+  type Timer,
+  timerSubject,
 } from './timer-stream.ts';
 
 export type TickerOptions = {
@@ -34,7 +42,16 @@ export type TickerOptions = {
   deepSweepMs?: number;
 };
 
-export type TickerStats = { fired: number; stale: number; hopped: number; retries: number; openMinutes: number; queued: number; cursor: number | null; leader: boolean };
+export type TickerStats = {
+  fired: number;
+  stale: number;
+  hopped: number;
+  retries: number;
+  openMinutes: number;
+  queued: number;
+  cursor: number | null;
+  leader: boolean;
+};
 
 const END_HEADER = 'Timer-End';
 const CURSOR_KEY = 'cursor';
@@ -180,26 +197,29 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
       if (!e || e.dueAt > now) return;
       s.heap.pop();
       s.inFlight++;
-      handleEntry(e).then(
-        () => {
-          e.om.outstanding--;
-        },
-        (err: Error) => {
-          if (err instanceof PoisonMessageError || err instanceof DomainError) {
-            log.error({ err, task_id: e.timer.task_id }, 'cannot fire this task; giving up on its timer');
+      handleEntry(e)
+        .then(
+          () => {
             e.om.outstanding--;
-            return;
-          }
-          counters.retries++;
-          e.attempts++;
-          if (e.attempts === 1 || e.attempts % 10 === 0) log.warn({ err: err.message, task_id: e.timer.task_id, attempts: e.attempts }, 'firing failed; will retry');
-          e.dueAt = Date.now() + Math.min(5000, 100 * 2 ** Math.min(e.attempts, 6));
-          s.heap.push(e);
-        },
-      ).finally(() => {
-        s.inFlight--;
-        poke();
-      });
+          },
+          (err: Error) => {
+            if (err instanceof PoisonMessageError || err instanceof DomainError) {
+              log.error({ err, task_id: e.timer.task_id }, 'cannot fire this task; giving up on its timer');
+              e.om.outstanding--;
+              return;
+            }
+            counters.retries++;
+            e.attempts++;
+            if (e.attempts === 1 || e.attempts % 10 === 0)
+              log.warn({ err: err.message, task_id: e.timer.task_id, attempts: e.attempts }, 'firing failed; will retry');
+            e.dueAt = Date.now() + Math.min(5000, 100 * 2 ** Math.min(e.attempts, 6));
+            s.heap.push(e);
+          },
+        )
+        .finally(() => {
+          s.inFlight--;
+          poke();
+        });
     }
   }
 
@@ -211,12 +231,12 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
       return;
     }
     const key = `timer:${t.task_id}:${t.version}`;
-    const result = await tasks.handle(t.agent_id, t.task_id, (_state, now) => [{ type: 'MarkTaskDue', data: { version: t.version }, now }], {
-      now: () => new Date(),
-      correlationId: key,
-      causationId: key,
-      eventId: () => deterministicId('TaskDue', t.task_id, String(t.version)),
-    });
+    const now = new Date();
+    const result = await tasks.handle(
+      { agentId: t.agent_id, aggregateId: t.task_id },
+      { type: 'MarkTaskDue', data: { version: t.version }, now: now.toISOString() },
+      { correlationId: key, causationId: key, occurredAt: now, eventId: () => deterministicId('TaskDue', t.task_id, String(t.version)) },
+    );
     if (result.events.length > 0) counters.fired++;
     else counters.stale++;
   }
@@ -344,7 +364,16 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
         if (!session) {
           const cursor = await readCursor();
           const now = Date.now();
-          session = { cursor, savedCursor: cursor, open: new Map(), heap: new MinHeap((e) => e.dueAt), inFlight: 0, lastSweep: 0, lastDeepSweep: now, alive: true };
+          session = {
+            cursor,
+            savedCursor: cursor,
+            open: new Map(),
+            heap: new MinHeap((e) => e.dueAt),
+            inFlight: 0,
+            lastSweep: 0,
+            lastDeepSweep: now,
+            alive: true,
+          };
           log.info({ cursor, behind_minutes: minuteOf(now) - cursor - 1 }, 'ticker started');
           void lease.lost().then(() => poke());
         }
