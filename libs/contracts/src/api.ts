@@ -140,6 +140,7 @@ export const TaskPatchBody = Type.Object(
   { ...closed, minProperties: 1 },
 );
 
+/** One SendGrid report on an email (deduplicated by `sg_event_id`). */
 export const WebhookEvent = Type.Object({
   sg_event_id: Type.String(),
   event: Type.String(),
@@ -147,6 +148,7 @@ export const WebhookEvent = Type.Object({
   url: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
 });
+export type WebhookEvent = Static<typeof WebhookEvent>;
 export const EmailLog = Type.Object({
   id: Uuid,
   agent_id: Uuid,
@@ -165,7 +167,13 @@ export const EmailLog = Type.Object({
   clicked_at: Nullable(Timestamp),
   error_message: Nullable(Type.String()),
   retry_count: Type.Integer(),
-  webhook_events: Type.Array(WebhookEvent),
+  delivered_at: Nullable(Timestamp),
+  webhook_events: Type.Array(WebhookEvent, {
+    description: 'SendGrid reports in time order: all of them for one email (GET /api/emails/{id}), the 5 latest in lists',
+  }),
+  webhook_event_count: Type.Integer({ minimum: 0, description: 'how many SendGrid reports the email has in all' }),
+  open_count: Type.Integer({ minimum: 0, description: 'how many of them are opens' }),
+  click_count: Type.Integer({ minimum: 0, description: 'how many of them are clicks' }),
   client_name: Type.Optional(Nullable(Type.String())),
 });
 export const EmailListQuery = Type.Object(

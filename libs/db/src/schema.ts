@@ -4,8 +4,6 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T extends object | null> = JSONColumnType<T, string, string>;
 
-export type WebhookEventRow = { sg_event_id: string; event: string; timestamp: string; url?: string; reason?: string };
-
 export interface AgentsTable {
   id: string;
   email: string;
@@ -68,7 +66,22 @@ export interface EmailLogsTable {
   clicked_at: Timestamp | null;
   error_message: string | null;
   retry_count: Generated<number>;
-  webhook_events: Json<WebhookEventRow[]>;
+  /** The first `delivered` report's time. */
+  delivered_at: Timestamp | null;
+  /** Rows in `email_events` for this email, and how many are opens / clicks (kept by the projection). */
+  webhook_event_count: Generated<number>;
+  open_count: Generated<number>;
+  click_count: Generated<number>;
+}
+/** One SendGrid report on an email (the email's `webhook_events` in the API). */
+export interface EmailEventsTable {
+  email_id: string;
+  agent_id: string;
+  sg_event_id: string;
+  event: string;
+  occurred_at: Timestamp;
+  url: string | null;
+  reason: string | null;
 }
 export interface ClientEventsTable {
   stream: string;
@@ -106,6 +119,7 @@ export interface Database {
   clients: ClientsTable;
   tasks: TasksTable;
   email_logs: EmailLogsTable;
+  email_events: EmailEventsTable;
   client_events: ClientEventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
   projection_parked: ProjectionParkedTable;

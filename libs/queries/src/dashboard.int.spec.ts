@@ -13,33 +13,70 @@ describe('dashboardStats', () => {
   beforeAll(async () => {
     pg = await createTestDatabase();
     const client = (agent_id: string, stage: string, is_deleted = false) => ({
-      id: uuidv7(), agent_id, name: 'C', email: `${uuidv7()}@example.com`, stage, custom_fields: '{}', created_at: NOW, updated_at: NOW, is_deleted,
+      id: uuidv7(),
+      agent_id,
+      name: 'C',
+      email: `${uuidv7()}@example.com`,
+      stage,
+      custom_fields: '{}',
+      created_at: NOW,
+      updated_at: NOW,
+      is_deleted,
     });
-    await pg.db.insertInto('clients').values([client(agent, 'lead'), client(agent, 'lead'), client(agent, 'closed'), client(agent, 'lead', true), client(other, 'lead')]).execute();
+    await pg.db
+      .insertInto('clients')
+      .values([client(agent, 'lead'), client(agent, 'lead'), client(agent, 'closed'), client(agent, 'lead', true), client(other, 'lead')])
+      .execute();
     const task = (agent_id: string, status: string, scheduled_for: Date) => ({
-      id: uuidv7(), agent_id, client_id: uuidv7(), followup_type: 'Day 1', scheduled_for, status, priority: 'high', created_at: NOW, updated_at: NOW, version: 1,
+      id: uuidv7(),
+      agent_id,
+      client_id: uuidv7(),
+      followup_type: 'Day 1',
+      scheduled_for,
+      status,
+      priority: 'high',
+      created_at: NOW,
+      updated_at: NOW,
+      version: 1,
     });
-    await pg.db.insertInto('tasks').values([
-      task(agent, 'pending', ago(-3)), // later today
-      task(agent, 'pending', ago(-48)), // in two days
-      task(agent, 'pending', ago(20)), // yesterday: overdue
-      task(agent, 'due', ago(1)), // today, waiting for its email: due today and overdue
-      task(agent, 'completed', ago(30)),
-      task(agent, 'failed', ago(30)),
-      task(other, 'pending', ago(1)),
-    ]).execute();
-    const email = (agent_id: string, status: string, sent: Date | null, extra: { opened_at?: Date; clicked_at?: Date; webhook_events?: string } = {}) => ({
-      id: uuidv7(), agent_id, client_id: uuidv7(), status, created_at: sent ?? NOW, sent_at: sent, webhook_events: '[]', ...extra,
+    await pg.db
+      .insertInto('tasks')
+      .values([
+        task(agent, 'pending', ago(-3)), // later today
+        task(agent, 'pending', ago(-48)), // in two days
+        task(agent, 'pending', ago(20)), // yesterday: overdue
+        task(agent, 'due', ago(1)), // today, waiting for its email: due today and overdue
+        task(agent, 'completed', ago(30)),
+        task(agent, 'failed', ago(30)),
+        task(other, 'pending', ago(1)),
+      ])
+      .execute();
+    const email = (
+      agent_id: string,
+      status: string,
+      sent: Date | null,
+      extra: { opened_at?: Date; clicked_at?: Date; delivered_at?: Date } = {},
+    ) => ({
+      id: uuidv7(),
+      agent_id,
+      client_id: uuidv7(),
+      status,
+      created_at: sent ?? NOW,
+      sent_at: sent,
+      ...extra,
     });
-    await pg.db.insertInto('email_logs').values([
-      email(agent, 'clicked', ago(2), { opened_at: ago(1.5), clicked_at: ago(1) }),
-      email(agent, 'opened', ago(26), { opened_at: ago(2) }),
-      email(agent, 'sent', ago(24 * 10), { webhook_events: JSON.stringify([{ sg_event_id: 'x', event: 'delivered', timestamp: ago(240).toISOString() }]) }),
-      email(agent, 'bounced', ago(24 * 40)),
-      email(agent, 'failed', null),
-      email(agent, 'generated', null),
-      email(other, 'opened', ago(1), { opened_at: ago(1) }),
-    ]).execute();
+    await pg.db
+      .insertInto('email_logs')
+      .values([
+        email(agent, 'clicked', ago(2), { opened_at: ago(1.5), clicked_at: ago(1) }),
+        email(agent, 'opened', ago(26), { opened_at: ago(2) }),
+        email(agent, 'sent', ago(24 * 10), { delivered_at: ago(240) }), // delivered, though a later report (e.g. deferred) left status at sent
+        email(agent, 'bounced', ago(24 * 40)),
+        email(agent, 'failed', null),
+        email(agent, 'generated', null),
+        email(other, 'opened', ago(1), { opened_at: ago(1) }),
+      ])
+      .execute();
   });
   afterAll(async () => pg?.dispose());
 

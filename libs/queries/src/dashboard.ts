@@ -54,7 +54,9 @@ export async function dashboardStats(db: Db, agentId: string, now: Date): Promis
       .select([
         sql<number>`count(*) FILTER (WHERE sent_at IS NOT NULL)`.as('sent'),
         sql<number>`count(*) FILTER (WHERE status = 'failed')`.as('failed'),
-        sql<number>`count(*) FILTER (WHERE status IN ('delivered', 'opened', 'clicked', 'spam_reported', 'unsubscribed') OR opened_at IS NOT NULL OR webhook_events @> '[{"event":"delivered"}]'::jsonb)`.as('delivered'),
+        sql<number>`count(*) FILTER (WHERE status IN ('delivered', 'opened', 'clicked', 'spam_reported', 'unsubscribed') OR opened_at IS NOT NULL OR delivered_at IS NOT NULL)`.as(
+          'delivered',
+        ),
         sql<number>`count(*) FILTER (WHERE opened_at IS NOT NULL)`.as('opened'),
         sql<number>`count(*) FILTER (WHERE clicked_at IS NOT NULL)`.as('clicked'),
         sql<number>`count(*) FILTER (WHERE status = 'bounced')`.as('bounced'),
@@ -76,13 +78,24 @@ export async function dashboardStats(db: Db, agentId: string, now: Date): Promis
   for (const r of stages) if (r.stage in byStage) byStage[r.stage as ClientStage] = Number(r.n);
   const n = (v: unknown) => Number(v ?? 0);
   const e = {
-    sent: n(emails.sent), failed: n(emails.failed), delivered: n(emails.delivered), opened: n(emails.opened),
-    clicked: n(emails.clicked), bounced: n(emails.bounced), sent_this_week: n(emails.sent_this_week),
+    sent: n(emails.sent),
+    failed: n(emails.failed),
+    delivered: n(emails.delivered),
+    opened: n(emails.opened),
+    clicked: n(emails.clicked),
+    bounced: n(emails.bounced),
+    sent_this_week: n(emails.sent_this_week),
   };
   return {
     clients_total: Object.values(byStage).reduce((a, b) => a + b, 0),
     clients_by_stage: byStage,
-    tasks: { pending: n(tasks.pending), due_today: n(tasks.due_today), overdue: n(tasks.overdue), completed: n(tasks.completed), failed: n(tasks.failed) },
+    tasks: {
+      pending: n(tasks.pending),
+      due_today: n(tasks.due_today),
+      overdue: n(tasks.overdue),
+      completed: n(tasks.completed),
+      failed: n(tasks.failed),
+    },
     emails: e,
     open_rate: ratio(e.opened, e.sent),
     click_rate: ratio(e.clicked, e.sent),

@@ -1,5 +1,6 @@
-import type { EmailListQuery, EmailLog, PageOf } from '@realtoros/contracts';
+import type { EmailListQuery, EmailLog, PageOf, WebhookEvent } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
+import { sql } from 'kysely';
 import { offsetOf, toJson } from './rows.ts';
 
 /**
@@ -14,10 +15,57 @@ function emailsOf(db: Db, agentId: string) {
 }
 
 const COLUMNS = [
-  'e.id', 'e.agent_id', 'e.task_id', 'e.client_id', 'e.to_email', 'e.subject', 'e.body', 'e.status', 'e.sendgrid_message_id',
-  'e.provider', 'e.model', 'e.created_at', 'e.sent_at', 'e.opened_at', 'e.clicked_at', 'e.error_message', 'e.retry_count',
-  'e.webhook_events', 'c.name as client_name',
+  'e.id',
+  'e.agent_id',
+  'e.task_id',
+  'e.client_id',
+  'e.to_email',
+  'e.subject',
+  'e.body',
+  'e.status',
+  'e.sendgrid_message_id',
+  'e.provider',
+  'e.model',
+  'e.created_at',
+  'e.sent_at',
+  'e.opened_at',
+  'e.clicked_at',
+  'e.error_message',
+  'e.retry_count',
+  'e.delivered_at',
+  'e.webhook_event_count',
+  'e.open_count',
+  'e.click_count',
+  'c.name as client_name',
 ] as const;
+
+/** How many of an email's SendGrid reports a list carries (the latest); its own page has them all. */
+export const LIST_WEBHOOK_EVENTS = 5;
+
+type EventRow = { email_id: string; sg_event_id: string; event: string; occurred_at: Date; url: string | null; reason: string | null };
+const toWebhookEvent = (r: EventRow): WebhookEvent => ({
+  sg_event_id: r.sg_event_id,
+  event: r.event,
+  timestamp: r.occurred_at.toISOString(),
+  ...(r.url !== null ? { url: r.url } : {}),
+  ...(r.reason !== null ? { reason: r.reason } : {}),
+});
+
+/** The latest `perEmail` reports of each email, oldest first: one index range scan per email (LATERAL … LIMIT). */
+async function latestEvents(db: Db, agentId: string, emailIds: string[], perEmail: number): Promise<Map<string, WebhookEvent[]>> {
+  const out = new Map<string, WebhookEvent[]>(emailIds.map((id) => [id, []]));
+  if (emailIds.length === 0) return out;
+  const { rows } = await sql<EventRow>`
+    SELECT x.* FROM unnest(${emailIds}::uuid[]) AS i(id)
+    CROSS JOIN LATERAL (
+      SELECT email_id, sg_event_id, event, occurred_at, url, reason FROM email_events
+      WHERE agent_id = ${agentId} AND email_id = i.id
+      ORDER BY occurred_at DESC, sg_event_id DESC LIMIT ${perEmail}
+    ) AS x
+    ORDER BY x.email_id, x.occurred_at, x.sg_event_id`.execute(db);
+  for (const r of rows) out.get(r.email_id)?.push(toWebhookEvent(r));
+  return out;
+}
 
 export async function listEmails(db: Db, agentId: string, q: EmailListQuery): Promise<PageOf<EmailLog>> {
   let base = emailsOf(db, agentId);
@@ -27,16 +75,42 @@ export async function listEmails(db: Db, agentId: string, q: EmailListQuery): Pr
     base.select(COLUMNS).orderBy('e.created_at', 'desc').orderBy('e.id', 'desc').limit(q.limit).offset(offsetOf(q)).execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  return { items: rows.map((r) => toJson(r) as unknown as EmailLog), total: Number(count.n), page: q.page, limit: q.limit };
+  const events = await latestEvents(
+    db,
+    agentId,
+    rows.map((r) => r.id),
+    LIST_WEBHOOK_EVENTS,
+  );
+  return {
+    items: rows.map((r) => ({ ...toJson(r), webhook_events: events.get(r.id) ?? [] }) as unknown as EmailLog),
+    total: Number(count.n),
+    page: q.page,
+    limit: q.limit,
+  };
 }
 
+/** One email with its whole SendGrid history in time order. */
 export async function getEmail(db: Db, agentId: string, id: string): Promise<EmailLog | undefined> {
   const row = await emailsOf(db, agentId).select(COLUMNS).where('e.id', '=', id).executeTakeFirst();
-  return row ? (toJson(row) as unknown as EmailLog) : undefined;
+  if (!row) return undefined;
+  const history = await db
+    .selectFrom('email_events')
+    .select(['email_id', 'sg_event_id', 'event', 'occurred_at', 'url', 'reason'])
+    .where('agent_id', '=', agentId)
+    .where('email_id', '=', id)
+    .orderBy('occurred_at')
+    .orderBy('sg_event_id')
+    .execute();
+  return { ...toJson(row), webhook_events: history.map(toWebhookEvent) } as unknown as EmailLog;
 }
 
 /** The last emails actually sent to one client (newest first): context for the next one. */
-export async function recentEmailsTo(db: Db, agentId: string, clientId: string, limit = 3): Promise<{ subject: string; body: string; sent_at: string }[]> {
+export async function recentEmailsTo(
+  db: Db,
+  agentId: string,
+  clientId: string,
+  limit = 3,
+): Promise<{ subject: string; body: string; sent_at: string }[]> {
   const rows = await db
     .selectFrom('email_logs')
     .select(['subject', 'body', 'sent_at'])

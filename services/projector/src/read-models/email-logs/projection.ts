@@ -28,12 +28,12 @@ const WEBHOOK_STATUS: Partial<Record<Envelope['type'], EmailStatus>> = {
  * arrive in either order: every event first makes sure the row exists (insert-or-nothing),
  * then updates only what it knows, with COALESCE/LEAST so nothing known is lost, the status
  * only ever moving up by EMAIL_STATUS_RANK, opened_at/clicked_at set by the earliest open/click,
- * and webhook history appended once per `sg_event_id`. The one exception: a resend the agent
+ * and each webhook report a row of `email_events` (once per `sg_event_id`) counted in the row. The one exception: a resend the agent
  * asked for takes an `unknown` email back to `sending` until its new outcome arrives.
  */
 export const emailLogsProjection: Projection = {
   name: 'email_logs',
-  tables: ['email_logs'],
+  tables: ['email_logs', 'email_events'],
   handles: [
     'EmailGenerated',
     'EmailGenerationFailed',
@@ -132,18 +132,33 @@ export const emailLogsProjection: Projection = {
       case 'EmailUnsubscribed':
       case 'EmailWebhookRecorded': {
         const d = event.data;
-        const entry = {
-          sg_event_id: d.sg_event_id,
-          event: d.event,
-          timestamp: d.timestamp,
-          ...(d.url ? { url: d.url } : {}),
-          ...(d.reason ? { reason: d.reason } : {}),
-        };
         const next = WEBHOOK_STATUS[event.type];
-        await row
+        // One row per report (a retried or duplicated report inserts nothing), and the email's
+        // summary in the same statement: constant work per event, however long the history.
+        await db
+          .with('ins', (qc) =>
+            qc
+              .insertInto('email_events')
+              .values({
+                email_id: event.aggregate_id,
+                agent_id: event.agent_id,
+                sg_event_id: d.sg_event_id,
+                event: d.event,
+                occurred_at: d.timestamp,
+                url: d.url ?? null,
+                reason: d.reason ?? null,
+              })
+              .onConflict((oc) => oc.columns(['email_id', 'sg_event_id']).doNothing())
+              .returning('event'),
+          )
+          .updateTable('email_logs')
+          .where('id', '=', event.aggregate_id)
           .set({
-            webhook_events: sql`CASE WHEN webhook_events @> ${JSON.stringify([{ sg_event_id: d.sg_event_id }])}::jsonb THEN webhook_events ELSE webhook_events || ${JSON.stringify([entry])}::jsonb END`,
+            webhook_event_count: sql`webhook_event_count + (SELECT count(*) FROM ins)`,
+            open_count: sql`open_count + (SELECT count(*) FROM ins WHERE ins.event = 'open')`,
+            click_count: sql`click_count + (SELECT count(*) FROM ins WHERE ins.event = 'click')`,
             ...(next ? { status: raise(next) } : {}),
+            ...(event.type === 'EmailDelivered' ? { delivered_at: sql`least(delivered_at, ${d.timestamp}::timestamptz)` } : {}),
             ...(event.type === 'EmailOpened' ? { opened_at: sql`least(opened_at, ${d.timestamp}::timestamptz)` } : {}),
             ...(event.type === 'EmailClicked' ? { clicked_at: sql`least(clicked_at, ${d.timestamp}::timestamptz)` } : {}),
             ...((event.type === 'EmailBounced' || event.type === 'EmailDropped') && d.reason ? { error_message: d.reason } : {}),
@@ -167,7 +182,6 @@ async function ensureRow(db: ProjectionDb, event: Envelope, clientId: string, ta
       task_id: taskId,
       status: 'generated',
       created_at: event.occurred_at,
-      webhook_events: '[]',
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();

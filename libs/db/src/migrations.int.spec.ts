@@ -1,0 +1,56 @@
+import { createTestDatabase } from '@realtoros/testing';
+import { type Kysely, sql } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
+import { v7 as uuidv7 } from 'uuid';
+import { describe, expect, it } from 'vitest';
+import { migrateToLatest } from './db.ts';
+import * as m001 from './migrations/001_read_models.ts';
+import * as m002 from './migrations/002_aggregate_seq.ts';
+import * as m003 from './migrations/003_projection_parked.ts';
+
+describe('migrations on real Postgres', () => {
+  it('004 moves existing webhook_events arrays into email_events rows with counters and delivered_at, then drops the array', async () => {
+    const t = await createTestDatabase({ migrate: false });
+    try {
+      // The database as it was before 004.
+      const before: Record<string, Migration> = { '001_read_models': m001, '002_aggregate_seq': m002, '003_projection_parked': m003 };
+      // biome-ignore lint/suspicious/noExplicitAny: the schema of the past
+      const old = t.db as unknown as Kysely<any>;
+      const r = await new Migrator({ db: old, provider: { getMigrations: async () => before } }).migrateToLatest();
+      expect(r.error).toBeUndefined();
+      const agent = uuidv7();
+      const withHistory = uuidv7();
+      const empty = uuidv7();
+      const history = [
+        { sg_event_id: 'a', event: 'delivered', timestamp: '2026-11-21T12:00:02.000Z' },
+        { sg_event_id: 'b', event: 'open', timestamp: '2026-11-21T12:00:05.000Z' },
+        { sg_event_id: 'c', event: 'click', timestamp: '2026-11-21T12:00:09.000Z', url: 'https://example.com/x' },
+        { sg_event_id: 'd', event: 'open', timestamp: '2026-11-21T12:00:07.000Z' },
+      ];
+      for (const [id, events] of [
+        [withHistory, history],
+        [empty, []],
+      ] as const)
+        await sql`INSERT INTO email_logs (id, agent_id, client_id, status, created_at, webhook_events)
+                  VALUES (${id}, ${agent}, ${uuidv7()}, 'clicked', now(), ${JSON.stringify(events)}::jsonb)`.execute(old);
+
+      expect(await migrateToLatest(t.db)).toEqual(['004_email_events']);
+
+      const rows = await t.db.selectFrom('email_events').selectAll().orderBy('occurred_at').execute();
+      expect(rows.map((r) => [r.email_id, r.agent_id, r.sg_event_id, r.event, r.occurred_at.toISOString(), r.url])).toEqual([
+        [withHistory, agent, 'a', 'delivered', '2026-11-21T12:00:02.000Z', null],
+        [withHistory, agent, 'b', 'open', '2026-11-21T12:00:05.000Z', null],
+        [withHistory, agent, 'd', 'open', '2026-11-21T12:00:07.000Z', null],
+        [withHistory, agent, 'c', 'click', '2026-11-21T12:00:09.000Z', 'https://example.com/x'],
+      ]);
+      const logs = await t.db.selectFrom('email_logs').selectAll().orderBy('id').execute();
+      const byId = new Map(logs.map((l) => [l.id, l]));
+      expect(byId.get(withHistory)).toMatchObject({ webhook_event_count: 4, open_count: 2, click_count: 1 });
+      expect(byId.get(withHistory)?.delivered_at?.toISOString()).toBe('2026-11-21T12:00:02.000Z');
+      expect(byId.get(empty)).toMatchObject({ webhook_event_count: 0, open_count: 0, click_count: 0, delivered_at: null });
+      expect(logs[0]).not.toHaveProperty('webhook_events');
+    } finally {
+      await t.dispose();
+    }
+  });
+});
