@@ -38,8 +38,24 @@ export function takeFlash(cookies: Cookies): string | null {
   return msg ?? null;
 }
 
-/** Only same-site paths may be redirect targets after login. */
+const SAME_SITE = 'http://realtoros.invalid';
+
+/**
+ * Only a path on this site may be a redirect target after login. The target is parsed the
+ * way a browser would read the Location header — which drops tabs and newlines and treats
+ * `\\` as `/`, so `/\t/evil.example` means `//evil.example` — and kept only if it stays on
+ * this origin; what is returned is the parsed path, percent-encoded, with no control
+ * characters left. Anything else falls back (SvelteKit refuses an external redirect with a
+ * 500, and the agent should simply land on the dashboard).
+ */
 export function safeRedirect(target: string | null | undefined, fallback = '/'): string {
-  if (!target?.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return fallback;
-  return target;
+  if (typeof target !== 'string' || !target.startsWith('/')) return fallback;
+  let url: URL;
+  try {
+    url = new URL(target, SAME_SITE);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== SAME_SITE || url.username || url.password) return fallback;
+  return `${url.pathname}${url.search}${url.hash}`;
 }

@@ -65,12 +65,18 @@ export const actions: Actions = {
   },
 
   delete: async ({ locals, params, cookies }) => {
-    const client = await getClient(getDb(), locals.agent!.id, params.id);
+    // The name is only for the message: a read-model hiccup must not stop the delete.
+    const client = await getClient(getDb(), locals.agent!.id, params.id).catch(() => undefined);
     const res = await gateway('DELETE', `/api/clients/${params.id}`, { token: locals.token });
-    if (!res.ok && res.status !== 404) {
-      return fail(res.status, { ok: false, form: 'delete', message: res.problem.detail ?? res.problem.title });
+    if (res.ok) {
+      setFlash(cookies, `${client?.name ?? 'The client'} was deleted and their pending follow-ups cancelled.`);
+      redirect(303, '/clients');
     }
-    setFlash(cookies, `${client?.name ?? 'Client'} was deleted and their pending follow-ups cancelled.`);
-    redirect(303, '/clients');
+    if (res.status === 404) {
+      // Say what happened: nothing was deleted now (it was gone already, or never this agent's).
+      setFlash(cookies, `${client?.name ?? 'This client'} was not found — it may have been deleted already. Nothing was changed.`);
+      redirect(303, '/clients');
+    }
+    return fail(res.status, { ok: false, form: 'delete', message: res.problem.detail ?? res.problem.title });
   },
 };

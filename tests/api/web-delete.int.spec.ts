@@ -1,0 +1,71 @@
+import { type Stack, startStack } from '@realtoros/testing';
+import { isRedirect } from '@sveltejs/kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from './http.ts';
+
+/**
+ * The web app's "delete client" form action against the real gateway, crm, projector and
+ * Postgres: the flash message tells the truth — "deleted" only when the gateway deleted it,
+ * "not found, nothing changed" when the gateway said 404 (another agent's client, or one
+ * already gone).
+ */
+describe('web: deleting a client says what happened', () => {
+  let stack: Stack;
+  let actions: Record<string, (event: unknown) => Promise<unknown>>;
+
+  beforeAll(async () => {
+    stack = await startStack(['projector', 'crm', 'gateway']);
+    // The web app's configuration is read once, from the environment, on first use.
+    Object.assign(process.env, { GATEWAY_URL: stack.api, DATABASE_URL: stack.env.DATABASE_URL, JWT_SECRET: stack.env.JWT_SECRET });
+    ({ actions } = (await import('../../web/src/routes/(app)/clients/[id]/+page.server.ts')) as never);
+  });
+  afterAll(async () => {
+    await (await import('../../web/src/lib/server/db.ts')).closeDb();
+    await stack?.dispose();
+  });
+
+  /** What a SvelteKit action sees of a signed-in agent; cookies keep what the action sets. */
+  function event(me: { agent: { id: string; email: string }; token: string }, id: string) {
+    const jar = new Map<string, string>();
+    return {
+      jar,
+      event: {
+        locals: { agent: { id: me.agent.id, email: me.agent.email, name: 'Agent' }, token: me.token },
+        params: { id },
+        cookies: { set: (k: string, v: string) => jar.set(k, v), get: (k: string) => jar.get(k), delete: (k: string) => jar.delete(k) },
+      },
+    };
+  }
+  async function runDelete(me: Parameters<typeof event>[0], id: string) {
+    const { jar, event: e } = event(me, id);
+    try {
+      return { result: await actions.delete!(e), jar, redirect: null };
+    } catch (thrown) {
+      if (isRedirect(thrown)) return { result: null, jar, redirect: thrown.location };
+      throw thrown;
+    }
+  }
+
+  it('deleted → "was deleted"; again → "not found, nothing changed"; another agent’s → "not found" and it stays', async () => {
+    const a = await signUp(stack.api);
+    const b = await signUp(stack.api);
+    const created = await a.api.post('/api/clients', { name: 'Maya Chen', email: 'maya@example.com' });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+
+    const byOther = await runDelete(b, id);
+    expect(byOther.redirect).toBe('/clients');
+    expect([...byOther.jar.values()].join()).toMatch(/not found.*Nothing was changed/);
+    expect((await a.api.get(`/api/clients/${id}`)).status).toBe(200);
+
+    const first = await runDelete(a, id);
+    expect(first.redirect).toBe('/clients');
+    expect([...first.jar.values()].join()).toBe('Maya Chen was deleted and their pending follow-ups cancelled.');
+    expect((await a.api.get(`/api/clients/${id}`)).status).toBe(404);
+
+    const again = await runDelete(a, id);
+    expect(again.redirect).toBe('/clients');
+    expect([...again.jar.values()].join()).toMatch(/not found.*Nothing was changed/);
+    expect([...again.jar.values()].join()).not.toMatch(/was deleted/);
+  });
+});
