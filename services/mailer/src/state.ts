@@ -158,3 +158,13 @@ export async function followEvents(
   if (next.state === 'sent' && next.message_id && next.message_id !== rec.message_id)
     await state.messages.put(messageKey(next.message_id), toBytes({ email_id: emailId, agent_id: rec.agent_id }));
 }
+
+/**
+ * Maps the provider's message id to the email (for webhook events without our custom args).
+ * Written right after the provider answers; written again by a redelivery, which may follow a
+ * crash between the record's update and this write.
+ */
+export async function indexMessageId(state: MailerState, emailId: string, rec: AttemptRecord): Promise<void> {
+  if (rec.state === 'sent' && rec.message_id && rec.message_id !== 'unknown')
+    await state.messages.put(messageKey(rec.message_id), toBytes({ email_id: emailId, agent_id: rec.agent_id }));
+}

@@ -3,7 +3,7 @@ import type { CommandContext, CommandResult, EventStore } from '@realtoros/messa
 import type { Logger } from '@realtoros/observability';
 import { awaitingOutcome, type EmailCommand } from '../email/decide.ts';
 import { emailHandler } from '../email/handler.ts';
-import { type AttemptRecord, attemptOf, followEvents, live, type MailerState, readJson, toBytes } from '../state.ts';
+import { type AttemptRecord, attemptOf, followEvents, indexMessageId, live, type MailerState, readJson, toBytes } from '../state.ts';
 import { type MailerDeps, recordOutcome, sendAttempts, suppressionReason } from './send-email.ts';
 
 /**
@@ -75,7 +75,10 @@ export async function onResendRequested(
   if (!live(entry)) throw new Error(`no attempt record for email ${emailId}; cannot resend`);
   const rec = entry.json<AttemptRecord>();
   // Delivered before: this round's record says what happened.
-  if (rec.resend_id === round) return recordOutcome(deps, generated, round, rec, entry.revision, traceparent);
+  if (rec.resend_id === round) {
+    await indexMessageId(deps.state, emailId, rec);
+    return recordOutcome(deps, generated, round, rec, entry.revision, traceparent);
+  }
 
   const suppressed = await suppressionReason(deps, generated);
   const start: AttemptRecord = {

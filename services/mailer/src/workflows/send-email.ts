@@ -7,6 +7,7 @@ import { type Address, type EmailSender, SendError } from '../providers/types.ts
 import {
   type AttemptRecord,
   followEvents,
+  indexMessageId,
   live,
   type MailerState,
   messageKey,
@@ -49,6 +50,7 @@ export async function onEmailGenerated(deps: MailerDeps, event: Envelope<'EmailG
     // The agent had it resent: the first round's outcome is recorded (a resend needs one) and the
     // record now belongs to the resend, which must not be read as this round's.
     if (rec.resend_id) return;
+    await indexMessageId(deps.state, emailId, rec);
     return recordOutcome(deps, event, null, rec, existing.revision, traceparent);
   }
 
@@ -141,7 +143,7 @@ export async function sendAttempts(
       const sentRevision = revision;
       const sent = rec;
       revision = await persistently(() => deps.state.attempts.update(emailId, toBytes(sent), sentRevision));
-      await persistently(() => deps.state.messages.put(messageKey(messageId), toBytes({ email_id: emailId, agent_id: event.agent_id })));
+      await persistently(() => indexMessageId(deps.state, emailId, sent));
       return { rec, revision };
     } catch (err) {
       const e = err instanceof SendError ? err : new SendError('ambiguous', `send failed: ${(err as Error).message}`, { cause: err });
