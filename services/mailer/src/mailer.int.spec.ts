@@ -3,12 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { verifyUnsubscribeToken } from '@realtoros/auth';
-import { subjects, type Envelope } from '@realtoros/contracts';
-import { newEvent, sendCommand, type EventStore } from '@realtoros/messaging';
-import { type FakeSendGrid, sendGridError, sendGridEvent, type ServiceProcess, startFakeSendGrid, startJetStream, startService, type TestNats, waitFor } from '@realtoros/testing';
+import { type Envelope, subjects } from '@realtoros/contracts';
+import { type EventStore, newEvent, sendCommand } from '@realtoros/messaging';
+import {
+  type FakeSendGrid,
+  type ServiceProcess,
+  sendGridError,
+  sendGridEvent,
+  startFakeSendGrid,
+  startJetStream,
+  startService,
+  type TestNats,
+  waitFor,
+} from '@realtoros/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openMailerState, readJson, toBytes, type AttemptRecord } from './state.ts';
+import { type AttemptRecord, openMailerState, readJson, toBytes } from './state.ts';
 
 const JWT_SECRET = 'test-secret-at-least-16-chars';
 
@@ -25,9 +35,17 @@ describe('mailer service', () => {
   let svc: ServiceProcess;
   const agentId = uuidv7();
   const env = () => ({
-    NATS_URL: nats.url, SENDGRID_API_KEY: 'SG.test-key', SENDGRID_BASE_URL: sendgrid.url, SENDGRID_FROM_EMAIL: 'followups@realtoros.test',
-    JWT_SECRET, PUBLIC_BASE_URL: 'https://app.realtoros.test', SENDER_POSTAL_ADDRESS: '1 Main St, Springfield',
-    MAILER_RETRY_BASE_MS: '50', MAILER_ACK_WAIT_MS: '2000', MAILER_CONCURRENCY: '2', SENDGRID_TIMEOUT_MS: '60000',
+    NATS_URL: nats.url,
+    SENDGRID_API_KEY: 'SG.test-key',
+    SENDGRID_BASE_URL: sendgrid.url,
+    SENDGRID_FROM_EMAIL: 'followups@realtoros.test',
+    JWT_SECRET,
+    PUBLIC_BASE_URL: 'https://app.realtoros.test',
+    SENDER_POSTAL_ADDRESS: '1 Main St, Springfield',
+    MAILER_RETRY_BASE_MS: '50',
+    MAILER_ACK_WAIT_MS: '2000',
+    MAILER_CONCURRENCY: '2',
+    SENDGRID_TIMEOUT_MS: '60000',
   });
   /**
    * Up = it answers commands. The durable consumer outlives a killed process, so "the consumer
@@ -39,7 +57,12 @@ describe('mailer service', () => {
     waitFor(
       async () => {
         if ((await store.jsm.consumers.info('AI', 'mailer').catch(() => null)) === null) return false;
-        const meta = { command_id: uuidv7(), agent_id: '00000000-0000-0000-0000-000000000000', correlation_id: 't', issued_at: new Date().toISOString() };
+        const meta = {
+          command_id: uuidv7(),
+          agent_id: '00000000-0000-0000-0000-000000000000',
+          correlation_id: 't',
+          issued_at: new Date().toISOString(),
+        };
         const reply = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: [] }, meta, { timeoutMs: 1000 }).catch(() => null);
         return reply?.ok === true;
       },
@@ -48,7 +71,15 @@ describe('mailer service', () => {
 
   beforeAll(async () => {
     [{ nats, nc, store }, sendgrid] = await Promise.all([startJetStream(['CRM', 'AI', 'MAILER']), startFakeSendGrid()]);
-    await store.append(newEvent('AgentRegistered', { agentId, aggregateId: agentId, correlationId: 't', causationId: null, data: { email: 'jane@agency.example', name: 'Jane Agent', password_hash: 'x' } }));
+    await store.append(
+      newEvent('AgentRegistered', {
+        agentId,
+        aggregateId: agentId,
+        correlationId: 't',
+        causationId: null,
+        data: { email: 'jane@agency.example', name: 'Jane Agent', password_hash: 'x' },
+      }),
+    );
     svc = startService('mailer', env());
     await ready();
   });
@@ -61,20 +92,55 @@ describe('mailer service', () => {
 
   async function client(email = `${uuidv7()}@example.com`) {
     const id = uuidv7();
-    await store.append(newEvent('ClientCreated', { agentId, aggregateId: id, correlationId: 't', causationId: null, data: { name: 'Maria Lopez', email, phone: null, property_address: null, property_type: null, notes: null, custom_fields: {}, stage: 'lead' } }));
+    await store.append(
+      newEvent('ClientCreated', {
+        agentId,
+        aggregateId: id,
+        correlationId: 't',
+        causationId: null,
+        data: {
+          name: 'Maria Lopez',
+          email,
+          phone: null,
+          property_address: null,
+          property_type: null,
+          notes: null,
+          custom_fields: {},
+          stage: 'lead',
+        },
+      }),
+    );
     return { id, email };
   }
   async function generated(c: { id: string; email: string }, taskId: string | null = uuidv7(), emailId = uuidv7()) {
-    await store.append(newEvent('EmailGenerated', {
-      agentId, aggregateId: emailId, correlationId: 't', causationId: null,
-      data: { task_id: taskId, client_id: c.id, followup_type: 'Day 1', to_email: c.email, to_name: 'Maria Lopez', subject: 'Great to connect, Maria', body: 'Hi Maria,\n\nThanks for the chat.\n\nJane Agent', provider: 'template', model: 'template-v1', prompt_version: 'followup-v1', fallback_reason: null },
-    }));
+    await store.append(
+      newEvent('EmailGenerated', {
+        agentId,
+        aggregateId: emailId,
+        correlationId: 't',
+        causationId: null,
+        data: {
+          task_id: taskId,
+          client_id: c.id,
+          followup_type: 'Day 1',
+          to_email: c.email,
+          to_name: 'Maria Lopez',
+          subject: 'Great to connect, Maria',
+          body: 'Hi Maria,\n\nThanks for the chat.\n\nJane Agent',
+          provider: 'template',
+          model: 'template-v1',
+          prompt_version: 'followup-v1',
+          fallback_reason: null,
+        },
+      }),
+    );
     return emailId;
   }
   async function outcome(emailId: string): Promise<Envelope[]> {
     return (await store.readSubject('MAILER', subjects.mailedEmail(agentId, emailId))).events.map((e) => e.event);
   }
-  const waitOutcome = (emailId: string) => waitFor(async () => (await outcome(emailId))[0], { what: `outcome of ${emailId}`, timeoutMs: 20_000 });
+  const waitOutcome = (emailId: string) =>
+    waitFor(async () => (await outcome(emailId))[0], { what: `outcome of ${emailId}`, timeoutMs: 20_000 });
   const settle = (ms = 1500) => new Promise((r) => setTimeout(r, ms));
 
   it('sends once through SendGrid with custom args, one-click unsubscribe headers and a visible link → EmailSent with the message id', async () => {
@@ -180,7 +246,10 @@ describe('mailer service', () => {
     it('resend → sent exactly once more through SendGrid, with the same message; then it is no longer unknown (409)', async () => {
       const reply = await resolve(toResend, 'resend');
       expect(reply).toMatchObject({ ok: true, data: { email_id: toResend, status: 'sending' }, position: { stream: 'MAILER' } });
-      const sent = await waitFor(async () => (await outcome(toResend)).find((e) => e.type === 'EmailSent'), { what: 'EmailSent after the resend', timeoutMs: 20_000 });
+      const sent = await waitFor(async () => (await outcome(toResend)).find((e) => e.type === 'EmailSent'), {
+        what: 'EmailSent after the resend',
+        timeoutMs: 20_000,
+      });
       expect(await types(toResend)).toEqual(['EmailSendUnknown', 'EmailResendRequested', 'EmailSent']);
       expect(sendgrid.sends()).toHaveLength(1);
       const mail = sendgrid.mailOf(sendgrid.sends()[0]!);
@@ -200,7 +269,13 @@ describe('mailer service', () => {
       expect(reply).toMatchObject({ ok: true, data: { email_id: toMark, status: 'sent' } });
       const events = await outcome(toMark);
       expect(events.map((e) => e.type)).toEqual(['EmailSendUnknown', 'EmailSent']);
-      expect(events[1]!.data).toMatchObject({ confirmed_by: 'agent', message_id: 'unknown', provider: 'sendgrid', attempts: 1, task_id: (events[0]!.data as { task_id: string | null }).task_id });
+      expect(events[1]!.data).toMatchObject({
+        confirmed_by: 'agent',
+        message_id: 'unknown',
+        provider: 'sendgrid',
+        attempts: 1,
+        task_id: (events[0]!.data as { task_id: string | null }).task_id,
+      });
       await settle(2500);
       expect(sendgrid.sends()).toHaveLength(0);
       expect(await resolve(toMark, 'resend')).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
@@ -215,12 +290,18 @@ describe('mailer service', () => {
       expect(await types(mine!)).toEqual(['EmailSendUnknown']);
       const sentNormally = await generated(await client());
       expect((await waitOutcome(sentNormally)).type).toBe('EmailSent');
-      expect(await resolve(sentNormally, 'resend')).toMatchObject({ ok: false, error: { code: 'illegal_transition', detail: expect.stringMatching(/already sent/) } });
+      expect(await resolve(sentNormally, 'resend')).toMatchObject({
+        ok: false,
+        error: { code: 'illegal_transition', detail: expect.stringMatching(/already sent/) },
+      });
       // Generated, its send still in flight (SendGrid answers slowly): no outcome yet.
       sendgrid.script({ status: 202, delayMs: 2500 });
       const pending = await generated(await client());
       await waitFor(async () => sendgrid.sends().length === 2, { what: 'the send in flight' });
-      expect(await resolve(pending, 'mark_sent')).toMatchObject({ ok: false, error: { code: 'illegal_transition', detail: expect.stringMatching(/not sent yet/) } });
+      expect(await resolve(pending, 'mark_sent')).toMatchObject({
+        ok: false,
+        error: { code: 'illegal_transition', detail: expect.stringMatching(/not sent yet/) },
+      });
       expect((await waitOutcome(pending)).type).toBe('EmailSent');
       expect(await types(mine!)).toEqual(['EmailSendUnknown']);
       expect(sendgrid.sends()).toHaveLength(2);
@@ -246,8 +327,14 @@ describe('mailer service', () => {
     });
 
     describe('SendGrid reports on an unknown email: the report settles it', () => {
-      const hookMeta = () => ({ command_id: uuidv7(), agent_id: '00000000-0000-0000-0000-000000000000', correlation_id: 't', issued_at: new Date().toISOString() });
-      const record = (events: ReturnType<typeof sendGridEvent>[]) => sendCommand(nc, 'mailer', 'record_webhook_events', { events }, hookMeta());
+      const hookMeta = () => ({
+        command_id: uuidv7(),
+        agent_id: '00000000-0000-0000-0000-000000000000',
+        correlation_id: 't',
+        issued_at: new Date().toISOString(),
+      });
+      const record = (events: ReturnType<typeof sendGridEvent>[]) =>
+        sendCommand(nc, 'mailer', 'record_webhook_events', { events }, hookMeta());
       const attempt = async (emailId: string) => readJson<AttemptRecord>(await (await openMailerState(store.js)).attempts.get(emailId));
       let delivered: string;
       let dropped: string;
@@ -256,14 +343,24 @@ describe('mailer service', () => {
       });
 
       it('delivered → EmailSent confirmed by the provider, then EmailDelivered; once, however often reported; resolve_unknown refused; nothing sent', async () => {
-        const report = sendGridEvent({ event: 'delivered', email_id: delivered, agent_id: agentId, sg_message_id: 'lost-answer-1.filter0001.16648.5515E0B88.0' });
+        const report = sendGridEvent({
+          event: 'delivered',
+          email_id: delivered,
+          agent_id: agentId,
+          sg_message_id: 'lost-answer-1.filter0001.16648.5515E0B88.0',
+        });
         expect(await record([report])).toMatchObject({ ok: true, data: { processed: 1, failed: 0, total: 1 } });
         const events = await outcome(delivered);
         expect(events.map((e) => e.type)).toEqual(['EmailSendUnknown', 'EmailSent', 'EmailDelivered']);
         const [unknown, sent] = events as [Envelope<'EmailSendUnknown'>, Envelope<'EmailSent'>];
         const rec = await attempt(delivered);
         expect(sent.data).toMatchObject({
-          confirmed_by: 'provider', message_id: 'lost-answer-1', provider: 'sendgrid', attempts: 1, task_id: unknown.data.task_id, client_id: unknown.data.client_id,
+          confirmed_by: 'provider',
+          message_id: 'lost-answer-1',
+          provider: 'sendgrid',
+          attempts: 1,
+          task_id: unknown.data.task_id,
+          client_id: unknown.data.client_id,
         });
         // Sent when the attempt whose answer was lost was made, before it was found unknown.
         expect(rec?.attempted_at).toBeTruthy();
@@ -277,7 +374,10 @@ describe('mailer service', () => {
         expect(await record([open, report])).toMatchObject({ ok: true, data: { processed: 2, duplicates: 1, failed: 0 } });
         expect(await types(delivered)).toEqual(['EmailSendUnknown', 'EmailSent', 'EmailDelivered', 'EmailOpened']);
 
-        expect(await resolve(delivered, 'resend')).toMatchObject({ ok: false, error: { code: 'illegal_transition', detail: expect.stringMatching(/already sent/) } });
+        expect(await resolve(delivered, 'resend')).toMatchObject({
+          ok: false,
+          error: { code: 'illegal_transition', detail: expect.stringMatching(/already sent/) },
+        });
         expect(await resolve(delivered, 'mark_sent')).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
 
         // The generated email delivered to the mailer again: the record has its outcome; nothing goes out.
@@ -304,7 +404,9 @@ describe('mailer service', () => {
 
       it('several reports in one batch (recorded concurrently) settle it once, before the first of them', async () => {
         const [emailId] = (await unknownEmails(1)) as [string];
-        const reports = ['processed', 'deferred', 'delivered', 'open', 'click'].map((event) => sendGridEvent({ event, email_id: emailId, agent_id: agentId }));
+        const reports = ['processed', 'deferred', 'delivered', 'open', 'click'].map((event) =>
+          sendGridEvent({ event, email_id: emailId, agent_id: agentId }),
+        );
         expect(await record(reports)).toMatchObject({ ok: true, data: { processed: 5, failed: 0 } });
         const all = await types(emailId);
         expect(all.slice(0, 2)).toEqual(['EmailSendUnknown', 'EmailSent']);
@@ -320,11 +422,29 @@ describe('mailer service', () => {
         const emailId = uuidv7();
         const taskId = uuidv7();
         const attemptedAt = new Date(Date.now() - 5000).toISOString();
-        await (await openMailerState(store.js)).attempts.create(emailId, toBytes({
-          agent_id: agentId, client_id: c.id, task_id: taskId, to_email: c.email, provider: 'sendgrid', state: 'sending', attempts: 1,
-          message_id: null, sent_at: null, reason: null, updated_at: attemptedAt, attempted_at: attemptedAt,
-        } satisfies AttemptRecord));
-        const report = sendGridEvent({ event: 'delivered', email_id: emailId, agent_id: agentId, sg_message_id: 'lost-answer-2.filter0001.1.0' });
+        await (await openMailerState(store.js)).attempts.create(
+          emailId,
+          toBytes({
+            agent_id: agentId,
+            client_id: c.id,
+            task_id: taskId,
+            to_email: c.email,
+            provider: 'sendgrid',
+            state: 'sending',
+            attempts: 1,
+            message_id: null,
+            sent_at: null,
+            reason: null,
+            updated_at: attemptedAt,
+            attempted_at: attemptedAt,
+          } satisfies AttemptRecord),
+        );
+        const report = sendGridEvent({
+          event: 'delivered',
+          email_id: emailId,
+          agent_id: agentId,
+          sg_message_id: 'lost-answer-2.filter0001.1.0',
+        });
         expect(await record([report])).toMatchObject({ ok: true, data: { processed: 1 } });
         expect(await types(emailId)).toEqual(['EmailDelivered']);
 
@@ -332,7 +452,12 @@ describe('mailer service', () => {
         await waitFor(async () => (await types(emailId)).length === 2, { what: 'the outcome of the redelivery', timeoutMs: 20_000 });
         const events = await outcome(emailId);
         expect(events.map((e) => e.type)).toEqual(['EmailDelivered', 'EmailSent']);
-        expect(events[1]!.data).toMatchObject({ confirmed_by: 'provider', message_id: 'lost-answer-2', sent_at: attemptedAt, task_id: taskId });
+        expect(events[1]!.data).toMatchObject({
+          confirmed_by: 'provider',
+          message_id: 'lost-answer-2',
+          sent_at: attemptedAt,
+          task_id: taskId,
+        });
         expect(await attempt(emailId)).toMatchObject({ state: 'sent', confirmed_by: 'provider' });
         await settle(2500);
         expect(await types(emailId)).toHaveLength(2);
@@ -348,12 +473,32 @@ describe('mailer service', () => {
     const c = await client();
     const emailId = uuidv7();
     const at = new Date(Date.now() - 5000).toISOString();
-    await (await openMailerState(store.js)).attempts.create(emailId, toBytes({
-      agent_id: agentId, client_id: c.id, task_id: null, to_email: c.email, provider: 'sendgrid', state: 'sending', attempts: 1,
-      message_id: null, sent_at: null, reason: null, updated_at: at, attempted_at: at,
-    } satisfies AttemptRecord));
-    const reports = Array.from({ length: 100 }, (_, i) => sendGridEvent({ event: i % 2 ? 'open' : 'click', email_id: emailId, agent_id: agentId }));
-    const meta = { command_id: uuidv7(), agent_id: '00000000-0000-0000-0000-000000000000', correlation_id: 't', issued_at: new Date().toISOString() };
+    await (await openMailerState(store.js)).attempts.create(
+      emailId,
+      toBytes({
+        agent_id: agentId,
+        client_id: c.id,
+        task_id: null,
+        to_email: c.email,
+        provider: 'sendgrid',
+        state: 'sending',
+        attempts: 1,
+        message_id: null,
+        sent_at: null,
+        reason: null,
+        updated_at: at,
+        attempted_at: at,
+      } satisfies AttemptRecord),
+    );
+    const reports = Array.from({ length: 100 }, (_, i) =>
+      sendGridEvent({ event: i % 2 ? 'open' : 'click', email_id: emailId, agent_id: agentId }),
+    );
+    const meta = {
+      command_id: uuidv7(),
+      agent_id: '00000000-0000-0000-0000-000000000000',
+      correlation_id: 't',
+      issued_at: new Date().toISOString(),
+    };
     const reply = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: reports }, meta, { timeoutMs: 30_000 });
     expect(reply).toMatchObject({ ok: true, data: { processed: 100, failed: 0, total: 100 } });
     const events = await outcome(emailId);
@@ -365,8 +510,19 @@ describe('mailer service', () => {
     const c = await client();
     const first = await generated(c);
     await waitOutcome(first);
-    const meta = { command_id: uuidv7(), agent_id: '00000000-0000-0000-0000-000000000000', correlation_id: 't', issued_at: new Date().toISOString() };
-    const bounce = sendGridEvent({ event: 'bounce', email: c.email, email_id: first, agent_id: agentId, reason: '550 5.1.1 mailbox does not exist' });
+    const meta = {
+      command_id: uuidv7(),
+      agent_id: '00000000-0000-0000-0000-000000000000',
+      correlation_id: 't',
+      issued_at: new Date().toISOString(),
+    };
+    const bounce = sendGridEvent({
+      event: 'bounce',
+      email: c.email,
+      email_id: first,
+      agent_id: agentId,
+      reason: '550 5.1.1 mailbox does not exist',
+    });
     const reply = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: [bounce] }, meta);
     expect(reply).toMatchObject({ ok: true, data: { processed: 1, failed: 0, total: 1 } });
     expect((await outcome(first)).map((e) => e.type)).toEqual(['EmailSent', 'EmailBounced']);
@@ -382,7 +538,12 @@ describe('mailer service', () => {
     const emailId = await generated(await client());
     await waitOutcome(emailId);
     const messageId = sendgrid.messageIdOf(sendgrid.sends()[0]!);
-    const meta = { command_id: uuidv7(), agent_id: '00000000-0000-0000-0000-000000000000', correlation_id: 't', issued_at: new Date().toISOString() };
+    const meta = {
+      command_id: uuidv7(),
+      agent_id: '00000000-0000-0000-0000-000000000000',
+      correlation_id: 't',
+      issued_at: new Date().toISOString(),
+    };
     const open = sendGridEvent({ event: 'open', sg_message_id: `${messageId}.filter0001.123.0` });
     const stray = sendGridEvent({ event: 'delivered', sg_message_id: 'nobody-knows.filter' });
     const r1 = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: [open, stray] }, meta);
@@ -394,7 +555,15 @@ describe('mailer service', () => {
 
   it('a client who unsubscribed (CRM event) is never sent to', async () => {
     const c = await client();
-    await store.append(newEvent('ClientUnsubscribed', { agentId, aggregateId: c.id, correlationId: 't', causationId: null, data: { source: 'link', at: new Date().toISOString() } }));
+    await store.append(
+      newEvent('ClientUnsubscribed', {
+        agentId,
+        aggregateId: c.id,
+        correlationId: 't',
+        causationId: null,
+        data: { source: 'link', at: new Date().toISOString() },
+      }),
+    );
     const emailId = await generated(c);
     const out = await waitOutcome(emailId);
     expect(out.type).toBe('EmailSuppressed');
@@ -407,17 +576,61 @@ describe('mailer without SENDGRID_API_KEY', () => {
   it('the outbox provider writes each email as an .eml file under OUTBOX_DIR and completes the same way', async () => {
     const { nats, nc, store } = await startJetStream(['CRM', 'AI', 'MAILER']);
     const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
-    const svc = startService('mailer', { NATS_URL: nats.url, SENDGRID_API_KEY: '', EMAIL_PROVIDER: '', OUTBOX_DIR: dir, JWT_SECRET, PUBLIC_BASE_URL: 'https://app.realtoros.test' });
+    const svc = startService('mailer', {
+      NATS_URL: nats.url,
+      SENDGRID_API_KEY: '',
+      EMAIL_PROVIDER: '',
+      OUTBOX_DIR: dir,
+      JWT_SECRET,
+      PUBLIC_BASE_URL: 'https://app.realtoros.test',
+    });
     try {
       const agentId = uuidv7();
       const clientId = uuidv7();
       const emailId = uuidv7();
-      await store.append(newEvent('ClientCreated', { agentId, aggregateId: clientId, correlationId: 't', causationId: null, data: { name: 'Zoë Ångström', email: 'zoe@example.com', phone: null, property_address: null, property_type: null, notes: null, custom_fields: {}, stage: 'lead' } }));
-      await store.append(newEvent('EmailGenerated', {
-        agentId, aggregateId: emailId, correlationId: 't', causationId: null,
-        data: { task_id: null, client_id: clientId, followup_type: 'Custom', to_email: 'zoe@example.com', to_name: 'Zoë Ångström', subject: 'Hallo Zoë', body: 'Hi Zoë,\n\nHow is the move going?\n\nJane', provider: 'manual', model: 'agent', prompt_version: 'followup-v1', fallback_reason: null },
-      }));
-      const sent = await waitFor(async () => (await store.readSubject('MAILER', subjects.mailedEmail(agentId, emailId))).events[0]?.event, { what: 'EmailSent', timeoutMs: 20_000 });
+      await store.append(
+        newEvent('ClientCreated', {
+          agentId,
+          aggregateId: clientId,
+          correlationId: 't',
+          causationId: null,
+          data: {
+            name: 'Zoë Ångström',
+            email: 'zoe@example.com',
+            phone: null,
+            property_address: null,
+            property_type: null,
+            notes: null,
+            custom_fields: {},
+            stage: 'lead',
+          },
+        }),
+      );
+      await store.append(
+        newEvent('EmailGenerated', {
+          agentId,
+          aggregateId: emailId,
+          correlationId: 't',
+          causationId: null,
+          data: {
+            task_id: null,
+            client_id: clientId,
+            followup_type: 'Custom',
+            to_email: 'zoe@example.com',
+            to_name: 'Zoë Ångström',
+            subject: 'Hallo Zoë',
+            body: 'Hi Zoë,\n\nHow is the move going?\n\nJane',
+            provider: 'manual',
+            model: 'agent',
+            prompt_version: 'followup-v1',
+            fallback_reason: null,
+          },
+        }),
+      );
+      const sent = await waitFor(async () => (await store.readSubject('MAILER', subjects.mailedEmail(agentId, emailId))).events[0]?.event, {
+        what: 'EmailSent',
+        timeoutMs: 20_000,
+      });
       expect(sent.type).toBe('EmailSent');
       expect(sent.data).toMatchObject({ provider: 'outbox', message_id: `outbox-${emailId}` });
       expect(readdirSync(dir)).toEqual([`${emailId}.eml`]);
@@ -425,7 +638,8 @@ describe('mailer without SENDGRID_API_KEY', () => {
       expect(eml).toMatch(/^To: "=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=" <zoe@example\.com>\r$/m);
       expect(eml).toMatch(/^List-Unsubscribe: <https:\/\/app\.realtoros\.test\/unsubscribe\/[A-Za-z0-9_-]{86}>\r$/m);
       expect(eml).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
-      const textPart = /Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(eml)?.[1] ?? '';
+      const textPart =
+        /Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(eml)?.[1] ?? '';
       expect(Buffer.from(textPart.replace(/\r\n/g, ''), 'base64').toString()).toContain('How is the move going?');
     } finally {
       await svc.stop();

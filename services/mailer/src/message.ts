@@ -11,7 +11,8 @@ export type MessageOptions = {
   postalAddress: string | null;
 };
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 export function unsubscribeUrl(opts: MessageOptions, claims: { agent_id: string; client_id: string; email_id: string }): string {
   return `${opts.publicBaseUrl.replace(/\/+$/, '')}/unsubscribe/${signUnsubscribeToken(opts.jwtSecret, claims)}`;

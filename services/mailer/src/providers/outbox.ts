@@ -22,7 +22,13 @@ export function toEml(m: OutgoingEmail, messageId: string, date: Date): string {
     `Content-Type: multipart/alternative; boundary="${boundary}"`,
   ];
   const part = (type: string, body: string) =>
-    [`--${boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: base64', '', Buffer.from(body).toString('base64').replace(/.{76}/g, '$&\r\n')].join('\r\n');
+    [
+      `--${boundary}`,
+      `Content-Type: ${type}; charset=utf-8`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from(body).toString('base64').replace(/.{76}/g, '$&\r\n'),
+    ].join('\r\n');
   return `${head.join('\r\n')}\r\n\r\n${part('text/plain', m.text)}\r\n${part('text/html', m.html)}\r\n--${boundary}--\r\n`;
 }
 

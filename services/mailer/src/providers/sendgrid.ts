@@ -1,6 +1,6 @@
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
-import { SendError, type EmailSender, type OutgoingEmail } from './types.ts';
+import { type EmailSender, type OutgoingEmail, SendError } from './types.ts';
 
 export type SendGridOptions = { apiKey: string; baseUrl: string; timeoutMs: number };
 
@@ -47,7 +47,8 @@ function classify(err: unknown): SendError {
   if (typeof e.code === 'number' && e.response) {
     const status = e.code;
     const body = e.response.body as { errors?: { message?: string; field?: string | null }[] } | undefined;
-    const detail = body?.errors?.map((x) => [x.message, x.field ? `(${x.field})` : ''].filter(Boolean).join(' ')).join('; ') || e.message || 'error';
+    const detail =
+      body?.errors?.map((x) => [x.message, x.field ? `(${x.field})` : ''].filter(Boolean).join(' ')).join('; ') || e.message || 'error';
     const message = `SendGrid ${status}: ${detail}`.slice(0, 1000);
     if (status === 429 || status >= 500) {
       const ra = Number(e.response.headers?.['retry-after']);

@@ -29,7 +29,11 @@ export class SendError extends Error {
   readonly kind: SendFailureKind;
   readonly status: number | null;
   readonly retryAfterMs: number | null;
-  constructor(kind: SendFailureKind, message: string, opts: { status?: number | null; retryAfterMs?: number | null; cause?: unknown } = {}) {
+  constructor(
+    kind: SendFailureKind,
+    message: string,
+    opts: { status?: number | null; retryAfterMs?: number | null; cause?: unknown } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.kind = kind;
     this.status = opts.status ?? null;
