@@ -1,20 +1,26 @@
 import type { CommandPayload, FollowupType } from '@realtoros/contracts';
-import { deterministicId, DomainError, newEvent, type CommandContext, type CommandHandlers, type CommandResult } from '@realtoros/messaging';
 import { subjects } from '@realtoros/contracts';
+import { type CommandContext, type CommandHandlers, type CommandResult, DomainError, deterministicId } from '@realtoros/messaging';
+import { createGeneratedEmails } from './email/generated-email.ts';
 import { foldClient, foldTask } from './facts.ts';
-import { composeEmail, type ComposeResult, type Generated, type GeneratorDeps } from './generate.ts';
+import { type ComposeResult, composeEmail, type Generated, type GeneratorDeps } from './generate.ts';
 import { PROMPT_VERSION } from './prompt.ts';
 
 type Target = { clientId: string; followupType: FollowupType; taskId: string | null };
 
-async function targetOf(deps: GeneratorDeps, agentId: string, p: { task_id?: string | undefined; client_id?: string | undefined; followup_type?: FollowupType | undefined }): Promise<Target> {
+async function targetOf(
+  deps: GeneratorDeps,
+  agentId: string,
+  p: { task_id?: string | undefined; client_id?: string | undefined; followup_type?: FollowupType | undefined },
+): Promise<Target> {
   if (p.task_id) {
     const { events } = await deps.store.readSubject('SCHEDULER', subjects.task(agentId, p.task_id));
     const task = foldTask(events.map((e) => e.event));
     if (!task) throw new DomainError('not_found', 'task not found');
     return { clientId: task.client_id, followupType: task.followup_type, taskId: task.id };
   }
-  if (!p.client_id) throw new DomainError('validation', 'give task_id or client_id', [{ pointer: '/client_id', detail: 'is required without task_id' }]);
+  if (!p.client_id)
+    throw new DomainError('validation', 'give task_id or client_id', [{ pointer: '/client_id', detail: 'is required without task_id' }]);
   return { clientId: p.client_id, followupType: p.followup_type ?? 'Custom', taskId: null };
 }
 
@@ -39,7 +45,12 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
       const agentId = ctx.meta.agent_id;
       const t = await targetOf(deps, agentId, p);
       const r = await composeEmail(deps, {
-        agentId, clientId: t.clientId, followupType: t.followupType, instructions: p.agent_instructions ?? null, today: today(ctx), seed: ctx.meta.command_id,
+        agentId,
+        clientId: t.clientId,
+        followupType: t.followupType,
+        instructions: p.agent_instructions ?? null,
+        today: today(ctx),
+        seed: ctx.meta.command_id,
       });
       if (r.kind === 'unavailable') unavailable(r);
       return { data: { subject: r.email.subject, body: r.email.body }, position: null };
@@ -62,22 +73,45 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
         if (!c || c.deleted) throw new DomainError('not_found', 'client not found');
         if (c.unsubscribed) throw new DomainError('conflict', 'this client has unsubscribed from emails');
         client = c;
-        email = { subject: p.subject.trim(), body: p.body, provider: 'manual', model: 'agent', prompt_version: PROMPT_VERSION, fallback_reason: null };
+        email = {
+          subject: p.subject.trim(),
+          body: p.body,
+          provider: 'manual',
+          model: 'agent',
+          prompt_version: PROMPT_VERSION,
+          fallback_reason: null,
+        };
       } else {
         const r = await composeEmail(deps, {
-          agentId, clientId: t.clientId, followupType: t.followupType, instructions: p.agent_instructions ?? null, today: today(ctx), seed: emailId,
+          agentId,
+          clientId: t.clientId,
+          followupType: t.followupType,
+          instructions: p.agent_instructions ?? null,
+          today: today(ctx),
+          seed: emailId,
         });
         if (r.kind === 'unavailable') unavailable(r);
         client = r.client;
         email = { ...r.email, ...(p.subject ? { subject: p.subject.trim() } : {}), ...(p.body ? { body: p.body } : {}) };
       }
-      const event = newEvent('EmailGenerated', {
-        agentId, aggregateId: emailId, correlationId: ctx.meta.correlation_id, causationId: ctx.meta.command_id, id: deterministicId(emailId, 'generation'),
-        data: { task_id: t.taskId, client_id: t.clientId, followup_type: t.followupType, to_email: client.email, to_name: client.name, ...email },
-      });
       if (Date.now() - Date.parse(ctx.meta.issued_at) > SEND_NOW_DEADLINE_MS)
         throw new DomainError('conflict', 'writing the email took too long; nothing was sent — try again');
-      const res = await deps.store.append(event, { traceparent: ctx.traceparent });
+      const written = await createGeneratedEmails(deps.store).handle(
+        { agentId, aggregateId: emailId },
+        {
+          type: 'RecordGeneratedEmail',
+          data: {
+            task_id: t.taskId,
+            client_id: t.clientId,
+            followup_type: t.followupType,
+            to_email: client.email,
+            to_name: client.name,
+            ...email,
+          },
+        },
+        { correlationId: ctx.meta.correlation_id, causationId: ctx.meta.command_id, traceparent: ctx.traceparent },
+      );
+      const res = written.position ?? { stream: 'AI' as const, seq: written.seq };
       return { data: { email_id: emailId, status: 'generated' }, position: { stream: res.stream, seq: res.seq } };
     },
   };
