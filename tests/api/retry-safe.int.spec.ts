@@ -311,9 +311,7 @@ describe('retry-safe API on the real stack', () => {
       expect((await api.get(`/api/tasks/${id}`)).headers.get('etag')).toBe(tag1);
     });
 
-    // Needs the scheduler to hand meta.expected_seq to its task store (the command-path work
-    // in libs/messaging's createCommandHandler does the check); crm already does.
-    it.skip('tasks: PATCH with a stale ETag → 412 and the task is unchanged', async () => {
+    it('tasks: PATCH with a stale ETag → 412 and the task is unchanged', async () => {
       const { api } = await signUp(stack.api);
       const created = await newTask(api);
       const id = created.body.id;
