@@ -14,7 +14,7 @@ describe('Postgres down: honest answers', () => {
   let proxy: TcpProxy;
 
   beforeAll(async () => {
-    stack = await startStack(['crm'], { READ_YOUR_WRITES_TIMEOUT_MS: '1000' });
+    stack = await startStack(['crm'], { READ_YOUR_WRITES_TIMEOUT_MS: '1000', DATABASE_QUERY_TIMEOUT_MS: '1500' });
     const target = new URL(stack.database.url);
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
     // `start` reads this same env object: the projector and gateway connect through the proxy.
@@ -101,5 +101,38 @@ describe('Postgres down: honest answers', () => {
     const after = await api.post('/api/clients', { name: 'After Outage', email: 'after@example.com' });
     expect(after.status).toBe(201);
     expect(after.headers.get('read-your-writes')).toBeNull();
+  });
+
+  it('a silent Postgres (partition: connections open, no answers): reads 503 within the query timeout, a committed write 201 pending', async () => {
+    const { api } = await signUp(stack.api, 'Pat');
+    expect((await api.get('/api/clients')).status).toBe(200); // pooled connections exist, then go silent
+
+    proxy.pause('blackhole');
+
+    let t0 = Date.now();
+    const read = await api.get('/api/clients');
+    expect(read.status).toBe(503);
+    expect(read.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(read.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(Date.now() - t0).toBeLessThan(8000);
+
+    t0 = Date.now();
+    const created = await api.post('/api/clients', { name: 'In The Partition', email: 'partition@example.com' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.headers.get('read-your-writes')).toBe('pending');
+    expect(created.body).toMatchObject({ name: 'In The Partition' });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+
+    t0 = Date.now();
+    const ready = await apiClient(stack.api).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks).toEqual({ nats: true, postgres: false });
+    expect(Date.now() - t0).toBeLessThan(4000);
+
+    proxy.resume();
+    await waitFor(async () => (await api.get(`/api/clients/${created.body.id}`)).status === 200, {
+      timeoutMs: 30_000,
+      what: 'the client written during the partition to be projected',
+    });
   });
 });

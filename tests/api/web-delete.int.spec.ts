@@ -17,10 +17,14 @@ describe('web: deleting a client says what happened', () => {
     stack = await startStack(['projector', 'crm', 'gateway']);
     // The web app's configuration is read once, from the environment, on first use.
     Object.assign(process.env, { GATEWAY_URL: stack.api, DATABASE_URL: stack.env.DATABASE_URL, JWT_SECRET: stack.env.JWT_SECRET });
-    ({ actions } = (await import('../../web/src/routes/(app)/clients/[id]/+page.server.ts')) as never);
+    // A computed specifier: the route module is typechecked by the web app's own tsconfig
+    // (SvelteKit's generated $types), not by the root one that checks this test.
+    const route = '../../web/src/routes/(app)/clients/[id]/+page.server.ts';
+    ({ actions } = (await import(route)) as never);
   });
   afterAll(async () => {
-    await (await import('../../web/src/lib/server/db.ts')).closeDb();
+    const webDb = '../../web/src/lib/server/db.ts';
+    await ((await import(webDb)) as { closeDb(): Promise<void> }).closeDb();
     await stack?.dispose();
   });
 

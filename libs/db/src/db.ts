@@ -12,13 +12,19 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 export type Db = Kysely<Database>;
 
-export function createDb(url: string, opts: { max?: number; applicationName?: string } = {}): Db {
+/**
+ * `queryTimeoutMs`: how long a query may wait for Postgres's answer before it fails (client
+ * side, so it also ends a query on a connection to a Postgres that went silent, e.g. a
+ * network partition); unset = no limit.
+ */
+export function createDb(url: string, opts: { max?: number; applicationName?: string; queryTimeoutMs?: number } = {}): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     application_name: opts.applicationName ?? 'realtoros',
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
+    ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
   });
   // An idle connection dropped by the server (restart, failover, DROP DATABASE … FORCE) must
   // not crash the process: the pool discards it and the next query opens a fresh one.

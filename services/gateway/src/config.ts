@@ -9,6 +9,11 @@ export const GatewayConfig = Type.Object({
   SENDGRID_WEBHOOK_PUBLIC_KEY: Type.Optional(Type.String({ description: 'SendGrid event webhook verification key (base64 SPKI)' })),
   COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000, description: 'how long a write waits for its service' }),
   READ_YOUR_WRITES_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 3000, description: 'how long a write waits for the read models' }),
+  DATABASE_QUERY_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description: 'longest a read-model query may wait for Postgres before the request answers 503 (a silent, partitioned Postgres)',
+  }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 65_536, description: 'largest accepted request body' }),
 });
 export type GatewayConfig = import('@sinclair/typebox').Static<typeof GatewayConfig>;
