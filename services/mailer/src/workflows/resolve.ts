@@ -40,7 +40,6 @@ export function resolveUnknownCommand(deps: ResolveDeps) {
       correlationId: ctx.meta.correlation_id,
       causationId: ctx.meta.command_id,
       traceparent: ctx.traceparent,
-      expectedSeq: ctx.meta.expected_seq,
     });
     // The events decide from here on; the record follows so that a late redelivery of the
     // generated email finds an outcome (a resend takes the record over itself).
