@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { sql } from '@realtoros/db';
 import { type Stack, startStack, waitFor } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_BUCKET, recordKey } from '../../services/gateway/src/plugins/idempotency.ts';
@@ -321,6 +322,22 @@ describe('retry-safe API on the real stack', () => {
       const now = await api.get(`/api/tasks/${id}`);
       expect(now.body).toMatchObject({ status: 'pending', priority: 'high' });
       expect(now.headers.get('etag')).toBe(tag1);
+    });
+
+    it('emails: GET carries a weak ETag of the email as shown; it changes when the email does', async () => {
+      const { api, agent } = await signUp(stack.api);
+      const client = (await newClient(api, 'Rae Mail')).body;
+      const id = randomUUID();
+      // The read model row as the projector writes it (no AI or mailer needed to read it back).
+      await sql`INSERT INTO email_logs (id, agent_id, client_id, subject, body, status, created_at)
+        VALUES (${id}, ${agent.id}, ${client.id}, 'Hello', 'Body', 'sent', now())`.execute(stack.database.db);
+      const first = await api.get(`/api/emails/${id}`);
+      expect(first.status).toBe(200);
+      const tag = first.headers.get('etag');
+      expect(tag).toMatch(/^W\/"[A-Za-z0-9_-]+"$/);
+      expect((await api.get(`/api/emails/${id}`)).headers.get('etag')).toBe(tag);
+      await sql`UPDATE email_logs SET opened_at = now() WHERE id = ${id}`.execute(stack.database.db);
+      expect((await api.get(`/api/emails/${id}`)).headers.get('etag')).not.toBe(tag);
     });
 
     it('the OpenAPI document advertises Idempotency-Key and If-Match', async () => {
