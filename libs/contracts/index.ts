@@ -1,5 +1,6 @@
 import "./src/formats.ts";
 export * from './src/api.ts';
+export * from './src/client-facts.ts';
 export * from './src/commands.ts';
 export * from './src/common.ts';
 export * from './src/envelope.ts';

@@ -1,4 +1,4 @@
-import type { ClientStage, Envelope, FollowupType, PropertyType } from '@realtoros/contracts';
+import { type ClientStage, type Envelope, type FollowupType, foldClientFacts, type PropertyType } from '@realtoros/contracts';
 
 /**
  * What the ai-agent knows, folded from other services' public events (never their private
@@ -22,30 +22,17 @@ export type AgentFacts = { name: string; email: string | null };
 export type TaskFacts = { id: string; client_id: string; followup_type: FollowupType; version: number; notes: string | null };
 export type PreviousEmail = { subject: string; body: string; sent_at: string };
 
+/** The client's facts for a prompt, from the one fold of client facts (libs/contracts). */
 export function foldClient(events: readonly Envelope[]): ClientFacts | null {
-  let c = null as ClientFacts | null;
-  for (const e of events) {
-    switch (e.type) {
-      case 'ClientCreated':
-        c = { id: e.aggregate_id, ...e.data, unsubscribed: false, deleted: false };
-        break;
-      case 'ClientUpdated':
-        if (c) c = { ...c, ...e.data.changes } as ClientFacts;
-        break;
-      case 'ClientStageChanged':
-        if (c) c = { ...c, stage: e.data.to };
-        break;
-      case 'ClientUnsubscribed':
-        if (c) c = { ...c, unsubscribed: true };
-        break;
-      case 'ClientDeleted':
-        if (c) c = { ...c, deleted: true };
-        break;
-      default:
-        break;
-    }
-  }
-  return c;
+  const facts = foldClientFacts(events);
+  if (facts.status === 'absent') return null;
+  return {
+    id: facts.id,
+    ...facts.profile,
+    stage: facts.stage,
+    unsubscribed: facts.unsubscribed,
+    deleted: facts.status === 'deleted',
+  };
 }
 
 export function foldAgent(events: readonly Envelope[]): AgentFacts | null {
@@ -58,7 +45,13 @@ export function foldTask(events: readonly Envelope[]): TaskFacts | null {
   for (const e of events) {
     switch (e.type) {
       case 'TaskScheduled':
-        t = { id: e.aggregate_id, client_id: e.data.client_id, followup_type: e.data.followup_type, version: e.data.version, notes: e.data.notes };
+        t = {
+          id: e.aggregate_id,
+          client_id: e.data.client_id,
+          followup_type: e.data.followup_type,
+          version: e.data.version,
+          notes: e.data.notes,
+        };
         break;
       case 'TaskRescheduled':
         if (t) t = { ...t, version: e.data.version };
