@@ -17,7 +17,7 @@
  */
 import { sql } from '@realtoros/db';
 import { createWebhookSigner, sendGridEvent, startFakeSendGrid, startStack, waitFor } from '@realtoros/testing';
-import { apiClient, signUp } from '../tests/api/http.ts';
+import { signUp } from '../tests/api/http.ts';
 
 type Args = { events: number; emails: number; agents: number };
 
