@@ -192,6 +192,36 @@ describe('retry-safe API on the real stack', () => {
       expect(await events(api, first.body.id)).toEqual(['ClientCreated']);
     });
 
+    it('a request still in flight elsewhere: a duplicate waits, then answers 409 + Retry-After; once the holder’s lease has run out (its gateway died), the key is taken over and runs', async () => {
+      const { api, agent } = await signUp(stack.api);
+      const kv = await new Kvm(nc).open(IDEMPOTENCY_BUCKET);
+      const path = `/api/clients/${(await api.post('/api/clients', { name: 'Sol Lease', email: 'sol@example.com' })).body.id}`;
+      const body = { phone: '555-0104' };
+      // The request's fingerprint as the gateway computes it, taken from a first run under another key.
+      const probe = randomUUID();
+      expect((await api.call('PATCH', path, body, withKey(probe))).status).toBe(200);
+      const fingerprint = (await kv.get(recordKey(agent.id, probe)))?.json<{ fingerprint: string }>().fingerprint;
+      expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+
+      // Another gateway holds the key and is still working on it.
+      const key = randomUUID();
+      const rk = recordKey(agent.id, key);
+      await kv.put(rk, JSON.stringify({ state: 'pending', fingerprint, lease_until: Date.now() + 600_000 }));
+      const t0 = Date.now();
+      const inFlight = await api.call('PATCH', path, body, withKey(key));
+      problem(inFlight, 409);
+      expect(inFlight.body.title).toBe('Request in progress');
+      expect(inFlight.headers.get('retry-after')).toBe('1');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(7000); // it waited COMMAND_TIMEOUT_MS + READ_YOUR_WRITES_TIMEOUT_MS first
+
+      // That gateway died: once its lease has ended, the next retry takes the key over and runs.
+      await kv.put(rk, JSON.stringify({ state: 'pending', fingerprint, lease_until: Date.now() - 1 }));
+      const taken = await api.call('PATCH', path, body, withKey(key));
+      expect(taken.status).toBe(200);
+      expect(taken.headers.get('idempotent-replayed')).toBeNull();
+      expect((await kv.get(rk))?.json<{ state: string; status: number }>()).toMatchObject({ state: 'done', status: 200 });
+    }, 60_000);
+
     it('records live in a KV bucket with a 24 h TTL', async () => {
       const kv = await new Kvm(nc).open(IDEMPOTENCY_BUCKET);
       expect((await kv.status()).ttl).toBe(24 * 3600 * 1000);
