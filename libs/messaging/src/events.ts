@@ -1,6 +1,15 @@
 import {
-  EVENTS, EnvelopeSchema, isEventType, schemaIssues, subjectFor,
-  type Envelope, type EventData, type EventType,
+  type Envelope,
+  EnvelopeSchema,
+  EVENT_REGISTRY,
+  EVENTS,
+  type EventData,
+  type EventRegistry,
+  type EventType,
+  isEventType,
+  schemaIssues,
+  subjectFor,
+  upcast,
 } from '@realtoros/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import { PoisonMessageError } from './errors.ts';
@@ -16,7 +25,7 @@ export type NewEventInput<T extends EventType> = {
   occurredAt?: Date;
 };
 
-/** Builds an envelope and validates its data against the event's schema. */
+/** Builds an envelope at the event's current schema version and validates its data against that schema. */
 export function newEvent<T extends EventType>(type: T, input: NewEventInput<T>): Envelope<T> {
   const spec = EVENTS[type];
   const issues = schemaIssues(spec.schema, input.data);
@@ -24,7 +33,7 @@ export function newEvent<T extends EventType>(type: T, input: NewEventInput<T>):
   return {
     id: input.id ?? uuidv7(),
     type,
-    schema: 1,
+    schema: spec.version,
     agent_id: input.agentId,
     aggregate: spec.aggregate,
     aggregate_id: input.aggregateId,
@@ -40,8 +49,13 @@ export function subjectOf(event: Envelope): string {
   return subjectFor(spec.stream, event.agent_id, spec.aggregate, event.aggregate_id);
 }
 
-/** Parses and validates a stored event; throws PoisonMessageError when it can't be trusted. */
-export function decodeEvent(bytes: Uint8Array): Envelope {
+/**
+ * Parses and validates a stored event; throws PoisonMessageError when it can't be trusted.
+ * An event stored at an older schema version is upcast first (registry.upcasters), so every
+ * reader sees the current shape, validated against the current schema; one from a newer
+ * version than this code knows is refused rather than guessed at.
+ */
+export function decodeEvent(bytes: Uint8Array, registry: EventRegistry = EVENT_REGISTRY): Envelope {
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder().decode(bytes));
@@ -50,10 +64,16 @@ export function decodeEvent(bytes: Uint8Array): Envelope {
   }
   const envIssues = schemaIssues(EnvelopeSchema, raw);
   if (envIssues.length > 0) throw new PoisonMessageError(`bad envelope: ${envIssues.map((i) => `${i.pointer} ${i.detail}`).join('; ')}`);
-  const env = raw as { type: string; data: unknown };
+  const env = raw as { type: string; schema: number; data: unknown };
   if (!isEventType(env.type)) throw new PoisonMessageError(`unknown event type ${env.type}`);
-  const issues = schemaIssues(EVENTS[env.type].schema, env.data);
-  if (issues.length > 0) throw new PoisonMessageError(`${env.type} data invalid: ${issues.map((i) => `${i.pointer} ${i.detail}`).join('; ')}`);
-  return raw as Envelope;
+  let current: { version: number; data: unknown };
+  try {
+    current = upcast(env.type, env.schema, env.data, registry);
+  } catch (err) {
+    throw new PoisonMessageError(`${env.type} schema ${env.schema} cannot be read: ${(err as Error).message}`);
+  }
+  const issues = schemaIssues(registry.events[env.type].schema, current.data);
+  if (issues.length > 0)
+    throw new PoisonMessageError(`${env.type} data invalid: ${issues.map((i) => `${i.pointer} ${i.detail}`).join('; ')}`);
+  return { ...(raw as object), schema: current.version, data: current.data } as Envelope;
 }
-
