@@ -1,4 +1,4 @@
-import { type Stack, startStack } from '@realtoros/testing';
+import { createWebhookSigner, type Stack, startStack } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from './http.ts';
 import { isProblem, type RawResponse, rawRequest } from './raw-http.ts';
@@ -348,9 +348,13 @@ describe(`fuzz over the OpenAPI document (FUZZ_SEED=${SEED})`, () => {
   let stack: Stack;
   let token: string;
   let doc: OpenApiDoc;
+  const signer = createWebhookSigner();
 
   beforeAll(async () => {
-    stack = await startStack(['projector', 'crm', 'scheduler', 'ai-agent', 'mailer', 'gateway'], { LOG_LEVEL: 'error' });
+    stack = await startStack(['projector', 'crm', 'scheduler', 'ai-agent', 'mailer', 'gateway'], {
+      LOG_LEVEL: 'error',
+      SENDGRID_WEBHOOK_PUBLIC_KEY: signer.publicKey,
+    });
     token = (await signUp(stack.api, 'Fuzz Agent')).token;
     doc = (await rawRequest(stack.api, 'GET', '/docs/json')).body;
   });
@@ -467,5 +471,61 @@ describe(`fuzz over the OpenAPI document (FUZZ_SEED=${SEED})`, () => {
       ]),
     );
     expect(failures, failures.join('\n')).toEqual([]);
+  });
+
+  it('signed SendGrid batches full of hostile events → 200 with counts or 400, never 5xx', async () => {
+    const rng = seeded(SEED);
+    const event = (over: Record<string, unknown>) => ({
+      sg_event_id: rng.uuid(),
+      event: 'open',
+      timestamp: 1_780_000_000,
+      email: 'x@example.com',
+      email_id: rng.uuid(),
+      agent_id: rng.uuid(),
+      ...over,
+    });
+    const fields = ['sg_event_id', 'event', 'email', 'sg_message_id', 'url', 'reason', 'email_id', 'agent_id'];
+    const batches: unknown[][] = [
+      [],
+      [null, 1, 'x', [], {}, true],
+      fields.flatMap((f) => [NUL, LONE_HIGH, LONE_LOW, 'x'.repeat(10_000), 123, null, {}, []].map((v) => event({ [f]: v }))),
+      ['123', -1, 1e20, 1.5, null, '2026-06-30T23:59:60Z'].map((timestamp) => event({ timestamp })),
+      [
+        'bounce',
+        'dropped',
+        'spamreport',
+        'unsubscribe',
+        'group_unsubscribe',
+        'click',
+        'delivered',
+        'processed',
+        'deferred',
+        'unknown_kind',
+      ].map((e) => event({ event: e, reason: '<script>', url: 'javascript:alert(1)' })),
+      Array.from({ length: 1200 }, () => event({})),
+      [event({ __proto__: { admin: true }, constructor: { prototype: { x: 1 } } })],
+    ];
+    const failures: string[] = [];
+    for (const [i, batch] of batches.entries()) {
+      const payload = JSON.stringify(batch);
+      const r = await rawRequest(stack.api, 'POST', '/webhook/sendgrid', {
+        headers: signer.sign(payload).headers,
+        body: payload,
+        timeoutMs: 60_000,
+      });
+      const ok = r.status === 200 ? r.body?.total === batch.length : r.status === 400 && isProblem(r);
+      if (!ok) failures.push(`batch ${i} (${batch.length} events): ${r.status} ${r.text.slice(0, 300)}`);
+    }
+    for (const raw of ['{', '"x"', '{"a":1}', 'null']) {
+      const r = await rawRequest(stack.api, 'POST', '/webhook/sendgrid', { headers: signer.sign(raw).headers, body: raw });
+      if (r.status !== 400 || !isProblem(r)) failures.push(`signed ${raw}: ${r.status} ${r.text.slice(0, 200)}`);
+    }
+    const huge = JSON.stringify(Array.from({ length: 30_000 }, () => event({ reason: 'y'.repeat(150) })));
+    // Over the webhook's 5 MB limit: a 400 problem, or the upload cut off once the answer is sent (EPIPE).
+    const tooBig = await rawRequest(stack.api, 'POST', '/webhook/sendgrid', { headers: signer.sign(huge).headers, body: huge }).catch(
+      (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? null : Promise.reject(err)),
+    );
+    if (tooBig && (tooBig.status !== 400 || !isProblem(tooBig))) failures.push(`over 5 MB: ${tooBig.status} ${tooBig.text.slice(0, 200)}`);
+    expect(failures, `FUZZ_SEED=${SEED}\n${failures.join('\n')}`).toEqual([]);
   });
 });
