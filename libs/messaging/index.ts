@@ -1,7 +1,7 @@
 export { connectNats } from './src/connect.ts';
 export { ensureStream, ensureEventStreams, eventStreamConfig, natsReplicas, DEAD_LETTER_STREAM } from './src/streams.ts';
 export { createEventStore, streamOf, type EventStore, type AppendOptions, type AppendResult, type StoredEvent } from './src/event-store.ts';
-export { newEvent, decodeEvent, subjectOf, type NewEventInput } from './src/events.ts';
+export { newEvent, decodeEvent, storableText, subjectOf, type NewEventInput } from './src/events.ts';
 export { deterministicId } from './src/ids.ts';
 export { runConsumer, ensureConsumer, type ConsumerOptions, type EventHandler, type HandlerContext, type RunningConsumer } from './src/consumer.ts';
 export {

@@ -25,6 +25,13 @@ export type NewEventInput<T extends EventType> = {
   occurredAt?: Date;
 };
 
+/**
+ * Text from outside our own validation (a provider's error message, a webhook's reason)
+ * made storable: lone surrogates become U+FFFD, NULs go. Event data schemas refuse such
+ * characters, so text a handler did not validate itself passes through this first.
+ */
+export const storableText = (s: string): string => s.toWellFormed().replaceAll('\u0000', '');
+
 /** Builds an envelope at the event's current schema version and validates its data against that schema. */
 export function newEvent<T extends EventType>(type: T, input: NewEventInput<T>): Envelope<T> {
   const spec = EVENTS[type];

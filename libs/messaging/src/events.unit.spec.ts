@@ -2,7 +2,7 @@ import { EVENT_REGISTRY, EVENTS, type EventRegistry } from '@realtoros/contracts
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { PoisonMessageError } from './errors.ts';
-import { decodeEvent, newEvent } from './events.ts';
+import { decodeEvent, newEvent, storableText } from './events.ts';
 
 const AGENT = '0190a000-0000-7000-8000-000000000001';
 const CLIENT = '0190a000-0000-7000-8000-0000000000c1';
@@ -60,5 +60,21 @@ describe('event schema versions and upcasting', () => {
     expect(() => decodeEvent(bytes(v1), { ...v2Registry, upcasters: {} })).toThrow(/no upcaster from schema 1 to 2/);
     const broken: EventRegistry = { ...v2Registry, upcasters: { ClientUnsubscribed: { 1: (d) => d } } };
     expect(() => decodeEvent(bytes(v1), broken)).toThrow(/ClientUnsubscribed data invalid/);
+  });
+
+  it('text in event data must be storable: a NUL is refused on write and on read', () => {
+    const nul = { agentId: AGENT, aggregateId: CLIENT, correlationId: 'c', causationId: null, data: { changes: { notes: 'a\u0000b' } } };
+    expect(() => newEvent('ClientUpdated', nul)).toThrow(PoisonMessageError);
+    const stored = {
+      ...newEvent('ClientUpdated', { ...nul, data: { changes: { notes: 'ok' } } }),
+      data: { changes: { notes: 'a\u0000b' } },
+    };
+    expect(() => decodeEvent(bytes(stored))).toThrow(/ClientUpdated data invalid: \/changes\/notes/);
+    const lone = { ...stored, data: { changes: { name: 'x\ud800y' } } };
+    expect(() => decodeEvent(bytes(lone))).toThrow(PoisonMessageError);
+  });
+
+  it('storableText makes outside text storable (lone surrogate → U+FFFD, NUL dropped), keeps emoji', () => {
+    expect(storableText('a\u0000b\ud800c 🏡')).toBe('ab\ufffdc 🏡');
   });
 });

@@ -1,9 +1,9 @@
-import { subjects, type FollowupType } from '@realtoros/contracts';
-import type { EventStore } from '@realtoros/messaging';
+import { type FollowupType, subjects } from '@realtoros/contracts';
+import { type EventStore, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
-import { foldAgent, foldClient, type AgentFacts, type ClientFacts, type PreviousEmail } from './facts.ts';
+import { type AgentFacts, type ClientFacts, foldAgent, foldClient, type PreviousEmail } from './facts.ts';
 import { checkDraft, type EmailDraft } from './output-check.ts';
-import { PROMPT_VERSION, type GenerationInput } from './prompt.ts';
+import { type GenerationInput, PROMPT_VERSION } from './prompt.ts';
 import { TEMPLATE_MODEL, writeTemplateEmail } from './providers/template.ts';
 import type { EmailWriter } from './providers/types.ts';
 
@@ -52,16 +52,33 @@ export async function composeEmail(deps: GeneratorDeps, req: ComposeRequest): Pr
     deps.log.warn({ err }, 'previous emails unavailable; writing without them');
   }
   const input: GenerationInput = {
-    agent, client, followupType: req.followupType, today: req.today, previous, instructions: req.instructions, seed: req.seed,
+    agent,
+    client,
+    followupType: req.followupType,
+    today: req.today,
+    previous,
+    instructions: req.instructions,
+    seed: req.seed,
   };
   return { kind: 'generated', client, email: await generate(deps.writer, input, deps.log) };
 }
 
 export async function generate(writer: EmailWriter, input: GenerationInput, log: Logger): Promise<Generated> {
   const fallback = (reason: string): Generated => ({
-    ...writeTemplateEmail(input), provider: 'template', model: TEMPLATE_MODEL, prompt_version: PROMPT_VERSION, fallback_reason: reason.slice(0, 500),
+    ...writeTemplateEmail(input),
+    provider: 'template',
+    model: TEMPLATE_MODEL,
+    prompt_version: PROMPT_VERSION,
+    fallback_reason: storableText(reason.slice(0, 500)),
   });
-  if (writer.provider === 'template') return { ...writeTemplateEmail(input), provider: 'template', model: TEMPLATE_MODEL, prompt_version: PROMPT_VERSION, fallback_reason: null };
+  if (writer.provider === 'template')
+    return {
+      ...writeTemplateEmail(input),
+      provider: 'template',
+      model: TEMPLATE_MODEL,
+      prompt_version: PROMPT_VERSION,
+      fallback_reason: null,
+    };
   let draft: EmailDraft;
   try {
     draft = await writer.write(input);
@@ -75,5 +92,12 @@ export async function generate(writer: EmailWriter, input: GenerationInput, log:
     log.warn({ problems, provider: writer.provider }, 'email writer output rejected; using the template');
     return fallback(`${writer.provider} output rejected: ${problems.join('; ')}`);
   }
-  return { subject: draft.subject, body: draft.body, provider: writer.provider, model: writer.model, prompt_version: PROMPT_VERSION, fallback_reason: null };
+  return {
+    subject: draft.subject,
+    body: draft.body,
+    provider: writer.provider,
+    model: writer.model,
+    prompt_version: PROMPT_VERSION,
+    fallback_reason: null,
+  };
 }

@@ -1,3 +1,4 @@
+import { isStorableText } from '@realtoros/contracts';
 import type { ClientFacts } from './facts.ts';
 
 export type EmailDraft = { subject: string; body: string };
@@ -29,9 +30,11 @@ export function checkDraft(draft: unknown, client: Pick<ClientFacts, 'email'>, a
   if (words > MAX_BODY_WORDS) problems.push(`body longer than ${MAX_BODY_WORDS} words`);
   const allowed = new Set([client.email, ...allowedEmails].map((e) => e.toLowerCase()));
   const foreign = [...`${s}\n${b}`.matchAll(EMAIL)].map((m) => m[0].toLowerCase()).filter((e) => !allowed.has(e));
-  if (foreign.length) problems.push('contains an email address that is not the client\'s');
+  if (foreign.length) problems.push("contains an email address that is not the client's");
   const withoutAddresses = `${s}\n${b}`.replace(EMAIL, ' ');
   if (LINK.test(withoutAddresses)) problems.push('contains a link');
   if (PLACEHOLDER.test(s) || PLACEHOLDER.test(b)) problems.push('contains a placeholder');
+  // A NUL or lone surrogate could not be stored (the event would be refused): use the template.
+  if (!isStorableText(subject) || !isStorableText(body)) problems.push('contains characters that cannot be stored');
   return problems;
 }

@@ -1,23 +1,40 @@
 import { Type } from '@sinclair/typebox';
-import { CustomFields, Email, Timestamp } from '../common.ts';
+import { Email, Text, Timestamp } from '../common.ts';
 import { ClientStage, PropertyType } from '../enums.ts';
+
+/*
+ * Every free-text string in event data is Text(): no NUL, no lone surrogate. newEvent
+ * validates on write, so a command handler can never append one, and decodeEvent validates
+ * on read, so the projector refuses one (and parks it) instead of failing on Postgres.
+ */
+
+/**
+ * Custom fields as stored: keys a text column and jsonb can store (the same key rule as the
+ * API's CustomFieldsInput, but 0–64 long as older events allow), text values Text().
+ */
+const STORABLE_KEY = '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]){0,64}$';
+const StoredCustomFields = Type.Record(
+  Type.String({ pattern: STORABLE_KEY }),
+  Type.Union([Text({ maxLength: 1000 }), Type.Number(), Type.Boolean(), Type.Null()]),
+  { additionalProperties: false },
+);
 
 export const AgentRegistered = Type.Object({
   email: Email,
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: Text({ minLength: 1, maxLength: 200 }),
   /** scrypt hash (`scrypt$N$r$p$salt$hash`), never the password. */
   password_hash: Type.String(),
 });
 
 /** The client's full profile, as created. */
 export const ClientProfile = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: Text({ minLength: 1, maxLength: 200 }),
   email: Email,
-  phone: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
-  property_address: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
+  phone: Type.Union([Text({ maxLength: 40 }), Type.Null()]),
+  property_address: Type.Union([Text({ maxLength: 500 }), Type.Null()]),
   property_type: Type.Union([PropertyType, Type.Null()]),
-  notes: Type.Union([Type.String({ maxLength: 5000 }), Type.Null()]),
-  custom_fields: CustomFields,
+  notes: Type.Union([Text({ maxLength: 5000 }), Type.Null()]),
+  custom_fields: StoredCustomFields,
 });
 
 export const ClientCreated = Type.Composite([ClientProfile, Type.Object({ stage: ClientStage })]);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Timestamp, Uuid } from '../common.ts';
+import { Text, Timestamp, Uuid } from '../common.ts';
 import { FollowupType, Priority } from '../enums.ts';
 
 /** `version` is the task's schedule version: a timer fires only for the current one. */
@@ -8,7 +8,7 @@ export const TaskScheduled = Type.Object({
   followup_type: FollowupType,
   scheduled_for: Timestamp,
   priority: Priority,
-  notes: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+  notes: Type.Union([Text({ maxLength: 2000 }), Type.Null()]),
   version: Type.Integer({ minimum: 1 }),
   origin: Type.Union([Type.Literal('plan'), Type.Literal('manual')]),
 });
@@ -21,7 +21,7 @@ export const TaskRescheduled = Type.Object({
 export const TaskDetailsChanged = Type.Object({
   client_id: Uuid,
   priority: Type.Optional(Priority),
-  notes: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+  notes: Type.Optional(Type.Union([Text({ maxLength: 2000 }), Type.Null()])),
 });
 export const TaskDue = Type.Object({
   client_id: Uuid,
@@ -39,7 +39,7 @@ export const TaskCompleted = Type.Object({
 export const TaskSkipped = Type.Object({ client_id: Uuid });
 export const TaskFailed = Type.Object({
   client_id: Uuid,
-  reason: Type.String({ maxLength: 2000 }),
+  reason: Text({ maxLength: 2000 }),
   email_id: Type.Union([Uuid, Type.Null()]),
 });
 export const TaskCancelled = Type.Object({

@@ -1,5 +1,5 @@
 import type { Envelope } from '@realtoros/contracts';
-import { deterministicId } from '@realtoros/messaging';
+import { deterministicId, storableText } from '@realtoros/messaging';
 import { createGeneratedEmails } from '../email/generated-email.ts';
 import { composeEmail, type GeneratorDeps } from '../generate.ts';
 
@@ -40,7 +40,10 @@ export async function onTaskDue(deps: GeneratorDeps, event: Envelope<'TaskDue'>,
             ...result.email,
           },
         }
-      : { type: 'RecordGenerationFailure', data: { task_id: taskId, client_id: event.data.client_id, reason: result.detail } },
+      : {
+          type: 'RecordGenerationFailure',
+          data: { task_id: taskId, client_id: event.data.client_id, reason: storableText(result.detail).slice(0, 2000) },
+        },
     { correlationId: event.correlation_id, causationId: event.id, traceparent },
   );
 }

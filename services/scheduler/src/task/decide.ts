@@ -1,5 +1,5 @@
 import type { FollowupType, Priority } from '@realtoros/contracts';
-import { type Decider, DomainError } from '@realtoros/messaging';
+import { type Decider, DomainError, storableText } from '@realtoros/messaging';
 import { type ExistingTask, evolve, initialState, type TaskEventDraft, type TaskEventType, type TaskState } from './task.ts';
 
 /**
@@ -143,7 +143,7 @@ export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[]
       return [
         {
           type: 'TaskFailed',
-          data: { client_id: state.client_id, reason: command.data.reason.slice(0, 2000), email_id: command.data.email_id },
+          data: { client_id: state.client_id, reason: storableText(command.data.reason.slice(0, 2000)), email_id: command.data.email_id },
         },
       ];
     }
