@@ -1,6 +1,6 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Email, Text, Timestamp, Uuid } from './common.ts';
-import { StringEnum, ClientStage, EmailStatus, FollowupType, Priority, PropertyType, TaskStatus } from './enums.ts';
+import { ClientStage, EmailStatus, FollowupType, Priority, PropertyType, StringEnum, TaskStatus } from './enums.ts';
 
 /** HTTP API shapes (ARCHITECTURE.md §7). Inputs are closed: nobody sets fields they don't own. */
 const closed = { additionalProperties: false } as const;
@@ -30,10 +30,7 @@ export const ProblemDetails = Type.Object({
 });
 
 export const Password = Type.String({ minLength: 8, maxLength: 200 });
-export const SignupBody = Type.Object(
-  { email: Email, password: Password, name: Text({ minLength: 1, maxLength: 200 }) },
-  closed,
-);
+export const SignupBody = Type.Object({ email: Email, password: Password, name: Text({ minLength: 1, maxLength: 200 }) }, closed);
 export const LoginBody = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) }, closed);
 export const Agent = Type.Object({ id: Uuid, email: Email, name: Type.String(), created_at: Timestamp });
 export const AuthResponse = Type.Object({ agent: Agent, token: Type.String() });
@@ -74,7 +71,14 @@ export const Client = Type.Object({
 });
 
 export const CLIENT_SORTS = [
-  'name', '-name', 'created_at', '-created_at', 'updated_at', '-updated_at', 'last_contacted', '-last_contacted',
+  'name',
+  '-name',
+  'created_at',
+  '-created_at',
+  'updated_at',
+  '-updated_at',
+  'last_contacted',
+  '-last_contacted',
 ] as const;
 export const PageQuery = {
   page: Type.Integer({ minimum: 1, default: 1 }),
@@ -176,16 +180,10 @@ export const EmailLog = Type.Object({
   click_count: Type.Integer({ minimum: 0, description: 'how many of them are clicks' }),
   client_name: Type.Optional(Nullable(Type.String())),
 });
-export const EmailListQuery = Type.Object(
-  { ...PageQuery, client_id: Type.Optional(Uuid), status: Type.Optional(EmailStatus) },
-  closed,
-);
+export const EmailListQuery = Type.Object({ ...PageQuery, client_id: Type.Optional(Uuid), status: Type.Optional(EmailStatus) }, closed);
 export const EmailPreviewBody = Type.Union([
   Type.Object({ task_id: Uuid, agent_instructions: Type.Optional(Text({ maxLength: 2000 })) }, closed),
-  Type.Object(
-    { client_id: Uuid, followup_type: FollowupType, agent_instructions: Type.Optional(Text({ maxLength: 2000 })) },
-    closed,
-  ),
+  Type.Object({ client_id: Uuid, followup_type: FollowupType, agent_instructions: Type.Optional(Text({ maxLength: 2000 })) }, closed),
 ]);
 export const EmailSendBody = Type.Union([
   Type.Object({ task_id: Uuid }, closed),

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { ClientCreateBody, ClientPatchBody } from './api.ts';
 import { Email, Text, Timestamp, Uuid } from './common.ts';
 import { FollowupType, Priority } from './enums.ts';
@@ -107,12 +107,21 @@ export type CommandService = keyof typeof COMMANDS;
 export type CommandName<S extends CommandService> = keyof (typeof COMMANDS)[S] & string;
 type Commands = typeof COMMANDS;
 type CommandPayloads = {
-  [S in keyof Commands]: { [N in keyof Commands[S]]: Commands[S][N] extends import('@sinclair/typebox').TSchema ? Static<Commands[S][N]> : never };
+  [S in keyof Commands]: {
+    [N in keyof Commands[S]]: Commands[S][N] extends import('@sinclair/typebox').TSchema ? Static<Commands[S][N]> : never;
+  };
 };
 export type CommandPayload<S extends CommandService, N extends CommandName<S>> = CommandPayloads[S][N];
 
 /** Error codes a service may answer with; the gateway maps them to HTTP in one place. */
-export const COMMAND_ERROR_CODES = ['validation', 'not_found', 'conflict', 'illegal_transition', 'precondition_failed', 'internal'] as const;
+export const COMMAND_ERROR_CODES = [
+  'validation',
+  'not_found',
+  'conflict',
+  'illegal_transition',
+  'precondition_failed',
+  'internal',
+] as const;
 export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
 
 export type CommandReply<T = unknown> =

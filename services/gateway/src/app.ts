@@ -6,19 +6,19 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { answerClientError, answerFrameworkError, READ_YOUR_WRITES_HEADER, registerErrorHandling } from './errors/index.ts';
 import { registerAuth } from './plugins/auth.ts';
-import { registerIdempotency } from './plugins/idempotency.ts';
 import type { GatewayDeps } from './plugins/context.ts';
+import { registerIdempotency } from './plugins/idempotency.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerValidation } from './plugins/validation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { clientRoutes } from './routes/clients.ts';
-import { taskRoutes } from './routes/tasks.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { AI_TIMEOUT_MS, emailRoutes } from './routes/emails.ts';
-import { unsubscribeRoutes } from './routes/unsubscribe.ts';
-import { webhookRoutes } from './routes/webhook.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
 import { healthRoutes } from './routes/health.ts';
+import { taskRoutes } from './routes/tasks.ts';
+import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { webhookRoutes } from './routes/webhook.ts';
 
 /**
  * The caller's `x-request-id` becomes our correlation id (logs, events) only when it is a

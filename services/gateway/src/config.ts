@@ -4,7 +4,11 @@ export const GatewayConfig = Type.Object({
   ...CommonConfig,
   GATEWAY_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8000, description: 'HTTP port of the API' }),
   GATEWAY_HOST: Type.String({ default: '0.0.0.0', description: 'interface to listen on' }),
-  PUBLIC_BASE_URL: Type.String({ default: 'http://localhost:8000', pattern: '^https?://', description: 'public URL of the gateway (links in emails)' }),
+  PUBLIC_BASE_URL: Type.String({
+    default: 'http://localhost:8000',
+    pattern: '^https?://',
+    description: 'public URL of the gateway (links in emails)',
+  }),
   JWT_SECRET: Type.String({ minLength: 16, description: 'secret that signs login tokens (sensitive, ≥16 chars)' }),
   SENDGRID_WEBHOOK_PUBLIC_KEY: Type.Optional(Type.String({ description: 'SendGrid event webhook verification key (base64 SPKI)' })),
   COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000, description: 'how long a write waits for its service' }),

@@ -1,7 +1,7 @@
-import type { CommandReply } from '@realtoros/contracts';
-import { ServiceUnavailableError } from '@realtoros/messaging';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { CommandReply } from '@realtoros/contracts';
+import { ServiceUnavailableError } from '@realtoros/messaging';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -22,15 +22,37 @@ export class HttpProblem extends Error {
 }
 
 const TYPES: Record<number, string> = {
-  400: 'validation-error', 401: 'unauthorized', 404: 'not-found', 405: 'method-not-allowed', 408: 'request-timeout',
-  409: 'conflict', 412: 'precondition-failed', 413: 'payload-too-large', 414: 'uri-too-long', 415: 'unsupported-media-type', 422: 'unprocessable-content', 429: 'too-many-requests',
-  431: 'request-header-fields-too-large', 500: 'internal-error', 503: 'service-unavailable',
+  400: 'validation-error',
+  401: 'unauthorized',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  408: 'request-timeout',
+  409: 'conflict',
+  412: 'precondition-failed',
+  413: 'payload-too-large',
+  414: 'uri-too-long',
+  415: 'unsupported-media-type',
+  422: 'unprocessable-content',
+  429: 'too-many-requests',
+  431: 'request-header-fields-too-large',
+  500: 'internal-error',
+  503: 'service-unavailable',
 };
 const TITLES: Record<number, string> = {
-  400: 'Invalid request', 401: 'Unauthorized', 404: 'Not found', 405: 'Method not allowed', 408: 'Request timeout',
-  409: 'Conflict', 412: 'Precondition failed', 413: 'Request body too large', 414: 'URI too long', 415: 'Unsupported media type',
+  400: 'Invalid request',
+  401: 'Unauthorized',
+  404: 'Not found',
+  405: 'Method not allowed',
+  408: 'Request timeout',
+  409: 'Conflict',
+  412: 'Precondition failed',
+  413: 'Request body too large',
+  414: 'URI too long',
+  415: 'Unsupported media type',
   422: 'Unprocessable content',
-  431: 'Request headers too large', 500: 'Internal server error', 503: 'Service unavailable',
+  431: 'Request headers too large',
+  500: 'Internal server error',
+  503: 'Service unavailable',
 };
 
 /** The problem document itself (also written raw to a socket, before Fastify has a request). */
@@ -89,16 +111,19 @@ export function problemFromReply(reply: Extract<CommandReply, { ok: false }>): H
 function pointerOf(e: { instancePath?: string; keyword?: string; params?: Record<string, unknown> }, context: string): string {
   const base = e.instancePath || '';
   if (e.keyword === 'required' && typeof e.params?.missingProperty === 'string') return `${base}/${e.params.missingProperty}`;
-  if (e.keyword === 'additionalProperties' && typeof e.params?.additionalProperty === 'string') return `${base}/${e.params.additionalProperty}`;
+  if (e.keyword === 'additionalProperties' && typeof e.params?.additionalProperty === 'string')
+    return `${base}/${e.params.additionalProperty}`;
   return base || (context === 'body' ? '/' : `/${context}`);
 }
 
 function messageOf(e: { keyword?: string; message?: string; params?: Record<string, unknown> }): string {
   if (e.keyword === 'additionalProperties') return 'is not an accepted field';
-  if (e.keyword === 'enum' && Array.isArray(e.params?.allowedValues)) return `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
+  if (e.keyword === 'enum' && Array.isArray(e.params?.allowedValues))
+    return `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`;
   // Same wording as the services' schemaIssues, so a form shows one message whoever refused it.
   if (e.keyword === 'format' && e.params?.format === 'text') return 'must not contain NUL characters or unpaired surrogates';
-  if (e.keyword === 'format' && e.params?.format === 'date-time') return 'must be a real date and time (RFC 3339, e.g. 2026-06-30T23:59:59Z)';
+  if (e.keyword === 'format' && e.params?.format === 'date-time')
+    return 'must be a real date and time (RFC 3339, e.g. 2026-06-30T23:59:59Z)';
   return e.message ?? 'is invalid';
 }
 
@@ -115,7 +140,16 @@ declare module 'fastify' {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * Postgres (or the pool in front of it) is not answering: connection refused, reset or timed
@@ -127,9 +161,15 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!(err instanceof Error) || depth > 3) return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (NETWORK_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300')) return true;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300'))
+    return true;
   if (err instanceof AggregateError && err.errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
-  if (/timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Query read timeout/i.test(err.message)) return true;
+  if (
+    /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Query read timeout/i.test(
+      err.message,
+    )
+  )
+    return true;
   return isDatabaseUnavailable(err.cause, depth + 1);
 }
 
@@ -148,10 +188,11 @@ const isDataException = (err: unknown): boolean => {
  * route's success status and the service's own reply, saying the read models lag.
  */
 function answerCommitted(req: FastifyRequest, reply: FastifyReply, committed: { data: unknown }) {
-  const declared = Object.keys((req.routeOptions.schema?.response ?? {}) as Record<string, unknown>)
-    .map(Number)
-    .filter((s) => s >= 200 && s < 300)
-    .sort((a, b) => a - b)[0] ?? 200;
+  const declared =
+    Object.keys((req.routeOptions.schema?.response ?? {}) as Record<string, unknown>)
+      .map(Number)
+      .filter((s) => s >= 200 && s < 300)
+      .sort((a, b) => a - b)[0] ?? 200;
   reply.header(READ_YOUR_WRITES_HEADER, 'pending');
   if (declared === 204) return reply.code(204).send();
   return reply.code(declared).type('application/json').serializer(JSON.stringify).send(committed.data);
@@ -166,8 +207,10 @@ export function answerClientError(err: Error & { code?: string }, socket: Socket
   const status =
     err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_URI_TOO_LONG' ? 414 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const detail =
-    status === 431 ? 'The request line and headers together are larger than this API accepts.'
-      : status === 408 ? 'The request took too long to arrive.'
+    status === 431
+      ? 'The request line and headers together are larger than this API accepts.'
+      : status === 408
+        ? 'The request took too long to arrive.'
         : 'The request is not valid HTTP.';
   const body = JSON.stringify(problemBody(status, detail, undefined, status === 400 ? { title: 'Bad request' } : {}));
   socket.end(
@@ -177,7 +220,8 @@ export function answerClientError(err: Error & { code?: string }, socket: Socket
 
 /** Errors the router meets (a malformed URL, a path parameter over maxParamLength). */
 export function answerFrameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply) {
-  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, 414, 'A path segment is longer than any id or token this API uses.');
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return sendProblem(reply, 414, 'A path segment is longer than any id or token this API uses.');
   return sendProblem(reply, 400, 'The URL is not valid (bad percent-encoding?).', { title: 'Bad request' });
 }
 
@@ -187,7 +231,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof HttpProblem) {
       if (err.status >= 500) req.log.error({ err }, 'request failed');
-      return sendProblem(reply, err.status, err.status >= 500 ? undefined : err.message, { title: err.title, ...(err.errors ? { errors: err.errors } : {}) });
+      return sendProblem(reply, err.status, err.status >= 500 ? undefined : err.message, {
+        title: err.title,
+        ...(err.errors ? { errors: err.errors } : {}),
+      });
     }
     if (err instanceof ServiceUnavailableError) {
       req.log.warn({ err: err.message }, 'owning service unavailable');
@@ -207,7 +254,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const context = err.validationContext ?? 'body';
       const errors = err.validation.map((e) => ({ pointer: pointerOf(e as never, context), detail: messageOf(e as never) }));
       // Query and path problems point into the query string/path, body problems into the body.
-      const scoped = context === 'body' ? errors : errors.map((x) => ({ ...x, pointer: x.pointer.startsWith(`/${context}`) ? x.pointer : `/${context}${x.pointer}` }));
+      const scoped =
+        context === 'body'
+          ? errors
+          : errors.map((x) => ({ ...x, pointer: x.pointer.startsWith(`/${context}`) ? x.pointer : `/${context}${x.pointer}` }));
       return sendProblem(reply, 400, `The ${context} is invalid.`, { errors: scoped });
     }
     if (isDataException(err)) {

@@ -33,7 +33,7 @@ export function registerMetrics(app: FastifyInstance): void {
       '# TYPE http_request_duration_seconds histogram',
     ];
     for (const [k, h] of hist) {
-      BUCKETS.forEach((b, i) => lines.push(`http_request_duration_seconds_bucket{${k},le="${b}"} ${h.buckets[i]}`));
+      for (const [i, b] of BUCKETS.entries()) lines.push(`http_request_duration_seconds_bucket{${k},le="${b}"} ${h.buckets[i]}`);
       lines.push(`http_request_duration_seconds_bucket{${k},le="+Inf"} ${h.count}`);
       lines.push(`http_request_duration_seconds_sum{${k}} ${h.sum}`, `http_request_duration_seconds_count{${k}} ${h.count}`);
     }

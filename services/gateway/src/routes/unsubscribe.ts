@@ -1,7 +1,7 @@
-import { Type } from '@sinclair/typebox';
-import { verifyUnsubscribeToken, type UnsubscribeClaims } from '@realtoros/auth';
-import { getAgent } from '@realtoros/queries';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type UnsubscribeClaims, verifyUnsubscribeToken } from '@realtoros/auth';
+import { getAgent } from '@realtoros/queries';
+import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpProblem, sendProblem } from '../errors/index.ts';
 import { execute } from '../plugins/commands.ts';
@@ -37,7 +37,12 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // client) gets problem details like everywhere else in the API.
   const invalid = (req: FastifyRequest, reply: FastifyReply) =>
     /text\/html/.test(req.headers.accept ?? '')
-      ? page(reply, 400, 'This link is not valid', '<p>The unsubscribe link is incomplete or was changed. Please use the link from the email as it is.</p>')
+      ? page(
+          reply,
+          400,
+          'This link is not valid',
+          '<p>The unsubscribe link is incomplete or was changed. Please use the link from the email as it is.</p>',
+        )
       : sendProblem(reply, 400, 'The unsubscribe link is incomplete or was changed.', { title: 'Invalid unsubscribe link' });
   const schema = { tags: ['unsubscribe'], params: Params, produces: ['text/html'] };
 
@@ -46,8 +51,13 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!claims) return invalid(req, reply);
     const agent = await getAgent(app.deps.db, claims.agent_id).catch(() => undefined);
     const from = agent ? `from ${esc(agent.name)}` : 'from your agent';
-    return page(reply, 200, 'Unsubscribe', `<p>Stop receiving follow-up emails ${from}?</p>
-<form method="post" action="/unsubscribe/${esc(req.params.token)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`);
+    return page(
+      reply,
+      200,
+      'Unsubscribe',
+      `<p>Stop receiving follow-up emails ${from}?</p>
+<form method="post" action="/unsubscribe/${esc(req.params.token)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+    );
   });
 
   app.post('/unsubscribe/:token', { schema }, async (req, reply) => {

@@ -1,7 +1,7 @@
-import { Type } from '@sinclair/typebox';
-import { isStorableText, ProblemDetails, type CommandPayload } from '@realtoros/contracts';
-import { EventWebhook } from '@sendgrid/eventwebhook';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type CommandPayload, isStorableText, ProblemDetails } from '@realtoros/contracts';
+import { EventWebhook } from '@sendgrid/eventwebhook';
+import { Type } from '@sinclair/typebox';
 import { HttpProblem } from '../errors/index.ts';
 import { execute } from '../plugins/commands.ts';
 
@@ -24,7 +24,14 @@ function normalise(raw: unknown): Event | null {
   const timestamp = typeof r.timestamp === 'number' && Number.isInteger(r.timestamp) && r.timestamp >= 0 ? r.timestamp : undefined;
   if (!sg_event_id || !event || timestamp === undefined) return null;
   const e: Event = { sg_event_id, event, timestamp };
-  const opt = { email: str(r.email, 320), sg_message_id: str(r.sg_message_id, 500), url: str(r.url, 4000), reason: str(r.reason, 2000) ?? str(r.response, 2000), email_id: str(r.email_id, 64), agent_id: str(r.agent_id, 64) };
+  const opt = {
+    email: str(r.email, 320),
+    sg_message_id: str(r.sg_message_id, 500),
+    url: str(r.url, 4000),
+    reason: str(r.reason, 2000) ?? str(r.response, 2000),
+    email_id: str(r.email_id, 64),
+    agent_id: str(r.agent_id, 64),
+  };
   for (const [k, v] of Object.entries(opt)) if (v !== undefined) (e as Record<string, unknown>)[k] = v;
   return e;
 }
@@ -58,37 +65,58 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   };
 
-  app.post('/webhook/sendgrid', {
-    schema: {
-      tags: ['webhooks'],
-      description: 'SendGrid event webhook (signed). 401 when the signature or timestamp fails.',
-      response: { 200: Type.Object({ processed: Type.Integer(), failed: Type.Integer(), total: Type.Integer() }), 400: ProblemDetails, 401: ProblemDetails, 503: ProblemDetails },
+  app.post(
+    '/webhook/sendgrid',
+    {
+      schema: {
+        tags: ['webhooks'],
+        description: 'SendGrid event webhook (signed). 401 when the signature or timestamp fails.',
+        response: {
+          200: Type.Object({ processed: Type.Integer(), failed: Type.Integer(), total: Type.Integer() }),
+          400: ProblemDetails,
+          401: ProblemDetails,
+          503: ProblemDetails,
+        },
+      },
     },
-  }, async (req) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const header = (name: string) => (req.headers[name] as string | undefined)?.trim();
-    if (!publicKey) req.log.warn('SENDGRID_WEBHOOK_PUBLIC_KEY is not set: rejecting webhook');
-    if (!verified(raw, header('x-twilio-email-event-webhook-signature'), header('x-twilio-email-event-webhook-timestamp'), Math.floor(Date.now() / 1000)))
-      throw new HttpProblem(401, 'Unauthorized', 'The webhook signature or timestamp is invalid.');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new HttpProblem(400, 'Malformed JSON', 'The body is not valid JSON.');
-    }
-    if (!Array.isArray(parsed)) throw new HttpProblem(400, 'Invalid request', 'Expected a JSON array of events.');
-    const events = parsed.map(normalise);
-    const valid = events.filter((e): e is Event => e !== null);
-    const invalid = events.length - valid.length;
-    let processed = 0;
-    let failed = 0;
-    for (let i = 0; i < valid.length; i += 1000) {
-      const r = await execute<'mailer', 'record_webhook_events', { processed: number; failed: number }>(
-        app, req, 'mailer', 'record_webhook_events', { events: valid.slice(i, i + 1000) }, { agentId: NO_AGENT, timeoutMs: 30_000 },
-      );
-      processed += r.processed;
-      failed += r.failed;
-    }
-    return { processed, failed: failed + invalid, total: events.length };
-  });
+    async (req) => {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const header = (name: string) => (req.headers[name] as string | undefined)?.trim();
+      if (!publicKey) req.log.warn('SENDGRID_WEBHOOK_PUBLIC_KEY is not set: rejecting webhook');
+      if (
+        !verified(
+          raw,
+          header('x-twilio-email-event-webhook-signature'),
+          header('x-twilio-email-event-webhook-timestamp'),
+          Math.floor(Date.now() / 1000),
+        )
+      )
+        throw new HttpProblem(401, 'Unauthorized', 'The webhook signature or timestamp is invalid.');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new HttpProblem(400, 'Malformed JSON', 'The body is not valid JSON.');
+      }
+      if (!Array.isArray(parsed)) throw new HttpProblem(400, 'Invalid request', 'Expected a JSON array of events.');
+      const events = parsed.map(normalise);
+      const valid = events.filter((e): e is Event => e !== null);
+      const invalid = events.length - valid.length;
+      let processed = 0;
+      let failed = 0;
+      for (let i = 0; i < valid.length; i += 1000) {
+        const r = await execute<'mailer', 'record_webhook_events', { processed: number; failed: number }>(
+          app,
+          req,
+          'mailer',
+          'record_webhook_events',
+          { events: valid.slice(i, i + 1000) },
+          { agentId: NO_AGENT, timeoutMs: 30_000 },
+        );
+        processed += r.processed;
+        failed += r.failed;
+      }
+      return { processed, failed: failed + invalid, total: events.length };
+    },
+  );
 };
