@@ -155,6 +155,8 @@ describe('crm commands on a real JetStream', () => {
     expect(first.ok).toBe(true);
     if (!first.ok) return;
     const id = first.data.id as string;
+    // The create itself, retried (its answer was lost): the same client, not a conflict.
+    expect(await send('create_client', { name: 'Bo', email: 'retry@example.com' }, m)).toEqual(first);
     const u = meta();
     const a = await send('update_client', { client_id: id, changes: { stage: 'qualified', notes: 'keen' } }, u);
     const b = await send('update_client', { client_id: id, changes: { stage: 'qualified', notes: 'keen' } }, u);

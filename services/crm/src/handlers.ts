@@ -81,6 +81,11 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
 
     async create_client(p, ctx) {
       const clientId = deterministicId('client', ctx.meta.command_id);
+      // The id derives from the command id, so an existing client IS this command, retried
+      // (a timed-out request sent again with its Idempotency-Key): answer it, don't refuse it.
+      const existing = await clients.load(clientRef(ctx, clientId));
+      if (existing.state.status !== 'absent')
+        return result({ before: existing.state, state: existing.state, events: [], seq: existing.seq, position: null });
       const key = uniqueKey(ctx.meta.agent_id, p.email);
       await claim(deps.clientEmails, key, clientId, emailHolder(ctx.meta.agent_id, p.email), EMAIL_TAKEN, '/email');
       try {
