@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { verifyUnsubscribeToken } from '@realtoros/auth';
 import { type Envelope, subjects } from '@realtoros/contracts';
 import { type EventStore, newEvent, sendCommand } from '@realtoros/messaging';
@@ -568,6 +568,19 @@ describe('mailer service', () => {
     const out = await waitOutcome(emailId);
     expect(out.type).toBe('EmailSuppressed');
     expect(out.data).toMatchObject({ reason: 'unsubscribed' });
+    expect(sendgrid.sends()).toHaveLength(0);
+  });
+
+  it('a client who was deleted (CRM event), even after changing their email, is never sent to', async () => {
+    const c = await client();
+    const changed = `${uuidv7()}@example.com`;
+    const crm = (type: 'ClientUpdated' | 'ClientDeleted', data: never) =>
+      store.append(newEvent(type, { agentId, aggregateId: c.id, correlationId: 't', causationId: null, data }));
+    await crm('ClientUpdated', { changes: { email: changed } } as never);
+    await crm('ClientDeleted', { email: changed } as never);
+    const out = await waitOutcome(await generated({ id: c.id, email: changed }));
+    expect(out.type).toBe('EmailSuppressed');
+    expect(out.data).toMatchObject({ reason: 'client_deleted', to_email: changed });
     expect(sendgrid.sends()).toHaveLength(0);
   });
 });

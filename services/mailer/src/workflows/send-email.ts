@@ -1,4 +1,4 @@
-import { type Envelope, subjects } from '@realtoros/contracts';
+import { clientStanding, type Envelope, foldClientFacts, subjects } from '@realtoros/contracts';
 import { type EventStore, isWrongLastSequence } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { emailHandler } from '../email/handler.ts';
@@ -10,7 +10,6 @@ import {
   indexMessageId,
   live,
   type MailerState,
-  messageKey,
   outcomeOf,
   readJson,
   type Suppression,
@@ -184,11 +183,15 @@ async function createAttempt(deps: MailerDeps, emailId: string, rec: AttemptReco
   }
 }
 
-/** Why this email must not go out, if it mustn't: the client's CRM events, then the suppression list. */
+/**
+ * Why this email must not go out, if it mustn't: the client's standing by the CRM's public
+ * events (the one fold of client facts every service uses), then the suppression list.
+ */
 export async function suppressionReason(deps: MailerDeps, event: Envelope<'EmailGenerated'>): Promise<string | null> {
   const { events } = await deps.store.readSubject('CRM', subjects.client(event.agent_id, event.data.client_id));
-  if (events.some((e) => e.event.type === 'ClientDeleted')) return 'client_deleted';
-  if (events.some((e) => e.event.type === 'ClientUnsubscribed')) return 'unsubscribed';
+  const standing = clientStanding(foldClientFacts(events.map((e) => e.event)));
+  if (standing === 'deleted') return 'client_deleted';
+  if (standing === 'unsubscribed') return 'unsubscribed';
   const s = readJson<Suppression>(await deps.state.suppressions.get(suppressionKey(event.agent_id, event.data.to_email)));
   return s ? s.reason : null;
 }
