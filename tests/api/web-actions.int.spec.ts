@@ -9,7 +9,7 @@ import { signUp } from './http.ts';
  * "not found, nothing changed" when the gateway said 404 (another agent's client, or one
  * already gone).
  */
-describe('web: deleting a client says what happened', () => {
+describe('web form actions against the real gateway', () => {
   let stack: Stack;
   let actions: Record<string, (event: unknown) => Promise<unknown>>;
 
@@ -71,5 +71,38 @@ describe('web: deleting a client says what happened', () => {
     expect(again.redirect).toBe('/clients');
     expect([...again.jar.values()].join()).toMatch(/not found.*Nothing was changed/);
     expect([...again.jar.values()].join()).not.toMatch(/was deleted/);
+  });
+
+  it('log-in: redirectTo that a browser would read as another site lands on / (no 500, no open redirect); a path on this site is kept', async () => {
+    const me = await signUp(stack.api);
+    const loginRoute = '../../web/src/routes/(auth)/login/+page.server.ts';
+    const login = ((await import(loginRoute)) as { actions: Record<string, (event: unknown) => Promise<unknown>> }).actions;
+    const cases: [string, string][] = [
+      ['%2F%09%2Fevil.example', '/'],
+      ['%2F%0A%2Fevil.example', '/'],
+      ['%2F%2Fevil.example', '/'],
+      ['%2F%5Cevil.example', '/'],
+      ['https%3A%2F%2Fevil.example', '/'],
+      ['%2Fclients%3Fstage%3Dlead', '/clients?stage=lead'],
+    ];
+    for (const [redirectTo, expected] of cases) {
+      const url = new URL(`http://localhost/login?redirectTo=${redirectTo}`);
+      const request = new Request(url, { method: 'POST', body: new URLSearchParams({ email: me.email, password: 'correct-horse-1' }) });
+      const jar = new Map<string, string>();
+      const cookies = {
+        set: (k: string, v: string) => jar.set(k, v),
+        get: (k: string) => jar.get(k),
+        delete: (k: string) => jar.delete(k),
+      };
+      let location: string | null = null;
+      try {
+        await login.default!({ request, cookies, url });
+      } catch (thrown) {
+        if (!isRedirect(thrown)) throw thrown;
+        location = thrown.location;
+      }
+      expect(location, redirectTo).toBe(expected);
+      expect([...jar.keys()], redirectTo).toContain('realtoros_session');
+    }
   });
 });
