@@ -1,5 +1,6 @@
 import { liveSubject } from '@realtoros/contracts';
 import type { FastifyPluginAsync } from 'fastify';
+import { HttpProblem } from '../errors/index.ts';
 import { agentOf, requireAgent } from '../plugins/auth.ts';
 
 const HEARTBEAT_MS = 15_000;
@@ -17,6 +18,15 @@ export const eventStreamRoutes: FastifyPluginAsync = async (app) => {
   });
   app.get('/api/events/stream', { preHandler: requireAgent, schema: { tags: ['events'], security: [{ bearer: [] }] } }, (req, reply) => {
     const agentId = agentOf(req).id;
+    // Subscribe before the 200 is sent: with NATS gone the answer is still a 503 problem.
+    let sub: ReturnType<typeof app.deps.nc.subscribe>;
+    try {
+      sub = app.deps.nc.subscribe(liveSubject(agentId));
+    } catch (err) {
+      req.log.warn({ err: (err as Error).message }, 'live events unavailable');
+      reply.header('retry-after', '5');
+      throw new HttpProblem(503, 'Service unavailable', 'Live updates are not available right now. Try again shortly.');
+    }
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -26,7 +36,6 @@ export const eventStreamRoutes: FastifyPluginAsync = async (app) => {
       'x-accel-buffering': 'no',
     });
     res.write(`retry: 2000\n: connected\n\n`);
-    const sub = app.deps.nc.subscribe(liveSubject(agentId));
     void (async () => {
       for await (const m of sub) {
         const body = m.string();
