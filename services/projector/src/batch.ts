@@ -73,10 +73,9 @@ export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOption
       continue;
     }
     if (!opts.isolate) {
-      const event = decodeEvent(m.data);
-      await applyEvent(scoped, projections, event, stream, m.seq);
+      // Fast path: decode now (an undecodable message fails the batch), apply all at the end.
+      events.push({ event: decodeEvent(m.data), seq: m.seq });
       applied++;
-      events.push({ event, seq: m.seq });
       continue;
     }
     await sql`SAVEPOINT projector_event`.execute(trx);
@@ -99,6 +98,7 @@ export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOption
       blocked.set(m.subject, m.seq);
     }
   }
+  if (!opts.isolate) await applyEvents(scoped, projections, events, stream);
   await scoped
     .updateTable('projection_checkpoints')
     .set({ last_seq: lastSeq, updated_at: sql`now()` })
@@ -106,6 +106,21 @@ export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOption
     .where('stream', '=', stream)
     .execute();
   return { applied, lastSeq, events, parked };
+}
+
+/** The fast path: each projection takes its events of the batch, at once when it can (`applyMany`). */
+async function applyEvents(
+  db: ProjectionDb,
+  projections: readonly Projection[],
+  events: BatchResult['events'],
+  stream: StreamName,
+): Promise<void> {
+  for (const p of projections) {
+    const mine = events.filter(({ event }) => p.handles.includes(event.type)).map(({ event, seq }) => ({ event, pos: { stream, seq } }));
+    if (mine.length === 0) continue;
+    if (p.applyMany) await p.applyMany(db, mine);
+    else for (const { event, pos } of mine) await p.apply(db, event, pos);
+  }
 }
 
 /** Every projection that handles the event, in PROJECTIONS order. */

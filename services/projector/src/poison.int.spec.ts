@@ -59,6 +59,25 @@ const updated = (agent: string, client: string, phone: string): Envelope =>
     data: { changes: { phone } },
   });
 const subjectOf = (agent: string, client: string) => `crm.${agent}.client.${client}`;
+/** A ClientCreated whose name holds what `newEvent` (rightly) refuses: built valid, then altered, as a buggy writer would. */
+const createdWithName = (agent: string, client: string, name: string) =>
+  JSON.stringify({ ...created(agent, client, 'x'), data: { ...created(agent, client, 'x').data, name } });
+const report = (type: 'EmailOpened' | 'EmailClicked', agent: string, email: string, extra: { reason?: string } = {}): Envelope =>
+  newEvent(type, {
+    agentId: agent,
+    aggregateId: email,
+    correlationId: 'poison-test',
+    causationId: null,
+    data: {
+      task_id: null,
+      client_id: uuidv7(),
+      sg_event_id: uuidv7(),
+      event: type === 'EmailOpened' ? 'open' : 'click',
+      timestamp: new Date().toISOString(),
+      ...extra,
+    },
+  });
+const mailSubject = (agent: string, email: string) => `mail.${agent}.email.${email}`;
 
 describe('projector poison isolation (real JetStream and Postgres)', () => {
   let nats: TestNats;
@@ -66,6 +85,7 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
   let store: EventStore;
   let pg: TestDatabase;
   let projector: StreamProjector;
+  let mailProjector: StreamProjector;
   const live: { agent: string; type: string; aggregate_id: string }[] = [];
 
   /** Appends bytes exactly as given, bypassing every validation (as a foreign or buggy writer would). */
@@ -101,9 +121,20 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
       onBatch: ({ events }) => announce(nc, 'CRM', events),
       onParked: (parked) => deadLetterParked(store.js, 'CRM', parked),
     });
+    mailProjector = await startStreamProjector({
+      js: store.js,
+      db: pg.db,
+      stream: 'MAILER',
+      projections,
+      log,
+      batchSize: 50,
+      onBatch: ({ events }) => announce(nc, 'MAILER', events),
+      onParked: (parked) => deadLetterParked(store.js, 'MAILER', parked),
+    });
   });
   afterAll(async () => {
     await projector?.stop();
+    await mailProjector?.stop();
     await pg?.dispose();
     await nc?.close();
     await nats?.dispose();
@@ -116,8 +147,8 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
     const garbled = uuidv7();
     const healthy = uuidv7();
 
-    // Agent A: a ClientCreated whose name holds a NUL (Postgres cannot store it), then a valid update of that client.
-    const nulSeq = await appendRaw(subjectOf(agentA, nul), JSON.stringify(created(agentA, nul, 'nul\u0000name')));
+    // Agent A: a ClientCreated whose name holds a NUL (its schema refuses it), then a valid update of that client.
+    const nulSeq = await appendRaw(subjectOf(agentA, nul), createdWithName(agentA, nul, 'nul\u0000name'));
     const behindSeq = await appendRaw(subjectOf(agentA, nul), JSON.stringify(updated(agentA, nul, '555-0100')));
     // Agent A: a message that is not JSON at all, on another client's subject.
     const garbledSeq = await appendRaw(subjectOf(agentA, garbled), 'this is not JSON {');
@@ -140,7 +171,7 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
     const nulParked = await parkedOf(subjectOf(agentA, nul));
     expect(nulParked).toHaveLength(2);
     expect(nulParked[0]).toMatchObject({ seq: nulSeq, event_type: 'ClientCreated', agent_id: agentA, behind_seq: null });
-    expect(nulParked[0]?.reason).toMatch(/^\[22[0-9A-Z]{3}\] /); // a data exception, with its SQLSTATE
+    expect(nulParked[0]?.reason).toMatch(/ClientCreated data invalid: \/name must not contain NUL/);
     expect(nulParked[1]).toMatchObject({
       seq: behindSeq,
       event_type: 'ClientUpdated',
@@ -202,6 +233,34 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
     ]);
   });
 
+  it('a report Postgres cannot store (NUL) parks only its email, with the SQLSTATE; other emails keep flowing', async () => {
+    const agentA = uuidv7();
+    const agentB = uuidv7();
+    const bad = uuidv7();
+    const good = uuidv7();
+    // The report's data passes its schema, but Postgres refuses the NUL (text and jsonb columns).
+    const badSeq = await appendRaw(mailSubject(agentA, bad), JSON.stringify(report('EmailOpened', agentA, bad, { reason: 'nul\u0000' })));
+    const behindSeq = await appendRaw(mailSubject(agentA, bad), JSON.stringify(report('EmailClicked', agentA, bad)));
+    const started = Date.now();
+    await store.append(report('EmailOpened', agentB, good));
+    await waitFor(
+      async () => (await pg.db.selectFrom('email_logs').select('open_count').where('id', '=', good).executeTakeFirst())?.open_count === 1,
+      {
+        timeoutMs: 1000,
+        what: "another agent's report within a second",
+      },
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    const parked = await parkedOf(mailSubject(agentA, bad));
+    expect(parked.map((p) => [p.seq, p.event_type, p.agent_id, p.behind_seq])).toEqual([
+      [badSeq, 'EmailOpened', agentA, null],
+      [behindSeq, 'EmailClicked', agentA, badSeq],
+    ]);
+    expect(parked[0]?.reason).toMatch(/^\[22[0-9A-Z]{3}\] /); // a data exception, with its SQLSTATE
+    expect(await pg.db.selectFrom('email_logs').selectAll().where('id', '=', bad).executeTakeFirst()).toBeUndefined();
+    expect(await pg.db.selectFrom('email_events').selectAll().where('email_id', '=', bad).execute()).toEqual([]);
+  });
+
   it('redrive after a fix projects the parked aggregate in order; before the fix it stays with its new reason', async () => {
     const agent = uuidv7();
     const flaky = uuidv7();
@@ -239,16 +298,20 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
 
     const listed = await run('parked');
     expect(listed.stderr).toBe('');
-    expect(listed.stdout).toMatch(/2 parked aggregate\(s\):/);
-    expect(listed.stdout).toMatch(/CRM\s+crm\.\S+\.client\.\S+\n\s+agent=\S+ first_seq=\d+ events=3 since=\S+\n\s+reason: \[22/);
+    expect(listed.stdout).toMatch(/3 parked aggregate\(s\):/);
+    expect(listed.stdout).toMatch(
+      /CRM\s+crm\.\S+\.client\.\S+\n\s+agent=\S+ first_seq=\d+ events=3 since=\S+\n\s+reason: .*must not contain NUL/,
+    );
+    expect(listed.stdout).toMatch(/MAILER\s+mail\.\S+\.email\.\S+\n\s+agent=\S+ first_seq=\d+ events=2 since=\S+\n\s+reason: \[22/);
     expect(listed.stdout).toMatch(/events=1 since=\S+\n\s+reason: .*not JSON/);
 
     const redriven = await run('redrive', '--all');
     expect(redriven.stdout).toMatch(/still parked {2}CRM crm\.\S+: seq \d+ failed again \(3 event\(s\) remain\)/);
+    expect(redriven.stdout).toMatch(/still parked {2}MAILER mail\.\S+: seq \d+ failed again \(2 event\(s\) remain\)\n\s+reason: \[22/);
     expect((redriven as { code?: number }).code).toBe(1);
 
     const rows = await pg.db.selectFrom('projection_parked').select('subject').distinct().execute();
-    for (const { subject } of rows) expect((await run('discard', subject)).stdout).toMatch(/^discarded \d parked event\(s\) of crm\./);
+    for (const { subject } of rows) expect((await run('discard', subject)).stdout).toMatch(/^discarded \d parked event\(s\) of (crm|mail)\./);
     expect((await run('parked')).stdout).toMatch(/nothing parked/);
     // Discarded events stay in dead letters.
     expect((await run('dead-letters')).stdout).toMatch(/CRM#\d+ consumer=projector reason=.*not JSON/);

@@ -16,7 +16,15 @@ export type Projection = {
   tables: readonly (keyof Database)[];
   handles: readonly EventType[];
   apply(db: ProjectionDb, event: Envelope, pos: EventPosition): Promise<void>;
+  /**
+   * Optional: the same as `apply` on each of `items` in order, in fewer statements (the fast
+   * path of a batch; the event-by-event slow path uses `apply`). Projections of one stream's
+   * batch are independent of each other (none reads what another writes from that stream),
+   * so each may take its share of the batch at once.
+   */
+  applyMany?(db: ProjectionDb, items: readonly ProjectedEvent[]): Promise<void>;
 };
+export type ProjectedEvent = { event: Envelope; pos: EventPosition };
 
 export const PROJECTOR_NAME = 'read_models';
 

@@ -6,4 +6,10 @@ import { tasksProjection } from './tasks/projection.ts';
 import { timelineProjection } from './timeline/projection.ts';
 
 /** Every read model the projector maintains; one folder each. */
-export const PROJECTIONS: readonly Projection[] = [agentsProjection, clientsProjection, timelineProjection, emailLogsProjection, tasksProjection];
+export const PROJECTIONS: readonly Projection[] = [
+  agentsProjection,
+  clientsProjection,
+  timelineProjection,
+  emailLogsProjection,
+  tasksProjection,
+];

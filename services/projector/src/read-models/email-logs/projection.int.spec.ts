@@ -142,12 +142,14 @@ describe('email_logs projection (order-tolerant)', () => {
         data: { ...ref, sg_event_id: `${id}-o${i}`, event: 'open', timestamp: new Date(Date.UTC(2026, 10, 21, 12, 0, 0, i)).toISOString() },
       }),
     );
-    // In transactions of 500, as the projector applies batches.
+    // In transactions of 500 through the batch path (applyMany), as the projector's fast path applies them.
     const inBatch = async (events: Envelope[]) => {
       for (let from = 0; from < events.length; from += 500)
         await pg.db.transaction().execute(async (trx) => {
-          for (const [i, e] of events.slice(from, from + 500).entries())
-            await emailLogsProjection.apply(trx, e, { stream: 'MAILER', seq: from + i + 1 });
+          await emailLogsProjection.applyMany?.(
+            trx,
+            events.slice(from, from + 500).map((event, i) => ({ event, pos: { stream: 'MAILER' as const, seq: from + i + 1 } })),
+          );
         });
     };
     const started = Date.now();
@@ -170,6 +172,47 @@ describe('email_logs projection (order-tolerant)', () => {
     ).toBe(2000);
     // Rough guard against the old quadratic rewrite (which took tens of seconds here): linear, well under this.
     expect(firstPass).toBeLessThan(20_000);
+  });
+
+  it('a batch at once (applyMany) gives exactly the row that event-by-event apply gives', async () => {
+    const oneByOne = uuidv7();
+    const atOnce = uuidv7();
+    const mixed = (id: string): Envelope[] => {
+      const base = { agentId: agent, aggregateId: id, correlationId: 't', causationId: null };
+      const ref = { task_id: task, client_id: client };
+      const hook = (
+        type: 'EmailDelivered' | 'EmailOpened' | 'EmailClicked' | 'EmailBounced' | 'EmailWebhookRecorded',
+        event: string,
+        sg: string,
+        s: number,
+        extra: { url?: string; reason?: string } = {},
+      ) => newEvent(type, { ...base, occurredAt: new Date(at(s)), data: { ...ref, sg_event_id: `${id}-${sg}`, event, timestamp: at(s), ...extra } });
+      return [
+        hook('EmailOpened', 'open', 'o1', 9),
+        newEvent('EmailSent', {
+          ...base,
+          data: { ...ref, to_email: 'x@example.com', provider: 'sendgrid', message_id: 'm', sent_at: at(1), attempts: 1 },
+        }),
+        hook('EmailDelivered', 'delivered', 'd', 3),
+        hook('EmailOpened', 'open', 'o2', 5),
+        hook('EmailOpened', 'open', 'o1', 9), // duplicate
+        hook('EmailClicked', 'click', 'c', 12, { url: 'https://example.com/a' }),
+        hook('EmailWebhookRecorded', 'deferred', 'p', 2),
+        hook('EmailBounced', 'bounce', 'b1', 20, { reason: 'first' }),
+        hook('EmailBounced', 'bounce', 'b2', 21, { reason: 'second' }),
+        hook('EmailDelivered', 'delivered', 'd2', 2),
+      ];
+    };
+    for (const [i, e] of mixed(oneByOne).entries()) await emailLogsProjection.apply(pg.db, e, { stream: 'MAILER', seq: i + 1 });
+    await emailLogsProjection.applyMany?.(
+      pg.db,
+      mixed(atOnce).map((event, i) => ({ event, pos: { stream: 'MAILER' as const, seq: i + 1 } })),
+    );
+    const a = await row(oneByOne);
+    expect(a).toMatchObject({ status: 'bounced', error_message: 'second', webhook_event_count: 8, open_count: 2, click_count: 1 });
+    expect(a.delivered_at?.toISOString()).toBe(at(2));
+    expect(a.opened_at?.toISOString()).toBe(at(5));
+    expect(comparable(await row(atOnce))).toEqual(comparable(a));
   });
 
   it('never moves the status backwards: a late delivered does not undo bounced', async () => {

@@ -130,47 +130,165 @@ export const emailLogsProjection: Projection = {
       case 'EmailDropped':
       case 'EmailSpamReported':
       case 'EmailUnsubscribed':
-      case 'EmailWebhookRecorded': {
-        const d = event.data;
-        const next = WEBHOOK_STATUS[event.type];
-        // One row per report (a retried or duplicated report inserts nothing), and the email's
-        // summary in the same statement: constant work per event, however long the history.
-        await db
-          .with('ins', (qc) =>
-            qc
-              .insertInto('email_events')
-              .values({
-                email_id: event.aggregate_id,
-                agent_id: event.agent_id,
-                sg_event_id: d.sg_event_id,
-                event: d.event,
-                occurred_at: d.timestamp,
-                url: d.url ?? null,
-                reason: d.reason ?? null,
-              })
-              .onConflict((oc) => oc.columns(['email_id', 'sg_event_id']).doNothing())
-              .returning('event'),
-          )
-          .updateTable('email_logs')
-          .where('id', '=', event.aggregate_id)
-          .set({
-            webhook_event_count: sql`webhook_event_count + (SELECT count(*) FROM ins)`,
-            open_count: sql`open_count + (SELECT count(*) FROM ins WHERE ins.event = 'open')`,
-            click_count: sql`click_count + (SELECT count(*) FROM ins WHERE ins.event = 'click')`,
-            ...(next ? { status: raise(next) } : {}),
-            ...(event.type === 'EmailDelivered' ? { delivered_at: sql`least(delivered_at, ${d.timestamp}::timestamptz)` } : {}),
-            ...(event.type === 'EmailOpened' ? { opened_at: sql`least(opened_at, ${d.timestamp}::timestamptz)` } : {}),
-            ...(event.type === 'EmailClicked' ? { clicked_at: sql`least(clicked_at, ${d.timestamp}::timestamptz)` } : {}),
-            ...((event.type === 'EmailBounced' || event.type === 'EmailDropped') && d.reason ? { error_message: d.reason } : {}),
-          })
-          .execute();
+      case 'EmailWebhookRecorded':
+        await applyReports(db, [event]);
         return;
-      }
       default:
         return;
     }
   },
+  // A run of consecutive webhook reports goes in a few statements; anything else one by one, in order.
+  async applyMany(db, items) {
+    let run: Report[] = [];
+    for (const { event, pos } of items) {
+      if (isReport(event)) {
+        run.push(event);
+        continue;
+      }
+      if (run.length) await applyReports(db, run);
+      run = [];
+      await emailLogsProjection.apply(db, event, pos);
+    }
+    if (run.length) await applyReports(db, run);
+  },
 };
+
+type ReportType =
+  | 'EmailDelivered'
+  | 'EmailOpened'
+  | 'EmailClicked'
+  | 'EmailBounced'
+  | 'EmailDropped'
+  | 'EmailSpamReported'
+  | 'EmailUnsubscribed'
+  | 'EmailWebhookRecorded';
+type Report = Envelope<ReportType>;
+const REPORT_TYPES: ReadonlySet<string> = new Set<ReportType>([
+  'EmailDelivered',
+  'EmailOpened',
+  'EmailClicked',
+  'EmailBounced',
+  'EmailDropped',
+  'EmailSpamReported',
+  'EmailUnsubscribed',
+  'EmailWebhookRecorded',
+]);
+const isReport = (e: Envelope): e is Report => REPORT_TYPES.has(e.type);
+
+/** What a run of reports does to one email: the same as applying them one by one, in order. */
+type Summary = {
+  added: number;
+  opens: number;
+  clicks: number;
+  status: EmailStatus | null;
+  delivered: string | null;
+  opened: string | null;
+  clicked: string | null;
+  error: string | null;
+};
+const earliest = (a: string | null, b: string) => (a === null || Date.parse(b) < Date.parse(a) ? b : a);
+
+/**
+ * SendGrid reports (webhook events), one or a whole run: each a row of `email_events`
+ * (inserted once per `sg_event_id`: a retried or duplicated report adds nothing), and per
+ * email one update of its summary — counters from the rows actually inserted, the status
+ * raised to the highest report, delivered/opened/clicked_at the earliest, the last
+ * bounce/drop reason. Constant work per report however long an email's history is.
+ */
+async function applyReports(db: ProjectionDb, reports: Report[]): Promise<void> {
+  const mine = reports.filter((e) => e.data.client_id);
+  if (mine.length === 0) return;
+  const firsts = new Map<string, Report>();
+  for (const e of mine) if (!firsts.has(e.aggregate_id)) firsts.set(e.aggregate_id, e);
+  await db
+    .insertInto('email_logs')
+    .values(
+      [...firsts.values()].map((e) => ({
+        id: e.aggregate_id,
+        agent_id: e.agent_id,
+        client_id: e.data.client_id,
+        task_id: e.data.task_id ?? null,
+        status: 'generated',
+        created_at: e.occurred_at,
+      })),
+    )
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+
+  const summaries = new Map<string, Summary>();
+  const summaryOf = (id: string) => {
+    let s = summaries.get(id);
+    if (!s)
+      summaries.set(id, (s = { added: 0, opens: 0, clicks: 0, status: null, delivered: null, opened: null, clicked: null, error: null }));
+    return s;
+  };
+  for (let i = 0; i < mine.length; i += 1000) {
+    const inserted = await db
+      .insertInto('email_events')
+      .values(
+        mine.slice(i, i + 1000).map((e) => ({
+          email_id: e.aggregate_id,
+          agent_id: e.agent_id,
+          sg_event_id: e.data.sg_event_id,
+          event: e.data.event,
+          occurred_at: e.data.timestamp,
+          url: e.data.url ?? null,
+          reason: e.data.reason ?? null,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['email_id', 'sg_event_id']).doNothing())
+      .returning(['email_id', 'event'])
+      .execute();
+    for (const r of inserted) {
+      const s = summaryOf(r.email_id);
+      s.added++;
+      if (r.event === 'open') s.opens++;
+      if (r.event === 'click') s.clicks++;
+    }
+  }
+  for (const e of mine) {
+    const s = summaryOf(e.aggregate_id);
+    const next = WEBHOOK_STATUS[e.type];
+    if (next && (s.status === null || EMAIL_STATUS_RANK[next] > EMAIL_STATUS_RANK[s.status])) s.status = next;
+    if (e.type === 'EmailDelivered') s.delivered = earliest(s.delivered, e.data.timestamp);
+    if (e.type === 'EmailOpened') s.opened = earliest(s.opened, e.data.timestamp);
+    if (e.type === 'EmailClicked') s.clicked = earliest(s.clicked, e.data.timestamp);
+    if ((e.type === 'EmailBounced' || e.type === 'EmailDropped') && e.data.reason) s.error = e.data.reason;
+  }
+  // Every email's summary in one statement (the rows of `v`); only duplicates changes nothing.
+  const changes = [...summaries]
+    .filter(([, s]) => s.added || s.status || s.delivered || s.opened || s.clicked || s.error)
+    .map(([id, s]) => ({
+      id,
+      added: s.added,
+      opens: s.opens,
+      clicks: s.clicks,
+      next_rank: s.status ? EMAIL_STATUS_RANK[s.status] : null,
+      next_status: s.status,
+      delivered: s.delivered,
+      opened: s.opened,
+      clicked: s.clicked,
+      error: s.error,
+    }));
+  if (changes.length === 0) return;
+  const v = sql`jsonb_to_recordset(${JSON.stringify(changes)}::jsonb) AS v(id uuid, added int, opens int, clicks int, next_rank int, next_status text, delivered timestamptz, opened timestamptz, clicked timestamptz, error text)`;
+  await db
+    .updateTable('email_logs')
+    .from(v as never) // a raw FROM item: the table itself stays schema-scoped by the query builder
+    .whereRef('email_logs.id', '=', sql.ref('v.id') as never)
+    .set({
+      webhook_event_count: sql`webhook_event_count + v.added`,
+      open_count: sql`open_count + v.opens`,
+      click_count: sql`click_count + v.clicks`,
+      status: sql`CASE WHEN v.next_rank IS NULL OR ${currentRank} >= v.next_rank THEN status ELSE v.next_status END`,
+      // least() ignores NULLs: an email with no such report keeps what it had.
+      delivered_at: sql`least(delivered_at, v.delivered)`,
+      opened_at: sql`least(opened_at, v.opened)`,
+      clicked_at: sql`least(clicked_at, v.clicked)`,
+      error_message: sql`coalesce(v.error, error_message)`,
+    })
+    .execute();
+}
 
 async function ensureRow(db: ProjectionDb, event: Envelope, clientId: string, taskId: string | null): Promise<void> {
   await db

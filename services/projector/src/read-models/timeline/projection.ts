@@ -1,5 +1,5 @@
 import { type Envelope, EVENT_TYPES } from '@realtoros/contracts';
-import type { Projection } from '../../projection.ts';
+import type { ProjectedEvent, Projection, ProjectionDb } from '../../projection.ts';
 
 /** The client a given event concerns, if any. */
 export function clientIdOf(event: Envelope): string | null {
@@ -16,12 +16,17 @@ export const timelineProjection: Projection = {
   name: 'client_events',
   tables: ['client_events'],
   handles: EVENT_TYPES.filter((t) => t !== 'AgentRegistered'),
-  async apply(db, event, pos) {
+  apply: (db, event, pos) => insertEvents(db, [{ event, pos }]),
+  // Independent inserts: a batch's rows go in a few multi-row statements.
+  applyMany: insertEvents,
+};
+
+async function insertEvents(db: ProjectionDb, items: readonly ProjectedEvent[]): Promise<void> {
+  const rows = items.flatMap(({ event, pos }) => {
     const clientId = clientIdOf(event);
-    if (!clientId) return;
-    await db
-      .insertInto('client_events')
-      .values({
+    if (!clientId) return [];
+    return [
+      {
         stream: pos.stream,
         seq: pos.seq,
         agent_id: event.agent_id,
@@ -31,8 +36,13 @@ export const timelineProjection: Projection = {
         aggregate_id: event.aggregate_id,
         occurred_at: event.occurred_at,
         data: JSON.stringify(event.data),
-      })
+      },
+    ];
+  });
+  for (let i = 0; i < rows.length; i += 1000)
+    await db
+      .insertInto('client_events')
+      .values(rows.slice(i, i + 1000))
       .onConflict((oc) => oc.columns(['stream', 'seq']).doNothing())
       .execute();
-  },
-};
+}
