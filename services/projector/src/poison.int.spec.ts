@@ -311,7 +311,8 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
     expect((redriven as { code?: number }).code).toBe(1);
 
     const rows = await pg.db.selectFrom('projection_parked').select('subject').distinct().execute();
-    for (const { subject } of rows) expect((await run('discard', subject)).stdout).toMatch(/^discarded \d parked event\(s\) of (crm|mail)\./);
+    for (const { subject } of rows)
+      expect((await run('discard', subject)).stdout).toMatch(/^discarded \d parked event\(s\) of (crm|mail)\./);
     expect((await run('parked')).stdout).toMatch(/nothing parked/);
     // Discarded events stay in dead letters.
     expect((await run('dead-letters')).stdout).toMatch(/CRM#\d+ consumer=projector reason=.*not JSON/);

@@ -186,7 +186,12 @@ describe('email_logs projection (order-tolerant)', () => {
         sg: string,
         s: number,
         extra: { url?: string; reason?: string } = {},
-      ) => newEvent(type, { ...base, occurredAt: new Date(at(s)), data: { ...ref, sg_event_id: `${id}-${sg}`, event, timestamp: at(s), ...extra } });
+      ) =>
+        newEvent(type, {
+          ...base,
+          occurredAt: new Date(at(s)),
+          data: { ...ref, sg_event_id: `${id}-${sg}`, event, timestamp: at(s), ...extra },
+        });
       return [
         hook('EmailOpened', 'open', 'o1', 9),
         newEvent('EmailSent', {
