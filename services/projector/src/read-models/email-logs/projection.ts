@@ -217,10 +217,11 @@ async function applyReports(db: ProjectionDb, reports: Report[]): Promise<void> 
 
   const summaries = new Map<string, Summary>();
   const summaryOf = (id: string) => {
-    let s = summaries.get(id);
-    if (!s)
-      summaries.set(id, (s = { added: 0, opens: 0, clicks: 0, status: null, delivered: null, opened: null, clicked: null, error: null }));
-    return s;
+    const known = summaries.get(id);
+    if (known) return known;
+    const fresh: Summary = { added: 0, opens: 0, clicks: 0, status: null, delivered: null, opened: null, clicked: null, error: null };
+    summaries.set(id, fresh);
+    return fresh;
   };
   for (let i = 0; i < mine.length; i += 1000) {
     const inserted = await db
