@@ -239,7 +239,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (err instanceof ServiceUnavailableError) {
       req.log.warn({ err: err.message }, 'owning service unavailable');
       reply.header('retry-after', '5');
-      return sendProblem(reply, 503, `The ${err.service} service is not answering right now; nothing was changed. Try again shortly.`);
+      // Only the webhook sends several commands per request (batches of 1,000): when a later one
+      // fails, the earlier ones are recorded, and a retry is safe (events dedupe on sg_event_id).
+      const outcome = req.committedWrite
+        ? 'part of the request was recorded before it stopped; sending it again is safe'
+        : 'nothing was changed';
+      return sendProblem(reply, 503, `The ${err.service} service is not answering right now; ${outcome}. Try again shortly.`);
     }
     if (isDatabaseUnavailable(err)) {
       if (req.committedWrite) {
