@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
 import type { Subscription } from '@nats-io/transport-node';
-import { type CommandMeta, type CommandName, type Envelope, subjects } from '@realtoros/contracts';
+import { type CommandMeta, type CommandName, type Envelope, foldClientFacts, subjects } from '@realtoros/contracts';
 import { type EventStore, newEvent, sendCommand, serveCommands } from '@realtoros/messaging';
 import { createLogger } from '@realtoros/observability';
 import { startJetStream, type TestJetStream } from '@realtoros/testing';
@@ -173,5 +173,43 @@ describe('crm commands on a real JetStream', () => {
     });
     expect(await send('delete_client', { client_id: id })).toMatchObject({ ok: true, data: { is_deleted: true } });
     expect(await send('create_client', { name: 'Other', email: 'unique@example.com' })).toMatchObject({ ok: true });
+  });
+
+  it('two replicas, concurrent PATCHes of different fields of one client: every one answers 200 and every change is kept', async () => {
+    // A second crm replica in the same queue group, on its own connection.
+    const kvm = new Kvm(js.nc);
+    const replica = serveCommands(
+      js.nc,
+      'crm',
+      crmHandlers({
+        nc: js.nc,
+        store: js.store,
+        clientEmails: await kvm.open('crm_client_emails'),
+        agentEmails: await kvm.open('crm_agent_emails'),
+      }),
+      log,
+    );
+    try {
+      const clientId = await createClient('busy@example.com');
+      const changes = [
+        { phone: '555-0111' },
+        { notes: 'prefers mornings' },
+        { property_address: '1 Elm St' },
+        { stage: 'negotiating' },
+        { name: 'Ann B. Lee' },
+        { property_type: 'commercial' },
+      ];
+      const replies = await Promise.all(changes.map((c) => send('update_client', { client_id: clientId, changes: c })));
+      expect(replies.map((r) => r.ok)).toEqual(changes.map(() => true));
+      const facts = foldClientFacts(await stored(clientId));
+      if (facts.status === 'absent') throw new Error('client missing');
+      const { stage, ...profileChanges } = Object.assign({}, ...changes);
+      expect(facts.stage).toBe(stage);
+      expect(facts.profile).toMatchObject(profileChanges);
+      // One event per command, none lost, none doubled.
+      expect((await stored(clientId)).length).toBe(1 + changes.length);
+    } finally {
+      await replica.drain();
+    }
   });
 });
