@@ -1,15 +1,37 @@
-export { connectNats } from './src/connect.ts';
-export { ensureStream, ensureEventStreams, eventStreamConfig, natsReplicas, DEAD_LETTER_STREAM } from './src/streams.ts';
-export { createEventStore, streamOf, type EventStore, type AppendOptions, type AppendResult, type StoredEvent } from './src/event-store.ts';
-export { newEvent, decodeEvent, storableText, subjectOf, type NewEventInput } from './src/events.ts';
-export { deterministicId } from './src/ids.ts';
-export { runConsumer, ensureConsumer, type ConsumerOptions, type EventHandler, type HandlerContext, type RunningConsumer } from './src/consumer.ts';
 export {
-  createCommandHandler, eventIdFor,
-  type Decider, type EventDraft, type AggregateRef, type CommandHandler, type CommandHandlerOptions, type HandleOptions, type HandleResult,
+  type AggregateRef,
+  type CommandHandler,
+  type CommandHandlerOptions,
+  createCommandHandler,
+  type Decider,
+  type EventDraft,
+  eventIdFor,
+  type HandleOptions,
+  type HandleResult,
 } from './src/command-handler.ts';
-export { serveCommands, sendCommand, type CommandHandlers, type CommandContext, type CommandResult } from './src/commands.ts';
-export { isAlreadyExists, isConnectionLost, isConsumerNotFound, isNoResponders, isStreamNotFound, isTimeout, isWrongLastSequence } from './src/nats-errors.ts';
+export { type CommandContext, type CommandHandlers, type CommandResult, sendCommand, serveCommands } from './src/commands.ts';
+export { connectNats } from './src/connect.ts';
+export {
+  type ConsumerOptions,
+  type EventHandler,
+  ensureConsumer,
+  type HandlerContext,
+  type RunningConsumer,
+  runConsumer,
+} from './src/consumer.ts';
 export { recordDeadLetter } from './src/dead-letters.ts';
+export { ConcurrencyError, DomainError, PoisonMessageError, ServiceUnavailableError } from './src/errors.ts';
+export { type AppendOptions, type AppendResult, createEventStore, type EventStore, type StoredEvent, streamOf } from './src/event-store.ts';
+export { decodeEvent, type NewEventInput, newEvent, storableText, subjectOf } from './src/events.ts';
+export { deterministicId } from './src/ids.ts';
+export {
+  isAlreadyExists,
+  isConnectionLost,
+  isConsumerNotFound,
+  isNoResponders,
+  isStreamNotFound,
+  isTimeout,
+  isWrongLastSequence,
+} from './src/nats-errors.ts';
 export { onShutdown } from './src/shutdown.ts';
-export { DomainError, ConcurrencyError, PoisonMessageError, ServiceUnavailableError } from './src/errors.ts';
+export { DEAD_LETTER_STREAM, ensureEventStreams, ensureStream, eventStreamConfig, natsReplicas } from './src/streams.ts';

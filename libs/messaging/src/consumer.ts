@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { Envelope, StreamName } from '@realtoros/contracts';
 import { type Logger, withCorrelation } from '@realtoros/observability';
 import { recordDeadLetter } from './dead-letters.ts';
@@ -43,7 +43,11 @@ export type RunningConsumer = { stop(): Promise<void>; done: Promise<void> };
 const defaultBackoff = (n: number) => Math.min(30_000, 250 * 2 ** Math.max(0, n - 1));
 
 /** Creates (or updates) a durable pull consumer; idempotent across replicas and restarts. */
-export async function ensureConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig> & { durable_name: string }): Promise<void> {
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  config: Partial<ConsumerConfig> & { durable_name: string },
+): Promise<void> {
   try {
     await jsm.consumers.info(stream, config.durable_name);
     const { deliver_policy: _dp, opt_start_seq: _os, filter_subject: _fs, ...updatable } = config;

@@ -1,22 +1,48 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { type Envelope, subjects } from '@realtoros/contracts';
 import { createLogger } from '@realtoros/observability';
-import { startNats, waitFor, type TestNats } from '@realtoros/testing';
+import { startNats, type TestNats, waitFor } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ConcurrencyError, createEventStore, ensureEventStreams, newEvent, runConsumer, sendCommand, serveCommands,
-  ServiceUnavailableError, DomainError, type EventStore,
-  isAlreadyExists, isConsumerNotFound, isNoResponders, isStreamNotFound, isTimeout, isWrongLastSequence,
+  ConcurrencyError,
+  createEventStore,
+  DomainError,
+  type EventStore,
+  ensureEventStreams,
+  isAlreadyExists,
+  isConsumerNotFound,
+  isNoResponders,
+  isStreamNotFound,
+  isTimeout,
+  isWrongLastSequence,
+  newEvent,
+  runConsumer,
+  ServiceUnavailableError,
+  sendCommand,
+  serveCommands,
 } from '../index.ts';
-import { subjects, type Envelope } from '@realtoros/contracts';
 
 const log = createLogger('test', 'silent');
 const AGENT = '0190a000-0000-7000-8000-000000000001';
 const CLIENT = '0190a000-0000-7000-8000-0000000000c1';
 const created = (id?: string) =>
   newEvent('ClientCreated', {
-    agentId: AGENT, aggregateId: CLIENT, correlationId: 'c1', causationId: null, ...(id ? { id } : {}),
-    data: { name: 'Ann', email: 'ann@example.com', phone: null, property_address: null, property_type: null, notes: null, custom_fields: {}, stage: 'lead' },
+    agentId: AGENT,
+    aggregateId: CLIENT,
+    correlationId: 'c1',
+    causationId: null,
+    ...(id ? { id } : {}),
+    data: {
+      name: 'Ann',
+      email: 'ann@example.com',
+      phone: null,
+      property_address: null,
+      property_type: null,
+      notes: null,
+      custom_fields: {},
+      stage: 'lead',
+    },
   });
 
 describe('messaging on a real JetStream', () => {
@@ -39,7 +65,13 @@ describe('messaging on a real JetStream', () => {
     const first = await store.append(created(), { expectedLastSubjectSeq: 0 });
     expect(first.seq).toBeGreaterThan(0);
     await expect(store.append(created(), { expectedLastSubjectSeq: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
-    const stage = newEvent('ClientStageChanged', { agentId: AGENT, aggregateId: CLIENT, correlationId: 'c1', causationId: null, data: { from: 'lead', to: 'contacted' } });
+    const stage = newEvent('ClientStageChanged', {
+      agentId: AGENT,
+      aggregateId: CLIENT,
+      correlationId: 'c1',
+      causationId: null,
+      data: { from: 'lead', to: 'contacted' },
+    });
     await store.append(stage, { expectedLastSubjectSeq: first.seq });
     const { events, lastSeq } = await store.readSubject('CRM', `crm.${AGENT}.client.${CLIENT}`);
     expect(events.map((e) => e.event.type)).toEqual(['ClientCreated', 'ClientStageChanged']);
@@ -48,7 +80,14 @@ describe('messaging on a real JetStream', () => {
 
   it('deduplicates by Nats-Msg-Id', async () => {
     const id = '0190a000-0000-7000-8000-00000000dddd';
-    const e = newEvent('ClientDeleted', { id, agentId: AGENT, aggregateId: CLIENT, correlationId: 'x', causationId: null, data: { email: 'ann@example.com' } });
+    const e = newEvent('ClientDeleted', {
+      id,
+      agentId: AGENT,
+      aggregateId: CLIENT,
+      correlationId: 'x',
+      causationId: null,
+      data: { email: 'ann@example.com' },
+    });
     const a = await store.append(e);
     const b = await store.append(e);
     expect(b.duplicate).toBe(true);
@@ -59,7 +98,12 @@ describe('messaging on a real JetStream', () => {
     const seen: string[] = [];
     let failures = 0;
     const consumer = await runConsumer({
-      js: store.js, jsm: store.jsm, stream: 'CRM', durable: 'test-consumer', log, maxDeliver: 3,
+      js: store.js,
+      jsm: store.jsm,
+      stream: 'CRM',
+      durable: 'test-consumer',
+      log,
+      maxDeliver: 3,
       backoffMs: () => 50,
       handle: async (event: Envelope, ctx) => {
         if (event.type === 'ClientDeleted' && failures++ < 1) throw new Error('transient');
@@ -79,12 +123,26 @@ describe('messaging on a real JetStream', () => {
   it('with concurrency > 1, handles several messages of one durable at once, each exactly once', async () => {
     const agent = '0190a000-0000-7000-8000-0000000000a9';
     for (let i = 0; i < 12; i++)
-      await store.append(newEvent('ClientDeleted', { agentId: agent, aggregateId: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`, correlationId: 'k', causationId: null, data: { email: `p${i}@example.com` } }));
+      await store.append(
+        newEvent('ClientDeleted', {
+          agentId: agent,
+          aggregateId: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+          correlationId: 'k',
+          causationId: null,
+          data: { email: `p${i}@example.com` },
+        }),
+      );
     let running = 0;
     let peak = 0;
     const seen: string[] = [];
     const consumer = await runConsumer({
-      js: store.js, jsm: store.jsm, stream: 'CRM', durable: 'parallel-consumer', filterSubject: `crm.${agent}.>`, log, concurrency: 4,
+      js: store.js,
+      jsm: store.jsm,
+      stream: 'CRM',
+      durable: 'parallel-consumer',
+      filterSubject: `crm.${agent}.>`,
+      log,
+      concurrency: 4,
       handle: async (e) => {
         running++;
         peak = Math.max(peak, running);
@@ -103,11 +161,21 @@ describe('messaging on a real JetStream', () => {
 
   it('propagates the W3C trace id from publisher to consumer, with a new span', async () => {
     const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    const event = newEvent('ClientUnsubscribed', { agentId: AGENT, aggregateId: CLIENT, correlationId: 't', causationId: null, data: { source: 'agent', at: new Date().toISOString() } });
+    const event = newEvent('ClientUnsubscribed', {
+      agentId: AGENT,
+      aggregateId: CLIENT,
+      correlationId: 't',
+      causationId: null,
+      data: { source: 'agent', at: new Date().toISOString() },
+    });
     await store.append(event, { traceparent: parent });
     let seen: string | null = null;
     const consumer = await runConsumer({
-      js: store.js, jsm: store.jsm, stream: 'CRM', durable: 'trace-consumer', log,
+      js: store.js,
+      jsm: store.jsm,
+      stream: 'CRM',
+      durable: 'trace-consumer',
+      log,
       filterSubject: `crm.${AGENT}.client.${CLIENT}`,
       handle: async (e, ctx) => {
         if (e.id === event.id) seen = ctx.traceparent;
@@ -120,14 +188,26 @@ describe('messaging on a real JetStream', () => {
   });
 
   it('commands: replies, maps domain errors, and fails fast when nobody serves', async () => {
-    const meta = { command_id: '0190a000-0000-7000-8000-0000000000f1', agent_id: AGENT, correlation_id: 'k', issued_at: new Date().toISOString() };
-    await expect(sendCommand(nc, 'crm', 'delete_client', { client_id: CLIENT }, meta, { timeoutMs: 1000 })).rejects.toBeInstanceOf(ServiceUnavailableError);
-    const sub = serveCommands(nc, 'crm', {
-      delete_client: async (p) => {
-        if (p.client_id === CLIENT) throw new DomainError('not_found', 'no such client');
-        return { data: { ok: 1 }, position: null };
+    const meta = {
+      command_id: '0190a000-0000-7000-8000-0000000000f1',
+      agent_id: AGENT,
+      correlation_id: 'k',
+      issued_at: new Date().toISOString(),
+    };
+    await expect(sendCommand(nc, 'crm', 'delete_client', { client_id: CLIENT }, meta, { timeoutMs: 1000 })).rejects.toBeInstanceOf(
+      ServiceUnavailableError,
+    );
+    const sub = serveCommands(
+      nc,
+      'crm',
+      {
+        delete_client: async (p) => {
+          if (p.client_id === CLIENT) throw new DomainError('not_found', 'no such client');
+          return { data: { ok: 1 }, position: null };
+        },
       },
-    }, log);
+      log,
+    );
     const reply = await sendCommand(nc, 'crm', 'delete_client', { client_id: CLIENT }, meta);
     expect(reply).toEqual({ ok: false, error: { code: 'not_found', detail: 'no such client' } });
     const bad = await sendCommand(nc, 'crm', 'delete_client', { client_id: 'nope' } as never, meta);
@@ -135,7 +215,7 @@ describe('messaging on a real JetStream', () => {
     sub.unsubscribe();
   });
 
-  it('recognises NATS failures by the client library\'s classes and API codes, never by message text', async () => {
+  it("recognises NATS failures by the client library's classes and API codes, never by message text", async () => {
     // wrong last sequence (10071) → ConcurrencyError, with the library's error as its cause
     const err = await store.append(created(), { expectedLastSubjectSeq: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConcurrencyError);
@@ -153,7 +233,12 @@ describe('messaging on a real JetStream', () => {
     silent.unsubscribe();
     // A service that answers too slowly is "unavailable", like one that is down.
     const stuck = nc.subscribe(subjects.command('crm', 'delete_client'), { queue: 'crm' });
-    const meta = { command_id: '0190a000-0000-7000-8000-0000000000f2', agent_id: AGENT, correlation_id: 'k', issued_at: new Date().toISOString() };
+    const meta = {
+      command_id: '0190a000-0000-7000-8000-0000000000f2',
+      agent_id: AGENT,
+      correlation_id: 'k',
+      issued_at: new Date().toISOString(),
+    };
     const late = await sendCommand(nc, 'crm', 'delete_client', { client_id: CLIENT }, meta, { timeoutMs: 200 }).catch((e: unknown) => e);
     expect(late).toBeInstanceOf(ServiceUnavailableError);
     expect((late as Error).message).toMatch(/no answer in time/);

@@ -1,4 +1,4 @@
-import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { DiscardPolicy, type JetStreamManager, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { STREAM_SUBJECTS, type StreamName } from '@realtoros/contracts';
 import { isAlreadyExists, isStreamNotFound } from './nats-errors.ts';
 

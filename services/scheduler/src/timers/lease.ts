@@ -1,6 +1,6 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { isWrongLastSequence, natsReplicas } from '@realtoros/messaging';
 import type { KV, Kvm } from '@nats-io/kv';
+import { isWrongLastSequence, natsReplicas } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 
 export type Lease = {
