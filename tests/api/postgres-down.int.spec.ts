@@ -84,12 +84,14 @@ describe('Postgres down: honest answers', () => {
 
     proxy.resume();
 
+    // The outage's three writes, projected in order once Postgres is back.
     const back = await waitFor(
       async () => {
         const r = await api.get(`/api/clients/${id}`);
-        return r.status === 200 && r.body.stage === 'qualified' ? r : null;
+        const gone = (await api.get(`/api/clients/${doomed}`)).status === 404;
+        return r.status === 200 && r.body.stage === 'qualified' && gone ? r : null;
       },
-      { timeoutMs: 30_000, what: 'the client written during the outage to be projected' },
+      { timeoutMs: 30_000, what: 'the writes made during the outage to be projected' },
     );
     expect(back.body).toMatchObject({ name: 'During Outage', notes: 'added while Postgres was down' });
     const list = await api.get('/api/clients');

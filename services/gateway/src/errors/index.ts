@@ -195,7 +195,19 @@ function answerCommitted(req: FastifyRequest, reply: FastifyReply, committed: { 
       .sort((a, b) => a - b)[0] ?? 200;
   reply.header(READ_YOUR_WRITES_HEADER, 'pending');
   if (declared === 204) return reply.code(204).send();
-  return reply.code(declared).type('application/json').serializer(JSON.stringify).send(committed.data);
+  // Through the route's own response schema when the reply fits it (fields it doesn't declare
+  // are dropped, so nothing internal leaks); as sent otherwise.
+  let body: string;
+  try {
+    body = String(reply.serializeInput(committed.data as Record<string, unknown>, String(declared)));
+  } catch {
+    body = JSON.stringify(committed.data);
+  }
+  return reply
+    .code(declared)
+    .type('application/json')
+    .serializer(() => body)
+    .send(committed.data);
 }
 
 /**
