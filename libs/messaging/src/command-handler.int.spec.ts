@@ -201,6 +201,27 @@ describe('createCommandHandler on a real JetStream', () => {
     expect(appends).toBe(3);
   });
 
+  it('firstEventTypes: a young aggregate loads from its last message alone, an older one is walked; both fold the same', async () => {
+    let walks = 0;
+    const counting: EventStore = {
+      ...js.store,
+      readSubject: (stream, subject) => {
+        walks++;
+        return js.store.readSubject(stream, subject);
+      },
+    };
+    const fast = createCommandHandler(counting, decider, { stream: 'CRM', aggregate: 'client', firstEventTypes: ['ClientCreated'] });
+    const ref = { agentId: AGENT, aggregateId: newClient() };
+    expect(await fast.load(ref)).toEqual({ state: { status: 'absent' }, seq: 0 });
+    const created = await fast.handle(ref, { type: 'Create', name: 'Ann' }, cause());
+    expect(await fast.load(ref)).toEqual({ state: created.state, seq: created.seq });
+    expect(walks).toBe(0); // absent and one-event subjects never walk
+    const edited = await fast.handle(ref, { type: 'Edit', stage: 'closed' }, cause());
+    expect(await fast.load(ref)).toEqual({ state: edited.state, seq: edited.seq });
+    expect(await handlerOn(js.store).load(ref)).toEqual(await fast.load(ref));
+    expect(walks).toBeGreaterThan(0);
+  });
+
   it('deciderSpec reads any decider as given/when/then', () => {
     const spec = deciderSpec(decider);
     const created: EventDraft<ClientEventType> = { type: 'ClientCreated', data: { ...profile, name: 'Ann', stage: 'lead' } };
