@@ -12,9 +12,9 @@ import { isProblem, type RawResponse, rawRequest } from './raw-http.ts';
  * each failing request.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_129);
-/** Requests in flight at once, and the most cases one run sends (keeps it well under 60 s). */
+/** Requests in flight at once, and the most cases one run sends (keeps it well under 60 s on a loaded machine; FUZZ_BUDGET=5000 sends them all). */
 const CONCURRENCY = 8;
-const BUDGET = 1500;
+const BUDGET = Number(process.env.FUZZ_BUDGET ?? 1500);
 
 type Schema = {
   type?: string;
