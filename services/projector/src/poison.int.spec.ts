@@ -290,7 +290,7 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
     await waitFor(async () => (await client(pg.db, flaky))?.phone === '555-0003', { what: 'live projection after redrive' });
   });
 
-  it('ops parked / redrive / discard: clear output; poison that still fails stays, discard drops it', async () => {
+  it('ops parked / redrive / discard: clear output; poison that still fails stays, replay re-parks it the same, discard drops it', async () => {
     const cli = resolve(import.meta.dirname, 'ops/cli.ts');
     const env = { ...process.env, NATS_URL: nats.url, DATABASE_URL: pg.url, LOG_LEVEL: 'warn' };
     const run = (...args: string[]) =>
@@ -309,6 +309,27 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
     expect(redriven.stdout).toMatch(/still parked {2}CRM crm\.\S+: seq \d+ failed again \(3 event\(s\) remain\)/);
     expect(redriven.stdout).toMatch(/still parked {2}MAILER mail\.\S+: seq \d+ failed again \(2 event\(s\) remain\)\n\s+reason: \[22/);
     expect((redriven as { code?: number }).code).toBe(1);
+
+    // Replay (while the live projectors run) parks the same poison into its scratch schema and swaps
+    // that table in: the same aggregates, the same counts; the redriven client is a plain row now.
+    const parkedBefore = await pg.db
+      .selectFrom('projection_parked')
+      .select(['stream', 'seq', 'subject', 'behind_seq'])
+      .orderBy('stream')
+      .orderBy('seq')
+      .execute();
+    const clientsBefore = await pg.db.selectFrom('clients').selectAll().orderBy('id').execute();
+    const replayed = await run('replay');
+    expect(replayed.stdout).toMatch(/replayed [\d,]+ events .* events\/s/);
+    expect(
+      await pg.db
+        .selectFrom('projection_parked')
+        .select(['stream', 'seq', 'subject', 'behind_seq'])
+        .orderBy('stream')
+        .orderBy('seq')
+        .execute(),
+    ).toEqual(parkedBefore);
+    expect(await pg.db.selectFrom('clients').selectAll().orderBy('id').execute()).toEqual(clientsBefore);
 
     const rows = await pg.db.selectFrom('projection_parked').select('subject').distinct().execute();
     for (const { subject } of rows)
