@@ -59,13 +59,22 @@ export const clientsProjection: Projection = {
           .execute();
         return;
       }
-      case 'ClientStageChanged':
+      case 'ClientStageChanged': {
+        // A PATCH that moved the stage carries its other field changes too (crm: one event per command).
+        const { custom_fields, ...rest } = event.data.changes ?? {};
         await db
           .updateTable('clients')
-          .set({ stage: event.data.to, ...seq, ...touched })
+          .set({
+            ...rest,
+            ...(custom_fields !== undefined ? { custom_fields: JSON.stringify(custom_fields) } : {}),
+            stage: event.data.to,
+            ...seq,
+            ...touched,
+          })
           .where('id', '=', event.aggregate_id)
           .execute();
         return;
+      }
       case 'ClientDeleted':
         await db
           .updateTable('clients')
