@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { Email, Text, Timestamp, Uuid } from './common.ts';
+import { CustomFields, Email, Text, Timestamp, Uuid } from './common.ts';
 import { ClientStage, EmailStatus, FollowupType, Priority, PropertyType, StringEnum, TaskStatus } from './enums.ts';
 
 /** HTTP API shapes (ARCHITECTURE.md §7). Inputs are closed: nobody sets fields they don't own. */
@@ -63,6 +63,8 @@ export const Client = Type.Object({
   id: Uuid,
   agent_id: Uuid,
   ...ClientFields,
+  // As stored: the input rules (key pattern) must not hide fields kept before they existed.
+  custom_fields: CustomFields,
   unsubscribed: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,
