@@ -38,8 +38,13 @@ export const clientsProjection: Projection = {
             aggregate_seq: pos.seq,
             created_at: event.occurred_at,
             updated_at: event.occurred_at,
-            // An EmailSent projected from the other stream before this event still counts.
-            last_contacted: sql<Date | null>`(SELECT max(sent_at) FROM email_logs WHERE client_id = ${event.aggregate_id} AND sent_at IS NOT NULL)`,
+            // An EmailSent projected from the other stream before this event still counts. A query-builder
+            // subquery (not raw SQL), so during `ops replay` it reads the scratch schema's email_logs.
+            last_contacted: db
+              .selectFrom('email_logs')
+              .select((eb) => eb.fn.max('sent_at').as('last'))
+              .where('client_id', '=', event.aggregate_id)
+              .where('sent_at', 'is not', null),
           })
           .onConflict((oc) => oc.column('id').doNothing())
           .execute();
