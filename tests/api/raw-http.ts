@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 
+// biome-ignore lint/suspicious/noExplicitAny: a test reads whatever JSON came back, as tests/api/http.ts does
 export type RawResponse = { status: number; headers: Record<string, string | string[] | undefined>; text: string; body: any };
 
 /**

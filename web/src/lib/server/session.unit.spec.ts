@@ -30,7 +30,10 @@ describe('safeRedirect', () => {
 
   it('returns a clean, encoded path: no control characters reach the Location header', () => {
     const r = safeRedirect('/clients/\u0000x?q=<script>');
-    expect([...r].every((c) => c.charCodeAt(0) > 0x1f && c !== '<' && c !== '>'), r).toBe(true);
+    expect(
+      [...r].every((c) => c.charCodeAt(0) > 0x1f && c !== '<' && c !== '>'),
+      r,
+    ).toBe(true);
     expect(r.startsWith('/clients/')).toBe(true);
     expect(safeRedirect('/a/../../clients')).toBe('/clients');
   });
