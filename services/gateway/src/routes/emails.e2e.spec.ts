@@ -131,8 +131,9 @@ describe('follow-up emails on the real stack', () => {
     // The task's failure and the email's suppression live on different streams: wait for the read model.
     const emails = await waitFor(async () => {
       const items = (await api.get(`/api/clients/${c.id}/emails`)).body.items as { status: string; error_message: string | null }[];
-      return items.length === 2 ? items : null;
-    }, { what: 'both emails projected' });
+      // EmailGenerated (AI stream) can be projected before the mailer's outcome (MAILER stream).
+      return items.length === 2 && items.every((e) => e.status !== 'generated') ? items : null;
+    }, { what: 'both emails projected with their outcomes' });
     expect(emails.map((e) => e.status).sort()).toEqual(['bounced', 'suppressed']);
   });
 
