@@ -1,7 +1,7 @@
 import type { Client, ClientListQuery, PageOf, TimelineEntry } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
 import { sql } from 'kysely';
-import { likePattern, offsetOf, toJson } from './rows.ts';
+import { likePattern, offsetOf, pageTotal, toJson, totalCount } from './rows.ts';
 
 /**
  * Every read starts from the tenant: `agent_id = $agent` is the first condition of every
@@ -34,17 +34,18 @@ export async function listClients(db: Db, agentId: string, q: ClientListQuery): 
     );
   }
   const [column, direction] = SORTS[q.sort ?? '-created_at'];
-  const [rows, count] = await Promise.all([
-    base
+  const { rows, total } = await pageTotal(
+    await base
       .selectAll()
+      .select(totalCount)
       .orderBy(sql.ref(column), (ob) => (direction === 'asc' ? ob.asc() : ob.desc()).nullsLast())
       .orderBy('id')
       .limit(q.limit)
       .offset(offsetOf(q))
       .execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { items: rows.map((r) => toJson(r) as unknown as Client), total: Number(count.n), page: q.page, limit: q.limit };
+    async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+  );
+  return { items: rows.map((r) => toJson(r) as unknown as Client), total, page: q.page, limit: q.limit };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EmailListQuery, EmailLog, PageOf, WebhookEvent } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
 import { sql } from 'kysely';
-import { offsetOf, toJson } from './rows.ts';
+import { offsetOf, pageTotal, toJson, totalCount } from './rows.ts';
 
 /**
  * Email history. As everywhere in this module set, `agent_id = $agent` is the first
@@ -71,10 +71,16 @@ export async function listEmails(db: Db, agentId: string, q: EmailListQuery): Pr
   let base = emailsOf(db, agentId);
   if (q.client_id) base = base.where('e.client_id', '=', q.client_id);
   if (q.status) base = base.where('e.status', '=', q.status);
-  const [rows, count] = await Promise.all([
-    base.select(COLUMNS).orderBy('e.created_at', 'desc').orderBy('e.id', 'desc').limit(q.limit).offset(offsetOf(q)).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
+  const { rows, total } = await pageTotal(
+    await base
+      .select([...COLUMNS, totalCount])
+      .orderBy('e.created_at', 'desc')
+      .orderBy('e.id', 'desc')
+      .limit(q.limit)
+      .offset(offsetOf(q))
+      .execute(),
+    async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+  );
   const events = await latestEvents(
     db,
     agentId,
@@ -83,7 +89,7 @@ export async function listEmails(db: Db, agentId: string, q: EmailListQuery): Pr
   );
   return {
     items: rows.map((r) => ({ ...toJson(r), webhook_events: events.get(r.id) ?? [] }) as unknown as EmailLog),
-    total: Number(count.n),
+    total,
     page: q.page,
     limit: q.limit,
   };

@@ -1,5 +1,9 @@
+import { sql } from 'kysely';
+
 /** Read-model rows → API JSON: Date → ISO string, bigint-ish → number. */
-export function toJson<T extends Record<string, unknown>>(row: T): { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] } {
+export function toJson<T extends Record<string, unknown>>(
+  row: T,
+): { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] } {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : v;
   return out as never;
@@ -10,3 +14,21 @@ export const offsetOf = (p: PageRequest) => (p.page - 1) * p.limit;
 
 /** Escapes LIKE wildcards in user search text. */
 export const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * A page's total, counted in the rows' own statement: `count(*) OVER ()` sees every matching
+ * row before LIMIT, in the same snapshot as the page. (Two parallel statements, rows and
+ * count, ran on two connections and could see different commits: under writes a page said
+ * total 5 with no items.)
+ */
+export const totalCount = sql<string>`count(*) over ()`.as('total_count');
+
+/** Splits `total_count` off the rows; a page past the end has no row to carry it, so only then is it counted alone. */
+export async function pageTotal<R extends { total_count: string | number }>(
+  rows: R[],
+  countAlone: () => Promise<number | string>,
+): Promise<{ rows: Omit<R, 'total_count'>[]; total: number }> {
+  const first = rows[0];
+  if (!first) return { rows: [], total: Number(await countAlone()) };
+  return { rows: rows.map(({ total_count: _, ...row }) => row), total: Number(first.total_count) };
+}

@@ -1,6 +1,6 @@
 import type { PageOf, Task, TaskListQuery } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
-import { offsetOf, toJson } from './rows.ts';
+import { offsetOf, pageTotal, toJson, totalCount } from './rows.ts';
 
 /**
  * Follow-up tasks. As everywhere in this module set, `agent_id = $agent` is the first
@@ -39,11 +39,17 @@ export async function listTasks(db: Db, agentId: string, q: TaskListQuery): Prom
   if (q.client_id) base = base.where('t.client_id', '=', q.client_id);
   if (q.due_after) base = base.where('t.scheduled_for', '>=', new Date(q.due_after));
   if (q.due_before) base = base.where('t.scheduled_for', '<', new Date(q.due_before));
-  const [rows, count] = await Promise.all([
-    base.select(COLUMNS).orderBy('t.scheduled_for').orderBy('t.id').limit(q.limit).offset(offsetOf(q)).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { items: rows.map((r) => toJson(r) as unknown as Task), total: Number(count.n), page: q.page, limit: q.limit };
+  const { rows, total } = await pageTotal(
+    await base
+      .select([...COLUMNS, totalCount])
+      .orderBy('t.scheduled_for')
+      .orderBy('t.id')
+      .limit(q.limit)
+      .offset(offsetOf(q))
+      .execute(),
+    async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+  );
+  return { items: rows.map((r) => toJson(r) as unknown as Task), total, page: q.page, limit: q.limit };
 }
 
 /**
