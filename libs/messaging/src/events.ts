@@ -26,11 +26,12 @@ export type NewEventInput<T extends EventType> = {
 };
 
 /**
- * Text from outside our own validation (a provider's error message, a webhook's reason)
- * made storable: lone surrogates become U+FFFD, NULs go. Event data schemas refuse such
- * characters, so text a handler did not validate itself passes through this first.
+ * Text from outside our own validation (a provider's error message, a webhook's reason, a
+ * parked event's failure) made storable: lone surrogates become U+FFFD, a NUL is written out
+ * as the six characters `\u0000` so a reader still sees it was there. Event data schemas
+ * refuse such characters, so text a handler did not validate itself passes through this first.
  */
-export const storableText = (s: string): string => s.toWellFormed().replaceAll('\u0000', '');
+export const storableText = (s: string): string => s.toWellFormed().replaceAll('\u0000', '\\u0000');
 
 /** Builds an envelope at the event's current schema version and validates its data against that schema. */
 export function newEvent<T extends EventType>(type: T, input: NewEventInput<T>): Envelope<T> {

@@ -74,7 +74,7 @@ describe('event schema versions and upcasting', () => {
     expect(() => decodeEvent(bytes(lone))).toThrow(PoisonMessageError);
   });
 
-  it('storableText makes outside text storable (lone surrogate → U+FFFD, NUL dropped), keeps emoji', () => {
-    expect(storableText('a\u0000b\ud800c 🏡')).toBe('ab\ufffdc 🏡');
+  it('storableText makes outside text storable (lone surrogate → U+FFFD, NUL written out as \\u0000), keeps emoji', () => {
+    expect(storableText('a\u0000b\ud800c 🏡')).toBe('a\\u0000b\ufffdc 🏡');
   });
 });

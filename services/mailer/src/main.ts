@@ -33,6 +33,10 @@ const deps: MailerDeps = {
   retryBaseMs: config.MAILER_RETRY_BASE_MS,
 };
 
+// Commands first: once a restarted replica's consumers make an email `unknown`, the agent's
+// resolve_unknown must find someone answering it.
+const commands = serveCommands(nc, 'mailer', { ...mailerCommands({ store, state, log }), resolve_unknown: resolveUnknownCommand({ store, state, log }) }, log);
+
 // One durable consumer handling several messages at once: a slow call doesn't hold up the others.
 const consumers: RunningConsumer[] = [];
 consumers.push(
@@ -58,7 +62,6 @@ consumers.push(
     },
   }),
 );
-const commands = serveCommands(nc, 'mailer', { ...mailerCommands({ store, state, log }), resolve_unknown: resolveUnknownCommand({ store, state, log }) }, log);
 log.info({ provider: sender.provider, concurrency: config.MAILER_CONCURRENCY }, 'mailer running');
 
 const health = await startHealthServer({ port: config.HEALTH_PORT, log, checks: { nats: () => nc.flush() } });

@@ -1,9 +1,9 @@
 import { type Envelope, parseSubject, type StreamName } from '@realtoros/contracts';
 import type { Database, Db } from '@realtoros/db';
-import { decodeEvent } from '@realtoros/messaging';
+import { decodeEvent, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { sql, type Transaction } from 'kysely';
-import { isTransient, reasonOf, storableText } from './poison.ts';
+import { isTransient, reasonOf } from './poison.ts';
 import { PROJECTOR_NAME, type Projection, type ProjectionDb } from './projection.ts';
 
 export type RawMessage = { seq: number; data: Uint8Array; subject: string };

@@ -62,7 +62,7 @@ const subjectOf = (agent: string, client: string) => `crm.${agent}.client.${clie
 /** A ClientCreated whose name holds what `newEvent` (rightly) refuses: built valid, then altered, as a buggy writer would. */
 const createdWithName = (agent: string, client: string, name: string) =>
   JSON.stringify({ ...created(agent, client, 'x'), data: { ...created(agent, client, 'x').data, name } });
-const report = (type: 'EmailOpened' | 'EmailClicked', agent: string, email: string, extra: { reason?: string } = {}): Envelope =>
+const report = (type: 'EmailOpened' | 'EmailClicked', agent: string, email: string): Envelope =>
   newEvent(type, {
     agentId: agent,
     aggregateId: email,
@@ -74,8 +74,15 @@ const report = (type: 'EmailOpened' | 'EmailClicked', agent: string, email: stri
       sg_event_id: uuidv7(),
       event: type === 'EmailOpened' ? 'open' : 'click',
       timestamp: new Date().toISOString(),
-      ...extra,
     },
+  });
+const failed = (agent: string, email: string, attempts: number): Envelope =>
+  newEvent('EmailFailed', {
+    agentId: agent,
+    aggregateId: email,
+    correlationId: 'poison-test',
+    causationId: null,
+    data: { task_id: null, client_id: uuidv7(), provider: 'sendgrid', reason: 'rejected', attempts },
   });
 const mailSubject = (agent: string, email: string) => `mail.${agent}.email.${email}`;
 
@@ -233,13 +240,15 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
     ]);
   });
 
-  it('a report Postgres cannot store (NUL) parks only its email, with the SQLSTATE; other emails keep flowing', async () => {
+  it('an email event Postgres cannot store parks only its email, with the SQLSTATE; other emails keep flowing', async () => {
     const agentA = uuidv7();
     const agentB = uuidv7();
     const bad = uuidv7();
     const good = uuidv7();
-    // The report's data passes its schema, but Postgres refuses the NUL (text and jsonb columns).
-    const badSeq = await appendRaw(mailSubject(agentA, bad), JSON.stringify(report('EmailOpened', agentA, bad, { reason: 'nul\u0000' })));
+    // The outcome passes its schema (attempts has no upper bound), but its retry count does not
+    // fit the integer column: Postgres refuses it with a data exception (22003). (A NUL would no
+    // longer do: the events' text fields refuse it when decoded.)
+    const badSeq = await appendRaw(mailSubject(agentA, bad), JSON.stringify(failed(agentA, bad, 3_000_000_000)));
     const behindSeq = await appendRaw(mailSubject(agentA, bad), JSON.stringify(report('EmailClicked', agentA, bad)));
     const started = Date.now();
     await store.append(report('EmailOpened', agentB, good));
@@ -253,7 +262,7 @@ describe('projector poison isolation (real JetStream and Postgres)', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     const parked = await parkedOf(mailSubject(agentA, bad));
     expect(parked.map((p) => [p.seq, p.event_type, p.agent_id, p.behind_seq])).toEqual([
-      [badSeq, 'EmailOpened', agentA, null],
+      [badSeq, 'EmailFailed', agentA, null],
       [behindSeq, 'EmailClicked', agentA, badSeq],
     ]);
     expect(parked[0]?.reason).toMatch(/^\[22[0-9A-Z]{3}\] /); // a data exception, with its SQLSTATE

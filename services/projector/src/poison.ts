@@ -1,3 +1,5 @@
+import { storableText } from '@realtoros/messaging';
+
 /**
  * Is a failed batch the fault of Postgres being unreachable or overloaded (retry the batch
  * later, park nothing), or of one of its events (park that event, let the rest flow)?
@@ -36,10 +38,4 @@ export function reasonOf(err: unknown): string {
   const sqlState = sqlStateOf(err);
   const text = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
   return storableText(`${sqlState ? `[${sqlState}] ` : ''}${text}`).slice(0, 1000);
-}
-
-/** Text Postgres can store: no NUL, no lone surrogate (a reason or event type may echo the bad input). */
-export function storableText(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding the NUL is the point
-  return s.replace(/\u0000/g, '\\u0000').replace(/[\ud800-\udfff]/gu, '\ufffd');
 }

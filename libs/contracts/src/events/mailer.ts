@@ -1,5 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { Email, Timestamp, Uuid } from '../common.ts';
+import { Email, Text, Timestamp, Uuid } from '../common.ts';
+
+// Every string that comes from outside (SendGrid's answers and reports, provider errors) is
+// Text(): no NUL or lone surrogate, so newEvent refuses to append one and the projector never
+// meets one.
 
 const EmailRef = {
   task_id: Type.Union([Uuid, Type.Null()]),
@@ -8,8 +12,8 @@ const EmailRef = {
 export const EmailSent = Type.Object({
   ...EmailRef,
   to_email: Email,
-  provider: Type.String(),
-  message_id: Type.String(),
+  provider: Text(),
+  message_id: Text(),
   sent_at: Timestamp,
   attempts: Type.Integer({ minimum: 1 }),
   /**
@@ -22,29 +26,29 @@ export const EmailSent = Type.Object({
 });
 export const EmailFailed = Type.Object({
   ...EmailRef,
-  provider: Type.String(),
-  reason: Type.String({ maxLength: 2000 }),
+  provider: Text(),
+  reason: Text({ maxLength: 2000 }),
   attempts: Type.Integer({ minimum: 0 }),
 });
 /** The send was attempted but its outcome is unknown (crash between provider and ack): never resent blindly. */
-export const EmailSendUnknown = Type.Object({ ...EmailRef, provider: Type.String(), reason: Type.String() });
+export const EmailSendUnknown = Type.Object({ ...EmailRef, provider: Text(), reason: Text() });
 /**
  * The agent chose to send an `unknown` email again (`resolve_unknown resend`); the mailer's
  * `mailer-resends` consumer sends it and records EmailSent | EmailFailed | EmailSuppressed, or
  * EmailSendUnknown again if it is interrupted.
  */
 export const EmailResendRequested = Type.Object({ ...EmailRef });
-export const EmailSuppressed = Type.Object({ ...EmailRef, to_email: Email, reason: Type.String() });
+export const EmailSuppressed = Type.Object({ ...EmailRef, to_email: Email, reason: Text() });
 
 /** One SendGrid webhook event, as recorded. */
 export const WebhookEventData = Type.Object({
   ...EmailRef,
-  sg_event_id: Type.String(),
-  event: Type.String(),
+  sg_event_id: Text(),
+  event: Text(),
   timestamp: Timestamp,
-  url: Type.Optional(Type.String()),
-  reason: Type.Optional(Type.String()),
-  sg_message_id: Type.Optional(Type.String()),
+  url: Type.Optional(Text()),
+  reason: Type.Optional(Text()),
+  sg_message_id: Type.Optional(Text()),
 });
 export const EmailDelivered = WebhookEventData;
 export const EmailOpened = WebhookEventData;

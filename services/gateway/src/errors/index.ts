@@ -211,6 +211,16 @@ function answerCommitted(req: FastifyRequest, reply: FastifyReply, committed: { 
 }
 
 /**
+ * For a route whose write was committed but whose read model does not show it yet (the
+ * projector is behind): the same answer as when Postgres is down — success, the service's
+ * reply, `Read-Your-Writes: pending` — never a 404 for something that was just done.
+ */
+export function answerCommittedWrite(req: FastifyRequest, reply: FastifyReply) {
+  if (!req.committedWrite) throw new Error('answerCommittedWrite without a committed write');
+  return answerCommitted(req, reply, req.committedWrite);
+}
+
+/**
  * Errors the HTTP parser meets before Fastify has a request (headers or URL too large, a
  * malformed request line, a slow client): answered as problem details on the raw socket.
  */

@@ -14,7 +14,7 @@ import {
 } from '@realtoros/contracts';
 import { getClient, getEmail, listEmails } from '@realtoros/queries';
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../errors/index.ts';
+import { answerCommittedWrite, notFound } from '../errors/index.ts';
 import { agentOf, requireAgent } from '../plugins/auth.ts';
 import { execute } from '../plugins/commands.ts';
 import { setEtag, weakEtag, writeHeaders } from '../plugins/etag.ts';
@@ -116,7 +116,7 @@ export const emailRoutes: FastifyPluginAsyncTypebox = async (app) => {
         action: req.body.action,
       });
       const email = await getEmail(app.deps.db, agentOf(req).id, req.params.id);
-      if (!email) throw notFound('email');
+      if (!email) return answerCommittedWrite(req, reply);
       setEtag(reply, weakEtag(email));
       return reply.code(202).send(email);
     },

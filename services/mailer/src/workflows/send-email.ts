@@ -1,5 +1,5 @@
 import { clientStanding, type Envelope, foldClientFacts, subjects } from '@realtoros/contracts';
-import { type EventStore, isWrongLastSequence } from '@realtoros/messaging';
+import { type EventStore, isWrongLastSequence, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { emailHandler } from '../email/handler.ts';
 import { buildMessage, type MessageOptions } from '../message.ts';
@@ -153,7 +153,8 @@ export async function sendAttempts(
         continue;
       }
       const state = e.kind === 'ambiguous' ? 'unknown' : 'failed';
-      const reason = e.kind === 'transient' ? `${e.message} (gave up after ${attempt} attempts)` : e.message;
+      // The provider's words: storable before they become an event (EmailFailed's reason is Text()).
+      const reason = storableText(e.kind === 'transient' ? `${e.message} (gave up after ${attempt} attempts)` : e.message);
       rec = { ...rec, state, reason, updated_at: now().toISOString() };
       revision = await deps.state.attempts.update(emailId, toBytes(rec), revision);
       deps.log.warn({ email_id: emailId, state, reason }, 'email not sent');
