@@ -89,3 +89,20 @@ export function upcast(
   }
   return { version: current, data: d };
 }
+
+/**
+ * SendGrid's webhook reports as MAILER events (anything we don't act on is
+ * EmailWebhookRecorded): one list for the mailer's decider and the email_logs projection.
+ */
+export const EMAIL_REPORT_EVENTS = [
+  'EmailDelivered',
+  'EmailOpened',
+  'EmailClicked',
+  'EmailBounced',
+  'EmailDropped',
+  'EmailSpamReported',
+  'EmailUnsubscribed',
+  'EmailWebhookRecorded',
+] as const satisfies readonly EventType[];
+export type EmailReportEvent = (typeof EMAIL_REPORT_EVENTS)[number];
+export const isEmailReportEvent = (t: string): t is EmailReportEvent => (EMAIL_REPORT_EVENTS as readonly string[]).includes(t);

@@ -1,4 +1,4 @@
-import type { Envelope, EventData } from '@realtoros/contracts';
+import { EMAIL_REPORT_EVENTS, type EmailReportEvent, type Envelope, type EventData, isEmailReportEvent } from '@realtoros/contracts';
 
 /**
  * The email aggregate as the mailer sees it: its events, its state and `evolve`.
@@ -9,19 +9,10 @@ import type { Envelope, EventData } from '@realtoros/contracts';
  * state is a left fold of the generated event followed by the MAILER subject.
  */
 
-/** SendGrid's reports, as MAILER events (anything we don't act on is EmailWebhookRecorded). */
-export const REPORT_EVENT_TYPES = [
-  'EmailDelivered',
-  'EmailOpened',
-  'EmailClicked',
-  'EmailBounced',
-  'EmailDropped',
-  'EmailSpamReported',
-  'EmailUnsubscribed',
-  'EmailWebhookRecorded',
-] as const;
-export type ReportEventType = (typeof REPORT_EVENT_TYPES)[number];
-export const isReportEventType = (t: string): t is ReportEventType => (REPORT_EVENT_TYPES as readonly string[]).includes(t);
+/** SendGrid's reports, as MAILER events (declared once, in the contracts). */
+export const REPORT_EVENT_TYPES = EMAIL_REPORT_EVENTS;
+export type ReportEventType = EmailReportEvent;
+export const isReportEventType = isEmailReportEvent;
 
 /** The outcome of one round of sending; every round ends in exactly one of them. */
 export const OUTCOME_EVENT_TYPES = ['EmailSent', 'EmailFailed', 'EmailSuppressed', 'EmailSendUnknown'] as const;

@@ -179,11 +179,11 @@ describe('task decider', () => {
         .when({ type: 'FailTask', data: { reason: 'provider down', email_id: null } })
         .then([failed]);
     });
-    it('a failure reason from outside (a provider, a webhook) is made storable: no NUL, no lone surrogate', () => {
+    it('a failure reason from outside (a provider, a webhook) is made storable: a NUL written out, a lone surrogate replaced', () => {
       spec
         .given([scheduled(), due()])
         .when({ type: 'FailTask', data: { reason: 'bad\u0000 \ud800 reply', email_id: null } })
-        .then([{ type: 'TaskFailed', data: { client_id: CLIENT, reason: 'bad \ufffd reply', email_id: null } }]);
+        .then([{ type: 'TaskFailed', data: { client_id: CLIENT, reason: 'bad\\u0000 \ufffd reply', email_id: null } }]);
     });
     it('given a completed task, when a failure arrives late, then nothing', () => {
       spec

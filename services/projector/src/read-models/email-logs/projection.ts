@@ -1,4 +1,11 @@
-import { EMAIL_STATUS_RANK, type EmailStatus, type Envelope } from '@realtoros/contracts';
+import {
+  EMAIL_REPORT_EVENTS,
+  EMAIL_STATUS_RANK,
+  type EmailReportEvent,
+  type EmailStatus,
+  type Envelope,
+  isEmailReportEvent,
+} from '@realtoros/contracts';
 import { type RawBuilder, sql } from 'kysely';
 import type { Projection, ProjectionDb } from '../../projection.ts';
 
@@ -42,14 +49,7 @@ export const emailLogsProjection: Projection = {
     'EmailSendUnknown',
     'EmailResendRequested',
     'EmailSuppressed',
-    'EmailDelivered',
-    'EmailOpened',
-    'EmailClicked',
-    'EmailBounced',
-    'EmailDropped',
-    'EmailSpamReported',
-    'EmailUnsubscribed',
-    'EmailWebhookRecorded',
+    ...EMAIL_REPORT_EVENTS,
   ],
   async apply(db, event) {
     const data = event.data as { task_id?: string | null; client_id?: string };
@@ -153,27 +153,9 @@ export const emailLogsProjection: Projection = {
   },
 };
 
-type ReportType =
-  | 'EmailDelivered'
-  | 'EmailOpened'
-  | 'EmailClicked'
-  | 'EmailBounced'
-  | 'EmailDropped'
-  | 'EmailSpamReported'
-  | 'EmailUnsubscribed'
-  | 'EmailWebhookRecorded';
+type ReportType = EmailReportEvent;
 type Report = Envelope<ReportType>;
-const REPORT_TYPES: ReadonlySet<string> = new Set<ReportType>([
-  'EmailDelivered',
-  'EmailOpened',
-  'EmailClicked',
-  'EmailBounced',
-  'EmailDropped',
-  'EmailSpamReported',
-  'EmailUnsubscribed',
-  'EmailWebhookRecorded',
-]);
-const isReport = (e: Envelope): e is Report => REPORT_TYPES.has(e.type);
+const isReport = (e: Envelope): e is Report => isEmailReportEvent(e.type);
 
 /** What a run of reports does to one email: the same as applying them one by one, in order. */
 type Summary = {
