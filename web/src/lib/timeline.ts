@@ -48,13 +48,17 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
       const changed = Object.keys((d.changes ?? {}) as object).map((k) => FIELD_LABELS[k] ?? k);
       return { title: 'Profile updated', detail: changed.length ? `Changed ${changed.join(', ')}` : null, tone: 'neutral', icon: 'edit' };
     }
-    case 'ClientStageChanged':
+    case 'ClientStageChanged': {
+      // One edit that moved the stage carries the other fields it changed too.
+      const changed = Object.keys((d.changes ?? {}) as object).map((k) => FIELD_LABELS[k] ?? k);
+      const stage = `${labelOf(STAGE_LABELS, str(d.from))} → ${labelOf(STAGE_LABELS, str(d.to))}`;
       return {
         title: 'Stage changed',
-        detail: `${labelOf(STAGE_LABELS, str(d.from))} → ${labelOf(STAGE_LABELS, str(d.to))}`,
+        detail: changed.length ? `${stage}; changed ${changed.join(', ')}` : stage,
         tone: 'accent',
         icon: 'users',
       };
+    }
     case 'ClientDeleted':
       return { title: 'Client deleted', detail: null, tone: 'danger', icon: 'trash' };
     case 'ClientUnsubscribed':

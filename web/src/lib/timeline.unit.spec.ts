@@ -10,6 +10,10 @@ describe('timeline wording', () => {
     expect(describeEvent(ev('ClientStageChanged', { from: 'lead', to: 'under_contract' }), 'UTC', now).detail).toBe(
       'Lead → Under contract',
     );
+    expect(
+      describeEvent(ev('ClientStageChanged', { from: 'lead', to: 'qualified', changes: { phone: '555-0101', notes: 'x' } }), 'UTC', now)
+        .detail,
+    ).toBe('Lead → Qualified; changed phone, notes');
     expect(describeEvent(ev('TaskScheduled', { followup_type: 'Day 1', scheduled_for: at, origin: 'plan' }), 'UTC', now).title).toBe(
       'Day 1 scheduled',
     );
