@@ -69,3 +69,19 @@ export function clientStanding(facts: ClientFacts): ClientStanding {
   if (facts.status === 'absent' || facts.status === 'deleted') return facts.status;
   return facts.unsubscribed ? 'unsubscribed' : 'active';
 }
+
+/**
+ * The stages that stop a client's automated follow-ups (issue 8's stop rule; a plan may
+ * later choose others), and the reason each one gives — ARCHITECTURE.md §10's enrolment
+ * end reasons, used by the scheduler's TaskCancelled and the mailer's EmailSuppressed alike.
+ */
+export const STOP_STAGES = ['lost', 'closed'] as const satisfies readonly ClientStage[];
+export type StopReason = `stage_${(typeof STOP_STAGES)[number]}`;
+export function stageStopReason(stage: ClientStage): StopReason | null {
+  return stage === 'lost' ? 'stage_lost' : stage === 'closed' ? 'stage_closed' : null;
+}
+
+/** Why automated email to this client must stop by its stage, if it must (absent/deleted: null — standing says that). */
+export function automationStop(facts: ClientFacts): StopReason | null {
+  return facts.status === 'active' ? stageStopReason(facts.stage) : null;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientStanding, foldClientFacts } from './client-facts.ts';
+import { automationStop, clientStanding, foldClientFacts, stageStopReason } from './client-facts.ts';
 import type { Envelope } from './envelope.ts';
 
 const AGENT = '0190a000-0000-7000-8000-000000000001';
@@ -65,5 +65,25 @@ describe('foldClientFacts: the one fold of a client from CRM events', () => {
     const other = ev('TaskSkipped', { client_id: CLIENT });
     expect(foldClientFacts([created, other])).toEqual(foldClientFacts([created]));
     expect(foldClientFacts([created, created])).toEqual(foldClientFacts([created]));
+  });
+
+  it('stop rule: lost and closed stop automation by the current stage; moving back lifts it; a deleted client is standing, not stage', () => {
+    const to = (from: string, stage: string) => ev('ClientStageChanged', { from, to: stage });
+    expect(automationStop(foldClientFacts([created]))).toBeNull();
+    expect(automationStop(foldClientFacts([created, to('lead', 'lost')]))).toBe('stage_lost');
+    expect(automationStop(foldClientFacts([created, to('lead', 'closed')]))).toBe('stage_closed');
+    expect(automationStop(foldClientFacts([created, to('lead', 'lost'), to('lost', 'qualified')]))).toBeNull();
+    expect(automationStop(foldClientFacts([{ ...created, data: { ...(created.data as object), stage: 'closed' } } as Envelope]))).toBe(
+      'stage_closed',
+    );
+    expect(automationStop(foldClientFacts([created, to('lead', 'lost'), ev('ClientDeleted', { email: 'ann@example.com' })]))).toBeNull();
+    expect(automationStop(foldClientFacts([]))).toBeNull();
+    expect(['lead', 'contacted', 'qualified', 'negotiating', 'under_contract'].map((s) => stageStopReason(s as 'lead'))).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 });

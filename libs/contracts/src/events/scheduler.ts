@@ -42,7 +42,16 @@ export const TaskFailed = Type.Object({
   reason: Text({ maxLength: 2000 }),
   email_id: Type.Union([Uuid, Type.Null()]),
 });
+/**
+ * `stage_lost` / `stage_closed`: the client moved to that stage, which stops its automated
+ * (origin `plan`) follow-ups; the names are ARCHITECTURE.md §10's enrolment end reasons.
+ */
 export const TaskCancelled = Type.Object({
   client_id: Uuid,
-  reason: Type.Union([Type.Literal('client_deleted'), Type.Literal('client_unsubscribed')]),
+  reason: Type.Union([
+    Type.Literal('client_deleted'),
+    Type.Literal('client_unsubscribed'),
+    Type.Literal('stage_lost'),
+    Type.Literal('stage_closed'),
+  ]),
 });

@@ -1,4 +1,4 @@
-import type { Envelope } from '@realtoros/contracts';
+import { type Envelope, stageStopReason } from '@realtoros/contracts';
 import { deterministicId, type EventStore, type RunningConsumer, runConsumer } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import type { TaskStore } from '../task/task-store.ts';
@@ -9,8 +9,11 @@ export const PLANNER_DURABLE = 'scheduler-planner';
 
 /**
  * Client events → task commands. ClientCreated plans the follow-ups (each TaskScheduled
- * appended only if its task subject is still empty, so a redelivery plans nothing more);
- * ClientDeleted / ClientUnsubscribed cancel the client's pending tasks.
+ * appended only if its task subject is still empty, so a redelivery plans nothing more),
+ * unless the client is created already `lost`/`closed`; ClientDeleted / ClientUnsubscribed
+ * cancel the client's pending tasks; a ClientStageChanged to `lost`/`closed` cancels its
+ * pending automated ones (the decider leaves the agent's manual tasks alone). Moving back
+ * to an active stage plans nothing again (enrolment in a plan comes with issue 8's plans).
  */
 export function clientEventsHandler(deps: {
   tasks: TaskStore;
@@ -25,6 +28,7 @@ export function clientEventsHandler(deps: {
     const ref = (taskId: string) => ({ agentId: event.agent_id, aggregateId: taskId });
     switch (event.type) {
       case 'ClientCreated': {
+        if (stageStopReason(event.data.stage)) return; // nothing automated for a lost or closed client
         const planned = planFollowups(
           { client_id: event.aggregate_id, created_at: event.occurred_at, data: event.data },
           deps.schedule,
@@ -43,8 +47,18 @@ export function clientEventsHandler(deps: {
         return;
       }
       case 'ClientDeleted':
-      case 'ClientUnsubscribed': {
-        const reason = event.type === 'ClientDeleted' ? 'client_deleted' : 'client_unsubscribed';
+      case 'ClientUnsubscribed':
+      case 'ClientStageChanged': {
+        const reason =
+          event.type === 'ClientDeleted'
+            ? 'client_deleted'
+            : event.type === 'ClientUnsubscribed'
+              ? 'client_unsubscribed'
+              : stageStopReason(event.data.to);
+        if (!reason) return; // a stage that stops nothing
+        // The same ids and command path for every reason, so a redelivery appends nothing more;
+        // for a stage reason the decider skips manual tasks and `due` ones (the mailer checks
+        // the stage again at send time).
         const ids = new Set([
           ...PLANNED_TYPES.map((t) => plannedTaskId(event.aggregate_id, t)),
           ...(await deps.index.list(event.agent_id, event.aggregate_id)),

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { headers } from '@nats-io/transport-node';
 import { newEvent, subjectOf } from '@realtoros/messaging';
-import { waitFor, type ServiceProcess } from '@realtoros/testing';
+import { type ServiceProcess, waitFor } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientCreated, newAgent, schedulerHarness, sleep, type SchedulerHarness } from '../test-support.ts';
+import { clientCreated, newAgent, type SchedulerHarness, schedulerHarness, sleep } from '../test-support.ts';
 import { PLANNER_DURABLE } from './client-events.listener.ts';
 import { plannedTaskId } from './schedule.ts';
 
@@ -32,13 +32,25 @@ describe('planning follow-ups from client events (real scheduler process, real J
     const agent = newAgent();
     const created = clientCreated(agent);
     await h.store.append(created);
-    const planned = await waitFor(async () => {
-      const t = await scheduledFor(agent, created.aggregate_id);
-      return t.length >= 5 && t;
-    }, { what: 'five planned tasks' });
+    const planned = await waitFor(
+      async () => {
+        const t = await scheduledFor(agent, created.aggregate_id);
+        return t.length >= 5 && t;
+      },
+      { what: 'five planned tasks' },
+    );
     const base = Date.parse(created.occurred_at);
     expect(
-      planned.map((e) => e.type === 'TaskScheduled' && [e.aggregate_id, e.data.followup_type, Date.parse(e.data.scheduled_for) - base, e.data.priority, e.data.version]),
+      planned.map(
+        (e) =>
+          e.type === 'TaskScheduled' && [
+            e.aggregate_id,
+            e.data.followup_type,
+            Date.parse(e.data.scheduled_for) - base,
+            e.data.priority,
+            e.data.version,
+          ],
+      ),
     ).toEqual([
       [plannedTaskId(created.aggregate_id, 'Day 1'), 'Day 1', 3600_000, 'high', 1],
       [plannedTaskId(created.aggregate_id, 'Day 3'), 'Day 3', 3 * 3600_000, 'medium', 1],
@@ -47,10 +59,13 @@ describe('planning follow-ups from client events (real scheduler process, real J
       [plannedTaskId(created.aggregate_id, 'Month 1'), 'Month 1', 30 * 3600_000, 'low', 1],
     ]);
     // Each planned task got its timer parked in the timer stream.
-    const timers = await waitFor(async () => {
-      const n = (await h.store.jsm.streams.info('TIMERS')).state.messages;
-      return n >= 5 && n;
-    }, { what: 'parked timers' });
+    const timers = await waitFor(
+      async () => {
+        const n = (await h.store.jsm.streams.info('TIMERS')).state.messages;
+        return n >= 5 && n;
+      },
+      { what: 'parked timers' },
+    );
     expect(timers).toBeGreaterThanOrEqual(5);
   });
 
@@ -68,10 +83,13 @@ describe('planning follow-ups from client events (real scheduler process, real J
     const before = (await h.events()).length;
     await h.store.jsm.consumers.delete('CRM', PLANNER_DURABLE);
     svc = h.start();
-    await waitFor(async () => {
-      const info = await h.store.jsm.consumers.info('CRM', PLANNER_DURABLE);
-      return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq > 0;
-    }, { what: 'planner replayed the client events', timeoutMs: 15_000 });
+    await waitFor(
+      async () => {
+        const info = await h.store.jsm.consumers.info('CRM', PLANNER_DURABLE);
+        return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq > 0;
+      },
+      { what: 'planner replayed the client events', timeoutMs: 15_000 },
+    );
     await sleep(300);
     expect((await scheduledFor(agent, created.aggregate_id)).length).toBe(5);
     expect((await h.events()).length).toBe(before);
@@ -82,18 +100,33 @@ describe('planning follow-ups from client events (real scheduler process, real J
     const created = clientCreated(agent);
     await h.store.append(created);
     await waitFor(async () => (await scheduledFor(agent, created.aggregate_id)).length >= 5, { what: 'planned' });
-    const manual = await h.command(agent, 'create_task', { client_id: created.aggregate_id, scheduled_for: new Date(Date.now() + 7200_000).toISOString(), notes: 'call about the roof' });
+    const manual = await h.command(agent, 'create_task', {
+      client_id: created.aggregate_id,
+      scheduled_for: new Date(Date.now() + 7200_000).toISOString(),
+      notes: 'call about the roof',
+    });
     expect(manual).toMatchObject({ ok: true, data: { status: 'pending', followup_type: 'Custom', notes: 'call about the roof' } });
     const manualId = manual.ok ? (manual.data as { id: string }).id : '';
     // One planned task is already closed by the agent: it stays completed.
     const day1 = plannedTaskId(created.aggregate_id, 'Day 1');
     expect((await h.command(agent, 'update_task', { task_id: day1, status: 'completed' })).ok).toBe(true);
 
-    await h.store.append(newEvent('ClientDeleted', { agentId: agent, aggregateId: created.aggregate_id, correlationId: 'del', causationId: null, data: { email: created.data.email } }));
-    const cancelled = await waitFor(async () => {
-      const c = (await h.events()).filter((e) => e.type === 'TaskCancelled' && e.agent_id === agent);
-      return c.length >= 5 && c;
-    }, { what: 'cancellations' });
+    await h.store.append(
+      newEvent('ClientDeleted', {
+        agentId: agent,
+        aggregateId: created.aggregate_id,
+        correlationId: 'del',
+        causationId: null,
+        data: { email: created.data.email },
+      }),
+    );
+    const cancelled = await waitFor(
+      async () => {
+        const c = (await h.events()).filter((e) => e.type === 'TaskCancelled' && e.agent_id === agent);
+        return c.length >= 5 && c;
+      },
+      { what: 'cancellations' },
+    );
     expect(new Set(cancelled.map((e) => e.aggregate_id))).toEqual(
       new Set([manualId, ...(['Day 3', 'Week 1', 'Week 2', 'Month 1'] as const).map((t) => plannedTaskId(created.aggregate_id, t))]),
     );
@@ -105,10 +138,141 @@ describe('planning follow-ups from client events (real scheduler process, real J
     const other = clientCreated(agent);
     await h.store.append(other);
     await waitFor(async () => (await scheduledFor(agent, other.aggregate_id)).length >= 5, { what: 'planned' });
-    await h.store.append(newEvent('ClientUnsubscribed', { agentId: agent, aggregateId: other.aggregate_id, correlationId: 'u', causationId: null, data: { source: 'link', at: new Date().toISOString() } }));
-    await waitFor(async () => (await h.events()).filter((e) => e.type === 'TaskCancelled' && e.data.client_id === other.aggregate_id && e.data.reason === 'client_unsubscribed').length === 5, {
-      what: 'unsubscribe cancellations',
+    await h.store.append(
+      newEvent('ClientUnsubscribed', {
+        agentId: agent,
+        aggregateId: other.aggregate_id,
+        correlationId: 'u',
+        causationId: null,
+        data: { source: 'link', at: new Date().toISOString() },
+      }),
+    );
+    await waitFor(
+      async () =>
+        (await h.events()).filter(
+          (e) => e.type === 'TaskCancelled' && e.data.client_id === other.aggregate_id && e.data.reason === 'client_unsubscribed',
+        ).length === 5,
+      {
+        what: 'unsubscribe cancellations',
+      },
+    );
+  });
+
+  /** The planner has handled (and acked) every client event appended so far. */
+  const plannerDrained = () =>
+    waitFor(
+      async () => {
+        const info = await h.store.jsm.consumers.info('CRM', PLANNER_DURABLE);
+        return info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      { what: 'planner caught up', timeoutMs: 15_000 },
+    );
+  const stageChanged = (agent: string, clientId: string, from: string, to: string, changes?: Record<string, unknown>) =>
+    newEvent('ClientStageChanged', {
+      agentId: agent,
+      aggregateId: clientId,
+      correlationId: `stage-${to}`,
+      causationId: null,
+      data: { from, to, ...(changes ? { changes } : {}) } as { from: 'lead'; to: 'lost' },
     });
+  const cancellationsOf = async (clientId: string) =>
+    (await h.events()).filter((e) => e.type === 'TaskCancelled' && e.data.client_id === clientId);
+
+  it('stop rule: lost cancels the pending planned follow-ups with stage_lost, keeps the manual task, survives redelivery, and moving back plans nothing', async () => {
+    const agent = newAgent();
+    const created = clientCreated(agent);
+    await h.store.append(created);
+    await waitFor(async () => (await scheduledFor(agent, created.aggregate_id)).length >= 5, { what: 'planned' });
+    const manual = await h.command(agent, 'create_task', {
+      client_id: created.aggregate_id,
+      scheduled_for: new Date(Date.now() + 7200_000).toISOString(),
+      notes: 'call anyway',
+    });
+    const manualId = manual.ok ? (manual.data as { id: string }).id : '';
+    expect(manualId).not.toBe('');
+    // One planned step the agent already closed stays closed.
+    const day1 = plannedTaskId(created.aggregate_id, 'Day 1');
+    expect((await h.command(agent, 'update_task', { task_id: day1, status: 'skipped' })).ok).toBe(true);
+
+    // The one-event PATCH form: the stage change carries the other fields the edit changed.
+    const lost = stageChanged(agent, created.aggregate_id, 'lead', 'lost', { notes: 'went with another agent' });
+    await h.store.append(lost);
+    const cancelled = await waitFor(
+      async () => {
+        const c = await cancellationsOf(created.aggregate_id);
+        return c.length >= 4 && c;
+      },
+      { what: 'stage_lost cancellations' },
+    );
+    expect(new Set(cancelled.map((e) => e.aggregate_id))).toEqual(
+      new Set((['Day 3', 'Week 1', 'Week 2', 'Month 1'] as const).map((t) => plannedTaskId(created.aggregate_id, t))),
+    );
+    expect(cancelled.map((e) => e.type === 'TaskCancelled' && e.data.reason)).toEqual([
+      'stage_lost',
+      'stage_lost',
+      'stage_lost',
+      'stage_lost',
+    ]);
+    // Each cancellation names the stage change as its cause (the task's history says why).
+    expect(cancelled.every((e) => e.causation_id === lost.id)).toBe(true);
+
+    // The same stage change again under a new message id (JetStream's dedup can't help): nothing more.
+    await plannerDrained();
+    const before = (await h.events()).length;
+    const hdrs = headers();
+    hdrs.set('Event-Type', 'ClientStageChanged');
+    await h.store.js.publish(subjectOf(lost), JSON.stringify(lost), { msgID: randomUUID(), headers: hdrs });
+    // Back to an active stage: nothing is planned again (re-enrolment comes with plans).
+    await h.store.append(stageChanged(agent, created.aggregate_id, 'lost', 'qualified'));
+    await plannerDrained();
+    await sleep(300);
+    expect((await h.events()).length).toBe(before);
+    expect(
+      (await scheduledFor(agent, created.aggregate_id)).filter((e) => e.type === 'TaskScheduled' && e.data.origin === 'plan'),
+    ).toHaveLength(5);
+
+    // The agent's own task was never cancelled by the rule and is still theirs to work.
+    const still = await h.command(agent, 'update_task', { task_id: manualId, notes: 'call anyway, maybe next year' });
+    expect(still).toMatchObject({ ok: true, data: { id: manualId, status: 'pending' } });
+  });
+
+  it('stop rule: closed cancels with stage_closed; a client created lost or closed gets no automated follow-ups', async () => {
+    const agent = newAgent();
+    const won = clientCreated(agent);
+    await h.store.append(won);
+    await waitFor(async () => (await scheduledFor(agent, won.aggregate_id)).length >= 5, { what: 'planned' });
+    await h.store.append(stageChanged(agent, won.aggregate_id, 'lead', 'under_contract'));
+    await h.store.append(stageChanged(agent, won.aggregate_id, 'under_contract', 'closed'));
+    const cancelled = await waitFor(
+      async () => {
+        const c = await cancellationsOf(won.aggregate_id);
+        return c.length >= 5 && c;
+      },
+      { what: 'stage_closed cancellations' },
+    );
+    expect(cancelled.map((e) => e.type === 'TaskCancelled' && e.data.reason)).toEqual(Array(5).fill('stage_closed'));
+
+    const bornLost = clientCreated(agent);
+    const bornClosed = clientCreated(agent);
+    for (const [c, stage] of [
+      [bornLost, 'lost'],
+      [bornClosed, 'closed'],
+    ] as const)
+      await h.store.append({ ...c, data: { ...c.data, stage } });
+    // A control client appended after them is planned, so the planner did see the two.
+    const control = clientCreated(agent);
+    await h.store.append(control);
+    await waitFor(async () => (await scheduledFor(agent, control.aggregate_id)).length >= 5, { what: 'control planned' });
+    await plannerDrained();
+    expect(await scheduledFor(agent, bornLost.aggregate_id)).toEqual([]);
+    expect(await scheduledFor(agent, bornClosed.aggregate_id)).toEqual([]);
+    // The agent may still add a task of their own for such a client.
+    expect(
+      await h.command(agent, 'create_task', {
+        client_id: bornLost.aggregate_id,
+        scheduled_for: new Date(Date.now() + 3600_000).toISOString(),
+      }),
+    ).toMatchObject({ ok: true, data: { status: 'pending' } });
   });
 
   it('task commands: tenancy, legal transitions, 409 for illegal ones', async () => {
@@ -119,20 +283,43 @@ describe('planning follow-ups from client events (real scheduler process, real J
     const day3 = plannedTaskId(created.aggregate_id, 'Day 3');
 
     // Another agent can neither see nor touch it, nor add tasks to the client.
-    expect(await h.command(newAgent(), 'update_task', { task_id: day3, status: 'skipped' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await h.command(newAgent(), 'create_task', { client_id: created.aggregate_id, scheduled_for: new Date().toISOString() })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await h.command(newAgent(), 'update_task', { task_id: day3, status: 'skipped' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(
+      await h.command(newAgent(), 'create_task', { client_id: created.aggregate_id, scheduled_for: new Date().toISOString() }),
+    ).toMatchObject({ ok: false, error: { code: 'not_found' } });
 
     const moved = await h.command(agent, 'update_task', { task_id: day3, scheduled_for: '2001-01-01T00:00:00Z', priority: 'high' });
-    expect(moved).toMatchObject({ ok: true, data: { id: day3, status: 'pending', priority: 'high', version: 2 }, position: { stream: 'SCHEDULER' } });
+    expect(moved).toMatchObject({
+      ok: true,
+      data: { id: day3, status: 'pending', priority: 'high', version: 2 },
+      position: { stream: 'SCHEDULER' },
+    });
     // "In the past" means now.
     const when = moved.ok ? Date.parse((moved.data as { scheduled_for: string }).scheduled_for) : 0;
     expect(Math.abs(when - Date.now())).toBeLessThan(10_000);
 
     const week1 = plannedTaskId(created.aggregate_id, 'Week 1');
-    expect(await h.command(agent, 'update_task', { task_id: week1, status: 'skipped' })).toMatchObject({ ok: true, data: { status: 'skipped' } });
-    expect(await h.command(agent, 'update_task', { task_id: week1, status: 'completed' })).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
-    expect(await h.command(agent, 'update_task', { task_id: week1, scheduled_for: new Date().toISOString() })).toMatchObject({ ok: false, error: { code: 'illegal_transition' } });
-    expect(await h.command(agent, 'update_task', { task_id: week1, status: 'completed', scheduled_for: new Date().toISOString() })).toMatchObject({ ok: false, error: { code: 'validation' } });
-    expect(await h.command(agent, 'update_task', { task_id: randomUUID(), notes: 'x' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await h.command(agent, 'update_task', { task_id: week1, status: 'skipped' })).toMatchObject({
+      ok: true,
+      data: { status: 'skipped' },
+    });
+    expect(await h.command(agent, 'update_task', { task_id: week1, status: 'completed' })).toMatchObject({
+      ok: false,
+      error: { code: 'illegal_transition' },
+    });
+    expect(await h.command(agent, 'update_task', { task_id: week1, scheduled_for: new Date().toISOString() })).toMatchObject({
+      ok: false,
+      error: { code: 'illegal_transition' },
+    });
+    expect(
+      await h.command(agent, 'update_task', { task_id: week1, status: 'completed', scheduled_for: new Date().toISOString() }),
+    ).toMatchObject({ ok: false, error: { code: 'validation' } });
+    expect(await h.command(agent, 'update_task', { task_id: randomUUID(), notes: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
   });
 });

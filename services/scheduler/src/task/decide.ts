@@ -1,4 +1,4 @@
-import type { FollowupType, Priority } from '@realtoros/contracts';
+import type { EventData, FollowupType, Priority } from '@realtoros/contracts';
 import { type Decider, DomainError, storableText } from '@realtoros/messaging';
 import { type ExistingTask, evolve, initialState, type TaskEventDraft, type TaskEventType, type TaskState } from './task.ts';
 
@@ -28,7 +28,11 @@ export type TaskCommand =
   /** A timer says the task's schedule version `version` is due. */
   | { type: 'MarkTaskDue'; data: { version: number }; now: string }
   | { type: 'FailTask'; data: { reason: string; email_id: string | null } }
-  | { type: 'CancelTask'; data: { reason: 'client_deleted' | 'client_unsubscribed' } }
+  /**
+   * `stage_*`: the client's stage stops automated follow-ups — a rule, so it never cancels a
+   * task the agent created (origin `manual`; issue 8).
+   */
+  | { type: 'CancelTask'; data: { reason: EventData<'TaskCancelled'>['reason'] } }
   /**
    * The agent's PATCH: details, a new time, or closing it — decided as the commands above in
    * that order, each seeing the previous outcome; one illegal part rejects the whole PATCH.
@@ -151,6 +155,8 @@ export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[]
       // Only tasks not in the middle of an email are cancelled: a `due` task's email is
       // already on its way and completes or fails it.
       if (state.status !== 'pending' && state.status !== 'failed') return [];
+      // A stage rule stops automation only: the agent's own task stays until the agent acts.
+      if (command.data.reason.startsWith('stage_') && state.origin !== 'plan') return [];
       return [{ type: 'TaskCancelled', data: { client_id: state.client_id, reason: command.data.reason } }];
     }
     case 'UpdateTask': {

@@ -207,6 +207,34 @@ describe('task decider', () => {
         .when({ type: 'CancelTask', data: { reason: 'client_deleted' } })
         .then([]);
     });
+    it.each(['stage_lost', 'stage_closed'] as const)(
+      'given a pending or failed planned task, when the stage stops automation (%s), then TaskCancelled with that reason',
+      (reason) => {
+        const then = [{ type: 'TaskCancelled', data: { client_id: CLIENT, reason } }] as TaskEventDraft[];
+        spec.given([scheduled()]).when({ type: 'CancelTask', data: { reason } }).then(then);
+        spec.given([scheduled(), due(), failed]).when({ type: 'CancelTask', data: { reason } }).then(then);
+      },
+    );
+    it("a stage rule never cancels the agent's own task (origin manual); a deletion still does", () => {
+      spec
+        .given([scheduled({ origin: 'manual', followup_type: 'Custom' })])
+        .when({ type: 'CancelTask', data: { reason: 'stage_lost' } })
+        .then([]);
+      spec
+        .given([scheduled({ origin: 'manual', followup_type: 'Custom' })])
+        .when({ type: 'CancelTask', data: { reason: 'stage_closed' } })
+        .then([]);
+      spec
+        .given([scheduled({ origin: 'manual', followup_type: 'Custom' })])
+        .when({ type: 'CancelTask', data: { reason: 'client_deleted' } })
+        .then([cancelled]);
+    });
+    it('given a due planned task, when the stage stops automation, then nothing (its email is on its way; the mailer suppresses it)', () => {
+      spec
+        .given([scheduled(), due()])
+        .when({ type: 'CancelTask', data: { reason: 'stage_lost' } })
+        .then([]);
+    });
   });
 
   describe('ChangeTaskDetails and several commands at once', () => {
