@@ -70,7 +70,7 @@ describe('mailer service', () => {
     );
 
   beforeAll(async () => {
-    [{ nats, nc, store }, sendgrid] = await Promise.all([startJetStream(['CRM', 'AI', 'MAILER']), startFakeSendGrid()]);
+    [{ nats, nc, store }, sendgrid] = await Promise.all([startJetStream(['CRM', 'AI', 'MAILER', 'SCHEDULER']), startFakeSendGrid()]);
     await store.append(
       newEvent('AgentRegistered', {
         agentId,
@@ -582,6 +582,99 @@ describe('mailer service', () => {
     expect(out.type).toBe('EmailSuppressed');
     expect(out.data).toMatchObject({ reason: 'client_deleted', to_email: changed });
     expect(sendgrid.sends()).toHaveLength(0);
+  });
+
+  describe('stop rule at send time: the stage became lost/closed after the task fell due (issue 8)', () => {
+    const fromAgent = { agentId, correlationId: 't' };
+    /** A task of `origin` that fell due (its TaskDue returned), as the scheduler records it. */
+    async function dueTask(c: { id: string }, origin: 'plan' | 'manual') {
+      const taskId = uuidv7();
+      const at = new Date().toISOString();
+      await store.append(
+        newEvent('TaskScheduled', {
+          ...fromAgent,
+          aggregateId: taskId,
+          causationId: null,
+          data: {
+            client_id: c.id,
+            followup_type: origin === 'plan' ? 'Day 1' : 'Custom',
+            scheduled_for: at,
+            priority: 'high',
+            notes: null,
+            version: 1,
+            origin,
+          },
+        }),
+      );
+      const due = newEvent('TaskDue', {
+        ...fromAgent,
+        aggregateId: taskId,
+        causationId: null,
+        data: { client_id: c.id, followup_type: origin === 'plan' ? 'Day 1' : 'Custom', scheduled_for: at, version: 1, fired_at: at },
+      });
+      await store.append(due);
+      return { taskId, dueId: due.id };
+    }
+    const moveTo = (c: { id: string }, from: string, to: string) =>
+      store.append(newEvent('ClientStageChanged', { ...fromAgent, aggregateId: c.id, causationId: null, data: { from, to } as never }));
+    /** The EmailGenerated the ai-agent writes: caused by the TaskDue, or by the agent's send-now command. */
+    async function written(c: { id: string; email: string }, taskId: string | null, causationId: string) {
+      const e = newEvent('EmailGenerated', {
+        ...fromAgent,
+        aggregateId: uuidv7(),
+        causationId,
+        data: {
+          task_id: taskId,
+          client_id: c.id,
+          followup_type: 'Day 1',
+          to_email: c.email,
+          to_name: 'Maria Lopez',
+          subject: 'Great to connect, Maria',
+          body: 'Hi Maria,\n\nThanks for the chat.\n\nJane Agent',
+          provider: 'template',
+          model: 'template-v1',
+          prompt_version: 'followup-v1',
+          fallback_reason: null,
+        },
+      });
+      await store.append(e);
+      return e.aggregate_id;
+    }
+
+    it.each([
+      ['lost', 'stage_lost'],
+      ['closed', 'stage_closed'],
+    ] as const)('a planned step due before the client became %s → EmailSuppressed %s, nothing sent', async (stage, reason) => {
+      const c = await client();
+      const { taskId, dueId } = await dueTask(c, 'plan');
+      await moveTo(c, 'lead', stage);
+      const emailId = await written(c, taskId, dueId);
+      const out = await waitOutcome(emailId);
+      expect(out.type).toBe('EmailSuppressed');
+      expect(out.data).toMatchObject({ reason, task_id: taskId, client_id: c.id, to_email: c.email });
+      expect(sendgrid.sends()).toHaveLength(0);
+      // The attempt record says so too (what a redelivery reads).
+      const state = await openMailerState(store.js);
+      expect(readJson<AttemptRecord>(await state.attempts.get(emailId))).toMatchObject({ state: 'suppressed', reason });
+    });
+
+    it("what the agent asked for still goes to a lost client: their own task's email and a send-now (with or without a task); back to an active stage, automation sends again", async () => {
+      const c = await client();
+      await moveTo(c, 'lead', 'lost');
+      const manual = await dueTask(c, 'manual');
+      const planned = await dueTask(c, 'plan');
+      const ids = [
+        await written(c, manual.taskId, manual.dueId),
+        await written(c, null, uuidv7()), // send now, no task: caused by the agent's command
+        await written(c, planned.taskId, uuidv7()), // send now on a planned task
+      ];
+      for (const id of ids) expect((await waitOutcome(id)).type).toBe('EmailSent');
+      expect(sendgrid.sends()).toHaveLength(3);
+
+      await moveTo(c, 'lost', 'qualified');
+      const again = await dueTask(c, 'plan');
+      expect((await waitOutcome(await written(c, again.taskId, again.dueId))).type).toBe('EmailSent');
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { clientStanding, type Envelope, foldClientFacts, subjects } from '@realtoros/contracts';
+import { automationStop, clientStanding, type Envelope, foldClientFacts, subjects } from '@realtoros/contracts';
 import { type EventStore, isWrongLastSequence, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { emailHandler } from '../email/handler.ts';
@@ -186,15 +186,38 @@ async function createAttempt(deps: MailerDeps, emailId: string, rec: AttemptReco
 
 /**
  * Why this email must not go out, if it mustn't: the client's standing by the CRM's public
- * events (the one fold of client facts every service uses), then the suppression list.
+ * events (the one fold of client facts every service uses), then the stop rule of the
+ * client's current stage for automated email (a TaskDue fired before the stage became
+ * lost/closed: the scheduler cannot cancel a task whose email is already on its way), then
+ * the suppression list.
  */
 export async function suppressionReason(deps: MailerDeps, event: Envelope<'EmailGenerated'>): Promise<string | null> {
   const { events } = await deps.store.readSubject('CRM', subjects.client(event.agent_id, event.data.client_id));
-  const standing = clientStanding(foldClientFacts(events.map((e) => e.event)));
+  const facts = foldClientFacts(events.map((e) => e.event));
+  const standing = clientStanding(facts);
   if (standing === 'deleted') return 'client_deleted';
   if (standing === 'unsubscribed') return 'unsubscribed';
+  const stop = automationStop(facts);
+  if (stop && (await isAutomated(deps, event))) return stop;
   const s = readJson<Suppression>(await deps.state.suppressions.get(suppressionKey(event.agent_id, event.data.to_email)));
   return s ? s.reason : null;
+}
+
+/**
+ * Was this email written by automation — because a planned task (origin `plan`) fell due?
+ * The ai-agent names the TaskDue as the EmailGenerated's cause; the task's own events say
+ * whether it was planned. Not automated: the agent's "send now" (caused by their command,
+ * with or without a task) and the email of a task the agent created themselves — the agent
+ * asked for those explicitly, so the stage does not stop them (issue 8: a rule never
+ * overrides the agent's own task without saying so). Read only when the stage would stop it.
+ */
+async function isAutomated(deps: MailerDeps, event: Envelope<'EmailGenerated'>): Promise<boolean> {
+  if (!event.data.task_id || !event.causation_id) return false;
+  const { events } = await deps.store.readSubject('SCHEDULER', subjects.task(event.agent_id, event.data.task_id));
+  const task = events.map((e) => e.event);
+  const scheduled = task.find((e) => e.type === 'TaskScheduled');
+  const planned = scheduled?.type === 'TaskScheduled' && scheduled.data.origin === 'plan';
+  return planned && task.some((e) => e.type === 'TaskDue' && e.id === event.causation_id);
 }
 
 const agents = new Map<string, { at: number; address: Address | null }>();
