@@ -28,6 +28,13 @@ const FIELD_LABELS: Record<string, string> = {
 };
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
+/** Why a follow-up was cancelled, in the agent's words (TaskCancelled.reason). */
+const CANCEL_REASONS: Record<string, string> = {
+  client_unsubscribed: 'Client unsubscribed',
+  client_deleted: 'Client deleted',
+  stage_lost: 'Automated follow-ups stop: the client was marked lost',
+  stage_closed: 'Automated follow-ups stop: the client was marked closed',
+};
 
 /** One event of a client's history, in words an agent reads at a glance. */
 export function describeEvent(e: TimelineItem, tz: string, now: Date): Described {
@@ -90,7 +97,7 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
     case 'TaskCancelled':
       return {
         title: 'Follow-up cancelled',
-        detail: d.reason === 'client_unsubscribed' ? 'Client unsubscribed' : d.reason === 'client_deleted' ? 'Client deleted' : null,
+        detail: CANCEL_REASONS[str(d.reason) ?? ''] ?? null,
         tone: 'neutral',
         icon: 'skip',
       };

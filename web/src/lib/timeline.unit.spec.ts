@@ -36,6 +36,16 @@ describe('timeline wording', () => {
     });
     expect(describeEvent(ev('EmailResendRequested', {}), 'UTC', now).title).toBe('Sending the email again');
   });
+  it('says why a follow-up was cancelled, including the stage stop rule', () => {
+    expect(describeEvent(ev('TaskCancelled', { reason: 'stage_lost' }), 'UTC', now)).toMatchObject({
+      title: 'Follow-up cancelled',
+      detail: 'Automated follow-ups stop: the client was marked lost',
+    });
+    expect(describeEvent(ev('TaskCancelled', { reason: 'stage_closed' }), 'UTC', now).detail).toBe(
+      'Automated follow-ups stop: the client was marked closed',
+    );
+    expect(describeEvent(ev('TaskCancelled', { reason: 'client_deleted' }), 'UTC', now).detail).toBe('Client deleted');
+  });
   it('never fails on an unknown event', () => {
     expect(describeEvent(ev('SomethingNewHappened', null), 'UTC', now).title).toBe('Something New Happened');
   });
