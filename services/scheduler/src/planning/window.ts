@@ -172,11 +172,9 @@ export function nextOpenSlot(instant: string, window: SendingWindow, spreadMinut
   let day = localDate(at, window.zone);
   for (let i = 0; i < SEARCH_DAYS; i++, day = addDays(day, 1)) {
     if (!isOpenDay(day, window)) continue;
-    const opens = localToInstant(day, window.startMinute, window.zone);
-    const slot = localToInstant(day, window.startMinute + spreadMinutes, window.zone);
-    const closes = localToInstant(day, window.endMinute, window.zone);
-    if (at < opens) return iso(slot);
-    if (at < closes) return iso(at);
+    const clock = dayClock(day, window.zone);
+    if (at < clock(window.startMinute)) return iso(clock(window.startMinute + spreadMinutes));
+    if (at < clock(window.endMinute)) return iso(at);
   }
   throw new NoOpenSlotError(`no open slot within ${SEARCH_DAYS} days after ${instant} in ${window.zone}`);
 }
@@ -218,7 +216,7 @@ export function stepSendTime(step: StepTiming): string {
   const day = addDays(localDate(enrolled, zone), step.offsetDays);
   // A same-day step whose time has passed goes as soon as the window allows, not a day late
   // and never before the client existed.
-  const due = Math.max(localToInstant(day, minute, zone), enrolled);
+  const due = Math.max(dayClock(day, zone)(minute), enrolled);
   return nextOpenSlot(iso(due), window, spread);
 }
 
@@ -280,6 +278,35 @@ function localToInstant(day: LocalDate, minuteOfDay: number, zone: string): numb
   const after = offsetAt(wall + DAY, zone);
   const fits = [wall - before, wall - after].filter((t) => t + offsetAt(t, zone) === wall).sort((a, b) => a - b);
   return fits[0] ?? wall - before;
+}
+
+/**
+ * Local minute-of-day → instant for one date. Why: each offset lookup is a formatToParts call
+ * (microseconds), and planning 100,000 enrolments asks for several per step. On almost every
+ * date the offset is the same from a day before to a day after it, so one subtraction serves
+ * every minute of that date; only around a transition do we take the careful path.
+ */
+function dayClock(day: LocalDate, zone: string): (minuteOfDay: number) => number {
+  const midnight = Date.UTC(day.y, day.m - 1, day.d);
+  const offset = steadyOffset(midnight, zone);
+  if (offset !== null) return (minuteOfDay) => midnight + minuteOfDay * 60_000 - offset;
+  return (minuteOfDay) => localToInstant(day, minuteOfDay, zone);
+}
+
+// (zone, date) → the date's steady offset, or null near a transition. Many clients share a
+// date, so this memo turns most lookups into a Map hit; pure (tz rules don't change while the
+// process runs) and cleared when large, so a long-lived planner cannot grow it without bound.
+const steadyOffsets = new Map<string, number | null>();
+function steadyOffset(midnight: number, zone: string): number | null {
+  const key = `${zone} ${midnight}`;
+  let offset = steadyOffsets.get(key);
+  if (offset === undefined) {
+    const before = offsetAt(midnight - DAY, zone);
+    offset = before === offsetAt(midnight + 2 * DAY, zone) ? before : null;
+    if (steadyOffsets.size >= 100_000) steadyOffsets.clear();
+    steadyOffsets.set(key, offset);
+  }
+  return offset;
 }
 
 function addDays(day: LocalDate, n: number): LocalDate {

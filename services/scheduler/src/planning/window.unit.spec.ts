@@ -223,6 +223,23 @@ describe('stepSendTime', () => {
     });
   });
 
+  it('every day of 2026, in zones with hour, half-hour and no DST, a 10:00 step reads 10:00 on its own local date', () => {
+    const zones = ['America/New_York', 'Pacific/Auckland', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/Santiago', 'Europe/London'];
+    const wrong: string[] = [];
+    for (const zone of zones) {
+      const w = sendingWindow({ time_zone: zone, business_days: EVERY_DAY, window_start: '00:00', window_end: '23:59' });
+      // The enrolment's local date differs by zone (Auckland is already on the 31st).
+      const enrolledAt = '2025-12-30T12:00:00.000Z';
+      const [y, m, day] = wall(enrolledAt, zone).slice(0, 10).split('-').map(Number) as [number, number, number];
+      for (let d = 1; d <= 365; d++) {
+        const at = stepSendTime({ enrolledAt, offsetDays: d, timeOfDay: '10:00', window: w, clientId: CLIENT });
+        const expected = `${new Date(Date.UTC(y, m - 1, day + d)).toISOString().slice(0, 10)} 10:00`;
+        if (wall(at, zone).slice(0, 16) !== expected) wrong.push(`${zone} ${expected} → ${at}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('refuses a negative or fractional offset, a malformed time of day and an unknown client zone', () => {
     const base = { enrolledAt: '2026-12-01T15:00:00.000Z', offsetDays: 1, window: ny, clientId: CLIENT };
     expect(() => stepSendTime({ ...base, offsetDays: -1 })).toThrow(RangeError);
