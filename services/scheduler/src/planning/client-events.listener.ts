@@ -34,16 +34,17 @@ export function clientEventsHandler(deps: {
           deps.schedule,
           at.toISOString(),
         );
-        for (const { task_id, command } of planned) {
-          await deps.tasks.handle(
-            ref(task_id),
-            { ...command, now: at.toISOString() },
-            {
-              ...cause,
-              eventId: () => deterministicId('TaskScheduled', task_id),
-            },
-          );
-        }
+        // Each task is its own aggregate: planned side by side, not one round trip after another.
+        // A failure fails the message; its redelivery appends only what is missing.
+        await Promise.all(
+          planned.map(({ task_id, command }) =>
+            deps.tasks.handle(
+              ref(task_id),
+              { ...command, now: at.toISOString() },
+              { ...cause, eventId: () => deterministicId('TaskScheduled', task_id) },
+            ),
+          ),
+        );
         return;
       }
       case 'ClientDeleted':
@@ -63,9 +64,7 @@ export function clientEventsHandler(deps: {
           ...PLANNED_TYPES.map((t) => plannedTaskId(event.aggregate_id, t)),
           ...(await deps.index.list(event.agent_id, event.aggregate_id)),
         ]);
-        for (const taskId of ids) {
-          await deps.tasks.handle(ref(taskId), { type: 'CancelTask', data: { reason } }, cause);
-        }
+        await Promise.all([...ids].map((taskId) => deps.tasks.handle(ref(taskId), { type: 'CancelTask', data: { reason } }, cause)));
         return;
       }
       default:
