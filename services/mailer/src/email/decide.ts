@@ -70,6 +70,13 @@ export function messageIdOf(sgMessageId: string | undefined): string | null {
   return prefix ? prefix : null;
 }
 
+/**
+ * A failure reason as EmailFailed stores it (Text, at most 2000 UTF-16 units): a cut through
+ * a surrogate pair would leave half of it, which Text() refuses, so the outcome could never
+ * be recorded; the half left over becomes U+FFFD.
+ */
+const failureReason = (s: string) => s.slice(0, 2000).toWellFormed();
+
 /** True while the round `round` has no outcome yet: the one time an outcome may be recorded for it. */
 export function awaitingOutcome(state: EmailState, round: string | null): boolean {
   if (round === null) return state.status === 'generated';
@@ -140,7 +147,7 @@ function settledBy(
   if (!provesSent(report.event))
     return {
       type: 'EmailFailed',
-      data: { ...ref, provider, reason: `SendGrid dropped it${report.reason ? `: ${report.reason}` : ''}`.slice(0, 2000), attempts },
+      data: { ...ref, provider, reason: failureReason(`SendGrid dropped it${report.reason ? `: ${report.reason}` : ''}`), attempts },
     };
   return {
     type: 'EmailSent',
@@ -183,7 +190,7 @@ export function decide(command: EmailCommand, state: EmailState): EmailEventDraf
             },
           ];
         case 'failed':
-          return [{ type: 'EmailFailed', data: { ...ref, provider: o.provider, reason: o.reason.slice(0, 2000), attempts: o.attempts } }];
+          return [{ type: 'EmailFailed', data: { ...ref, provider: o.provider, reason: failureReason(o.reason), attempts: o.attempts } }];
         case 'suppressed':
           return [{ type: 'EmailSuppressed', data: { ...ref, to_email: recipient(email), reason: o.reason } }];
         case 'unknown': {

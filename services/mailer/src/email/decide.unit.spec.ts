@@ -1,5 +1,5 @@
 import type { Envelope, EventData, EventType } from '@realtoros/contracts';
-import type { DomainError } from '@realtoros/messaging';
+import { type DomainError, newEvent } from '@realtoros/messaging';
 import { deciderSpec } from '@realtoros/testing';
 import { describe, expect, it } from 'vitest';
 import { awaitingOutcome, decide, type EmailCommand, emailDecider, type Outcome, type WebhookReport } from './decide.ts';
@@ -153,6 +153,22 @@ describe('email decider', () => {
         .when(recordOutcome({ kind: 'failed', provider: 'sendgrid', reason, attempts: 1 }))
         .decided();
       expect(e).toEqual({ type: 'EmailFailed', data: { ...ref, provider: 'sendgrid', reason: reason.slice(0, 2000), attempts: 1 } });
+    });
+
+    it('given EmailGenerated, when a refusal is cut through an emoji, then the reason stays storable (no lone surrogate)', () => {
+      // An emoji straddling the cut would leave half a surrogate pair, which Text() (and so
+      // newEvent) refuses: the outcome could then never be recorded, on any redelivery.
+      const reason = `${'x'.repeat(1999)}😀 and more`;
+      const [e] = given(generated)
+        .when(recordOutcome({ kind: 'failed', provider: 'sendgrid', reason, attempts: 1 }))
+        .decided();
+      if (e?.type !== 'EmailFailed') throw new Error(`expected EmailFailed, got ${e?.type}`);
+      const cut = e.data.reason;
+      expect(cut).toHaveLength(2000);
+      expect(cut.isWellFormed()).toBe(true);
+      expect(() =>
+        newEvent('EmailFailed', { agentId: AGENT, aggregateId: EMAIL, correlationId: 'c', causationId: null, data: e.data }),
+      ).not.toThrow();
     });
 
     it('given EmailGenerated, when suppressed, then EmailSuppressed with the reason', () => {
