@@ -69,6 +69,20 @@ describe('bad input never answers 5xx', () => {
     expectProblem(await send('PUT', '/api/clients'), 404, 'no PUT');
   });
 
+  it('a keyed write whose body nests 30,000 deep (DELETE has no body schema) → 400 problem details, nothing deleted', async () => {
+    const created = await send('POST', '/api/clients', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Deep Nest', email: `deep${Date.now()}@example.com` }),
+    });
+    expect(created.status, created.text).toBe(201);
+    const r = await send('DELETE', `/api/clients/${created.body.id}`, {
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-body' },
+      body: `${'['.repeat(30_000)}${']'.repeat(30_000)}`,
+    });
+    expectProblem(r, 400, 'deep body on DELETE');
+    expect((await send('GET', `/api/clients/${created.body.id}`)).status).toBe(200);
+  });
+
   it('headers or a URL over Node’s limit → 431 problem details, and the server keeps serving', async () => {
     expectProblem(await send('GET', '/api/clients', { headers: { 'x-filler': 'x'.repeat(40_000) } }), 431, 'huge header');
     expectProblem(await send('GET', `/api/clients?q=${'x'.repeat(40_000)}`), 431, 'huge URL');

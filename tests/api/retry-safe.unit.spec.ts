@@ -7,6 +7,7 @@ import {
   decide,
   fingerprintOf,
   keepsAnswer,
+  MAX_BODY_DEPTH,
   type PendingRecord,
   recordKey,
 } from '../../services/gateway/src/plugins/idempotency.ts';
@@ -41,6 +42,21 @@ describe('idempotency: what a request with a key does (pure)', () => {
     expect(fingerprintOf('POST', '/x', { a: 1 })).not.toBe(fingerprintOf('POST', '/x', { a: 2 }));
     expect(fingerprintOf('POST', '/x', { a: 1 })).not.toBe(fingerprintOf('PATCH', '/x', { a: 1 }));
     expect(fingerprintOf('POST', '/x?a=1', undefined)).not.toBe(fingerprintOf('POST', '/x?a=2', undefined));
+  });
+
+  it('a body nested deeper than MAX_BODY_DEPTH is a 400 problem, not a stack overflow (a 5xx)', () => {
+    const deep = JSON.parse(`${'['.repeat(30_000)}${']'.repeat(30_000)}`);
+    const thrown = (() => {
+      try {
+        canonicalJson(deep);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(HttpProblem);
+    expect((thrown as HttpProblem).status).toBe(400);
+    const ok = JSON.parse(`${'['.repeat(MAX_BODY_DEPTH)}1${']'.repeat(MAX_BODY_DEPTH)}`);
+    expect(canonicalJson(ok)).toBe(JSON.stringify(ok));
   });
   it('record keys are per agent and valid KV keys whatever the client key holds', () => {
     const k = recordKey('0190a000-0000-7000-8000-000000000001', 'any key: with spaces/* and >');

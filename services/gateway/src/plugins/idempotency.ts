@@ -63,13 +63,24 @@ export function decide(record: IdempotencyRecord | null, fingerprint: string, no
 /** Only final answers are kept: 2xx and 4xx. A 5xx/503 means "try again", so it is not. */
 export const keepsAnswer = (status: number): boolean => (status >= 200 && status < 300) || (status >= 400 && status < 500);
 
-/** JSON with sorted keys, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same body. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+/**
+ * How deep a keyed request's body may nest. No body of this API nests beyond a few levels;
+ * the bound keeps a hostile `[[[[…]]]]` (a body without a schema, e.g. on DELETE) from
+ * overflowing the stack in canonicalJson, which would answer 5xx.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/** JSON with sorted keys, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same body. Deeper than MAX_BODY_DEPTH → 400. */
+export function canonicalJson(value: unknown, depth = 0): string {
+  if (depth > MAX_BODY_DEPTH && value && typeof value === 'object')
+    throw new HttpProblem(400, 'Invalid request', `The body nests deeper than ${MAX_BODY_DEPTH} levels.`, [
+      { pointer: '/body', detail: `must not nest deeper than ${MAX_BODY_DEPTH} levels` },
+    ]);
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object')
     return `{${Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k], depth + 1)}`)
       .join(',')}}`;
   return JSON.stringify(value) ?? 'null';
 }
@@ -101,7 +112,7 @@ export function idempotencyKeyOf(req: FastifyRequest): string | null {
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set when this request holds the record of its Idempotency-Key and runs the command. */
-    idempotency: { key: string; recordKey: string; revision: number } | null;
+    idempotency: { key: string; recordKey: string; revision: number; fingerprint: string } | null;
   }
 }
 
@@ -180,7 +191,7 @@ export async function registerIdempotency(app: FastifyInstance, opts: Idempotenc
             throw err;
           });
           if (revision === null) continue;
-          req.idempotency = { key, recordKey: rk, revision };
+          req.idempotency = { key, recordKey: rk, revision, fingerprint };
           return undefined;
         }
         case 'replay':
@@ -230,7 +241,7 @@ export async function registerIdempotency(app: FastifyInstance, opts: Idempotenc
       }
       const done: DoneRecord = {
         state: 'done',
-        fingerprint: fingerprintOf(req.method, req.url, req.body),
+        fingerprint: held.fingerprint,
         status: reply.statusCode,
         headers,
         body,
