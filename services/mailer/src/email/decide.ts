@@ -8,6 +8,7 @@ import {
   initialState,
   type KnownEmail,
   type ProviderReport,
+  provesSent,
   type ReportEventType,
 } from './email.ts';
 
@@ -60,9 +61,6 @@ export const REPORT_TYPES: Readonly<Record<string, ReportEventType>> = {
   unsubscribe: 'EmailUnsubscribed',
   group_unsubscribe: 'EmailUnsubscribed',
 };
-
-/** Any report but `dropped` (processed, deferred, delivered, bounce, open…) proves SendGrid took it. */
-export const provesSent = (event: string) => event !== 'dropped';
 
 /** SendGrid's `sg_message_id` starts with the `X-Message-Id` its API answered with. */
 export function messageIdOf(sgMessageId: string | undefined): string | null {

@@ -1,4 +1,4 @@
-import { EMAIL_REPORT_EVENTS, type EmailReportEvent, type Envelope, type EventData, isEmailReportEvent } from '@realtoros/contracts';
+import type { EmailReportEvent, Envelope, EventData } from '@realtoros/contracts';
 
 /**
  * The email aggregate as the mailer sees it: its events, its state and `evolve`.
@@ -10,14 +10,10 @@ import { EMAIL_REPORT_EVENTS, type EmailReportEvent, type Envelope, type EventDa
  */
 
 /** SendGrid's reports, as MAILER events (declared once, in the contracts). */
-export const REPORT_EVENT_TYPES = EMAIL_REPORT_EVENTS;
 export type ReportEventType = EmailReportEvent;
-export const isReportEventType = isEmailReportEvent;
 
 /** The outcome of one round of sending; every round ends in exactly one of them. */
-export const OUTCOME_EVENT_TYPES = ['EmailSent', 'EmailFailed', 'EmailSuppressed', 'EmailSendUnknown'] as const;
-export type OutcomeEventType = (typeof OUTCOME_EVENT_TYPES)[number];
-export const isOutcomeEventType = (t: string): t is OutcomeEventType => (OUTCOME_EVENT_TYPES as readonly string[]).includes(t);
+export type OutcomeEventType = 'EmailSent' | 'EmailFailed' | 'EmailSuppressed' | 'EmailSendUnknown';
 
 /** What the mailer appends (all on MAILER). */
 export type EmailEventType = OutcomeEventType | 'EmailResendRequested' | ReportEventType;
@@ -94,6 +90,9 @@ function factsOf(state: EmailState, event: Envelope): EmailFacts {
   };
 }
 
+/** Any report but `dropped` (processed, deferred, delivered, bounce, open…) proves SendGrid took it. */
+export const provesSent = (event: string) => event !== 'dropped';
+
 const reportOf = (d: EventData<ReportEventType>): ProviderReport => ({
   sg_event_id: d.sg_event_id,
   event: d.event,
@@ -105,8 +104,8 @@ function withReport(reports: Reports, r: ProviderReport): Reports {
   if (reports.ids.includes(r.sg_event_id)) return reports;
   return {
     ids: [...reports.ids, r.sg_event_id],
-    proof: reports.proof ?? (r.event !== 'dropped' ? r : null),
-    drop: reports.drop ?? (r.event === 'dropped' ? r : null),
+    proof: reports.proof ?? (provesSent(r.event) ? r : null),
+    drop: reports.drop ?? (provesSent(r.event) ? null : r),
   };
 }
 
