@@ -88,7 +88,9 @@ export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOption
     } catch (err) {
       // Postgres itself is the problem: give up the whole batch, the caller retries it.
       if (isTransient(err)) throw err;
+      // Roll back and end the savepoint: a batch of many poison events must not pile up open subtransactions.
       await sql`ROLLBACK TO SAVEPOINT projector_event`.execute(trx);
+      await sql`RELEASE SAVEPOINT projector_event`.execute(trx);
       const p = await park(scoped, stream, m, reasonOf(err), null);
       opts.log.error(
         { stream, seq: m.seq, subject: m.subject, type: p.eventType, reason: p.reason },
