@@ -52,6 +52,8 @@ export const emailLogsProjection: Projection = {
     ...EMAIL_REPORT_EVENTS,
   ],
   async apply(db, event) {
+    // A report makes sure of its own row (applyReports does it for a whole run at once).
+    if (isReport(event)) return applyReports(db, [event]);
     const data = event.data as { task_id?: string | null; client_id?: string };
     if (!data.client_id) return;
     await ensureRow(db, event, data.client_id, data.task_id ?? null);
@@ -123,16 +125,6 @@ export const emailLogsProjection: Projection = {
           .set({ status: raise('suppressed'), error_message: event.data.reason, to_email: sql`coalesce(to_email, ${event.data.to_email})` })
           .execute();
         return;
-      case 'EmailDelivered':
-      case 'EmailOpened':
-      case 'EmailClicked':
-      case 'EmailBounced':
-      case 'EmailDropped':
-      case 'EmailSpamReported':
-      case 'EmailUnsubscribed':
-      case 'EmailWebhookRecorded':
-        await applyReports(db, [event]);
-        return;
       default:
         return;
     }
@@ -153,8 +145,7 @@ export const emailLogsProjection: Projection = {
   },
 };
 
-type ReportType = EmailReportEvent;
-type Report = Envelope<ReportType>;
+type Report = Envelope<EmailReportEvent>;
 const isReport = (e: Envelope): e is Report => isEmailReportEvent(e.type);
 
 /** What a run of reports does to one email: the same as applying them one by one, in order. */
