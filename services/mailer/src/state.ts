@@ -155,8 +155,8 @@ export async function followEvents(
   await state.attempts
     .update(emailId, toBytes(next), revision)
     .catch((err) => log.warn({ err, email_id: emailId }, 'could not update the attempt record'));
-  if (next.state === 'sent' && next.message_id && next.message_id !== rec.message_id)
-    await state.messages.put(messageKey(next.message_id), toBytes({ email_id: emailId, agent_id: rec.agent_id }));
+  // A message id learned from a report (the record had none, or 'unknown'): index it too.
+  if (next.message_id !== rec.message_id) await indexMessageId(state, emailId, next);
 }
 
 /**
