@@ -83,6 +83,17 @@ describe('bad input never answers 5xx', () => {
     expect((await send('GET', `/api/clients/${created.body.id}`)).status).toBe(200);
   });
 
+  it('Idempotency-Key sent twice (Node would join it into one "k1, k2" key) → 400 problem details, nothing written', async () => {
+    const email = `twice${Date.now()}@example.com`;
+    const r = await send('POST', '/api/clients', {
+      headers: { 'content-type': 'application/json', 'idempotency-key': ['k1', 'k2'] as unknown as string },
+      body: JSON.stringify({ name: 'Key Twice', email }),
+    });
+    expectProblem(r, 400, 'two Idempotency-Key lines');
+    expect(r.body.errors).toContainEqual({ pointer: '/headers/idempotency-key', detail: expect.any(String) });
+    expect((await send('GET', `/api/clients?q=${encodeURIComponent(email)}`)).body.total).toBe(0);
+  });
+
   it('headers or a URL over Node’s limit → 431 problem details, and the server keeps serving', async () => {
     expectProblem(await send('GET', '/api/clients', { headers: { 'x-filler': 'x'.repeat(40_000) } }), 431, 'huge header');
     expectProblem(await send('GET', `/api/clients?q=${'x'.repeat(40_000)}`), 431, 'huge URL');

@@ -102,7 +102,9 @@ export function idempotencyKeyOf(req: FastifyRequest): string | null {
   if (!METHODS.has(req.method) || !req.url.startsWith('/api/') || !req.agent) return null;
   const raw = req.headers[IDEMPOTENCY_HEADER];
   if (raw === undefined) return null;
-  if (typeof raw !== 'string' || !KEY_RE.test(raw))
+  // Node joins a repeated header into "k1, k2", which would pass as one key: count the lines sent.
+  const sent = req.raw.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === IDEMPOTENCY_HEADER).length;
+  if (typeof raw !== 'string' || sent > 1 || !KEY_RE.test(raw))
     throw new HttpProblem(400, 'Invalid request', 'Idempotency-Key must be 1–255 printable ASCII characters, sent once.', [
       { pointer: '/headers/idempotency-key', detail: 'must be 1–255 printable ASCII characters' },
     ]);
