@@ -1,4 +1,4 @@
-import { type Envelope, parseSubject, type StreamName } from '@realtoros/contracts';
+import { type Envelope, FORMATS, parseSubject, type StreamName } from '@realtoros/contracts';
 import type { Database, Db } from '@realtoros/db';
 import { decodeEvent, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
@@ -188,8 +188,6 @@ async function park(db: ProjectionDb, stream: StreamName, m: RawMessage, reason:
   return { seq: m.seq, subject: m.subject, eventType, agentId, reason, behindSeq, data: m.data };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** What can be told of a message that may not even be JSON: its type and agent, when readable. */
 function peek(m: RawMessage): { eventType: string | null; agentId: string | null } {
   let body: { type?: unknown; agent_id?: unknown } = {};
@@ -202,7 +200,8 @@ function peek(m: RawMessage): { eventType: string | null; agentId: string | null
   const agent = typeof body.agent_id === 'string' ? body.agent_id : parseSubject(m.subject)?.agentId;
   return {
     eventType: typeof body.type === 'string' ? storableText(body.type).slice(0, 200) : null,
-    agentId: agent && UUID.test(agent) ? agent : null,
+    // The column is a uuid: anything else (a foreign subject) is stored as unknown.
+    agentId: agent && FORMATS.uuid?.(agent) ? agent : null,
   };
 }
 
