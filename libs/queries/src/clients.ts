@@ -43,7 +43,7 @@ export async function listClients(db: Db, agentId: string, q: ClientListQuery): 
       .limit(q.limit)
       .offset(offsetOf(q))
       .execute(),
-    async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+    base,
   );
   return { items: rows.map((r) => toJson(r) as unknown as Client), total, page: q.page, limit: q.limit };
 }

@@ -79,7 +79,7 @@ export async function listEmails(db: Db, agentId: string, q: EmailListQuery): Pr
       .limit(q.limit)
       .offset(offsetOf(q))
       .execute(),
-    async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+    base,
   );
   const events = await latestEvents(
     db,

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 
 /** Read-model rows → API JSON: Date → ISO string, bigint-ish → number. */
 export function toJson<T extends Record<string, unknown>>(
@@ -23,12 +23,17 @@ export const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c
  */
 export const totalCount = sql<string>`count(*) over ()`.as('total_count');
 
-/** Splits `total_count` off the rows; a page past the end has no row to carry it, so only then is it counted alone. */
-export async function pageTotal<R extends { total_count: string | number }>(
+const countAll = sql<string>`count(*)`.as('n');
+/** Splits `total_count` off the rows; a page past the end has no row to carry it, so only then is `base` counted alone. */
+export async function pageTotal<R extends { total_count: string | number }, DB, TB extends keyof DB, O>(
   rows: R[],
-  countAlone: () => Promise<number | string>,
+  base: SelectQueryBuilder<DB, TB, O>,
 ): Promise<{ rows: Omit<R, 'total_count'>[]; total: number }> {
   const first = rows[0];
-  if (!first) return { rows: [], total: Number(await countAlone()) };
+  if (!first) {
+    // Kysely cannot name the selection's type over a generic builder; it is `{ n }`.
+    const counted = (await base.select(countAll).executeTakeFirstOrThrow()) as { n: string };
+    return { rows: [], total: Number(counted.n) };
+  }
   return { rows: rows.map(({ total_count: _, ...row }) => row), total: Number(first.total_count) };
 }
