@@ -553,6 +553,24 @@ describe('mailer service', () => {
     expect((await outcome(emailId)).map((e) => e.type)).toEqual(['EmailSent', 'EmailOpened']);
   });
 
+  it('a matched webhook event whose timestamp is no real instant is counted as failed; the rest of its batch is recorded', async () => {
+    const emailId = await generated(await client());
+    await waitOutcome(emailId);
+    const messageId = sendgrid.messageIdOf(sendgrid.sends()[0]!);
+    const meta = {
+      command_id: uuidv7(),
+      agent_id: '00000000-0000-0000-0000-000000000000',
+      correlation_id: 't',
+      issued_at: new Date().toISOString(),
+    };
+    // Milliseconds where SendGrid sends seconds: ×1000 is past the last date JavaScript can hold.
+    const late = sendGridEvent({ event: 'open', sg_message_id: `${messageId}.f.1`, timestamp: Date.now() * 10_000 });
+    const open = sendGridEvent({ event: 'open', sg_message_id: `${messageId}.f.2` });
+    const reply = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: [late, open] }, meta);
+    expect(reply).toMatchObject({ ok: true, data: { processed: 1, failed: 1, total: 2 } });
+    expect((await outcome(emailId)).map((e) => e.type)).toEqual(['EmailSent', 'EmailOpened']);
+  });
+
   it('a client who unsubscribed (CRM event) is never sent to', async () => {
     const c = await client();
     await store.append(

@@ -75,13 +75,16 @@ export async function recordWebhookEvent(
   correlationId: string,
   lanes: Lanes = oneAtATimePerKey(),
   find: (ev: WebhookEvent) => Promise<Target | null> = (e) => emailOf(deps.state, e),
-): Promise<'recorded' | 'duplicate' | 'unmatched'> {
+): Promise<'recorded' | 'duplicate' | 'unmatched' | 'invalid'> {
+  // Seconds, any integer the schema lets through; past JavaScript's last date (milliseconds
+  // sent as seconds) it is no instant, and toISOString would throw and fail the whole batch.
+  const at = new Date(ev.timestamp * 1000);
+  if (Number.isNaN(at.getTime())) return 'invalid';
   const seen = seenKey(ev.sg_event_id);
   if (live(await deps.state.seen.get(seen))) return 'duplicate';
   const target = await find(ev);
   if (!target) return 'unmatched';
   const { emailId, rec } = target;
-  const at = new Date(ev.timestamp * 1000);
   const report: WebhookReport = {
     sg_event_id: ev.sg_event_id,
     event: ev.event,
@@ -207,9 +210,10 @@ export function mailerCommands(deps: WebhookDeps): CommandHandlers<'mailer'> {
       const worker = async () => {
         for (let ev = queue.shift(); ev; ev = queue.shift()) {
           const r = await recordWebhookEvent(deps, ev, ctx.meta.correlation_id, lanes, find);
-          if (r === 'unmatched') {
+          if (r === 'unmatched' || r === 'invalid') {
             failed++;
-            ctx.log.warn({ sg_event_id: ev.sg_event_id, event: ev.event }, 'webhook event for an unknown email');
+            const why = r === 'invalid' ? 'webhook event with a timestamp that is no real instant' : 'webhook event for an unknown email';
+            ctx.log.warn({ sg_event_id: ev.sg_event_id, event: ev.event, timestamp: ev.timestamp }, why);
           } else {
             processed++;
             if (r === 'duplicate') duplicates++;
