@@ -3,6 +3,7 @@ import { HttpProblem } from '../../services/gateway/src/errors/index.ts';
 import { parseIfMatch, seqEtag, weakEtag } from '../../services/gateway/src/plugins/etag.ts';
 import {
   canonicalJson,
+  commandIdFor,
   type DoneRecord,
   decide,
   fingerprintOf,
@@ -62,6 +63,19 @@ describe('idempotency: what a request with a key does (pure)', () => {
     const k = recordKey('0190a000-0000-7000-8000-000000000001', 'any key: with spaces/* and >');
     expect(k).toMatch(/^[0-9a-f-]{36}\.[0-9a-f]{64}$/);
     expect(recordKey('0190a000-0000-7000-8000-000000000002', 'any key: with spaces/* and >')).not.toBe(k);
+  });
+  it('the command id follows the key AND the request: the same key with another body (after a 503) is another command', () => {
+    const agent = '0190a000-0000-7000-8000-000000000001';
+    const held = (fingerprint: string) =>
+      ({ idempotency: { key: 'k1', recordKey: 'r', revision: 1, fingerprint } }) as unknown as Parameters<typeof commandIdFor>[0];
+    const fresh = () => 'fresh';
+    const a = fingerprintOf('POST', '/api/clients', { name: 'A' });
+    const b = fingerprintOf('POST', '/api/clients', { name: 'B' });
+    expect(commandIdFor(held(a), agent, 'crm.create_client', fresh)).toBe(commandIdFor(held(a), agent, 'crm.create_client', fresh));
+    expect(commandIdFor(held(a), agent, 'crm.create_client', fresh)).not.toBe(commandIdFor(held(b), agent, 'crm.create_client', fresh));
+    expect(commandIdFor({ idempotency: null } as unknown as Parameters<typeof commandIdFor>[0], agent, 'crm.create_client', fresh)).toBe(
+      'fresh',
+    );
   });
 });
 

@@ -121,10 +121,14 @@ declare module 'fastify' {
 /**
  * The command id of a write: derived from the agent's Idempotency-Key when there is one (so
  * a retry sends the very same command), random otherwise. The command's name is part of it
- * so two commands sent for one request could never share an id.
+ * so two commands sent for one request could never share an id; so is the request's
+ * fingerprint: after a 503 (the record is dropped) the key may come back with another body,
+ * and that must be another command — not a duplicate the services answer with what the first
+ * body stored.
  */
 export function commandIdFor(req: FastifyRequest, agentId: string, command: string, fresh: () => string): string {
-  return req.idempotency ? deterministicId('idempotency', agentId, req.idempotency.key, command) : fresh();
+  const held = req.idempotency;
+  return held ? deterministicId('idempotency', agentId, held.key, held.fingerprint, command) : fresh();
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
