@@ -56,7 +56,7 @@ export const emailLogsProjection: Projection = {
     if (isReport(event)) return applyReports(db, [event]);
     const data = event.data as { task_id?: string | null; client_id?: string };
     if (!data.client_id) return;
-    await ensureRow(db, event, data.client_id, data.task_id ?? null);
+    await ensureRows(db, [{ event, clientId: data.client_id, taskId: data.task_id ?? null }]);
     const row = db.updateTable('email_logs').where('id', '=', event.aggregate_id);
     switch (event.type) {
       case 'EmailGenerated': {
@@ -171,22 +171,10 @@ const earliest = (a: string | null, b: string) => (a === null || Date.parse(b) <
 async function applyReports(db: ProjectionDb, reports: Report[]): Promise<void> {
   const mine = reports.filter((e) => e.data.client_id);
   if (mine.length === 0) return;
-  const firsts = new Map<string, Report>();
-  for (const e of mine) if (!firsts.has(e.aggregate_id)) firsts.set(e.aggregate_id, e);
-  await db
-    .insertInto('email_logs')
-    .values(
-      [...firsts.values()].map((e) => ({
-        id: e.aggregate_id,
-        agent_id: e.agent_id,
-        client_id: e.data.client_id,
-        task_id: e.data.task_id ?? null,
-        status: 'generated',
-        created_at: e.occurred_at,
-      })),
-    )
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
+  await ensureRows(
+    db,
+    mine.map((e) => ({ event: e, clientId: e.data.client_id, taskId: e.data.task_id ?? null })),
+  );
 
   const summaries = new Map<string, Summary>();
   const summaryOf = (id: string) => {
@@ -264,17 +252,22 @@ async function applyReports(db: ProjectionDb, reports: Report[]): Promise<void> 
     .execute();
 }
 
-async function ensureRow(db: ProjectionDb, event: Envelope, clientId: string, taskId: string | null): Promise<void> {
+/** Makes sure each email's row exists (insert-or-nothing, one statement), from the first of its events here. */
+async function ensureRows(db: ProjectionDb, rows: readonly { event: Envelope; clientId: string; taskId: string | null }[]): Promise<void> {
+  const firsts = new Map<string, (typeof rows)[number]>();
+  for (const r of rows) if (!firsts.has(r.event.aggregate_id)) firsts.set(r.event.aggregate_id, r);
   await db
     .insertInto('email_logs')
-    .values({
-      id: event.aggregate_id,
-      agent_id: event.agent_id,
-      client_id: clientId,
-      task_id: taskId,
-      status: 'generated',
-      created_at: event.occurred_at,
-    })
+    .values(
+      [...firsts.values()].map(({ event, clientId, taskId }) => ({
+        id: event.aggregate_id,
+        agent_id: event.agent_id,
+        client_id: clientId,
+        task_id: taskId,
+        status: 'generated',
+        created_at: event.occurred_at,
+      })),
+    )
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }
