@@ -42,7 +42,10 @@ export async function onEngagement(deps: { state: MailerState; nc: NatsConnectio
         issued_at: new Date().toISOString(),
       },
     );
-    // Already unsubscribed, or the client is gone: nothing left to do.
-    if (!reply.ok && reply.error.code === 'internal') throw new Error(`crm could not unsubscribe the client: ${reply.error.detail}`);
+    // Already unsubscribed answers ok; a client gone (not found, deleted) leaves nothing to do.
+    // Anything else — a conflict that outlasted the CRM's own retries, an internal error — must
+    // not drop the unsubscribe: thrown, so the message is redelivered (dead-lettered at the end).
+    const gone = !reply.ok && (reply.error.code === 'not_found' || reply.error.code === 'illegal_transition');
+    if (!reply.ok && !gone) throw new Error(`crm could not unsubscribe the client (${reply.error.code}): ${reply.error.detail}`);
   }
 }
