@@ -553,6 +553,22 @@ describe('mailer service', () => {
     expect((await outcome(emailId)).map((e) => e.type)).toEqual(['EmailSent', 'EmailOpened']);
   });
 
+  it('the same webhook event twice in one batch is recorded once and counted as a duplicate (JetStream said so)', async () => {
+    const emailId = await generated(await client());
+    await waitOutcome(emailId);
+    const messageId = sendgrid.messageIdOf(sendgrid.sends()[0]!);
+    const meta = {
+      command_id: uuidv7(),
+      agent_id: '00000000-0000-0000-0000-000000000000',
+      correlation_id: 't',
+      issued_at: new Date().toISOString(),
+    };
+    const open = sendGridEvent({ event: 'open', sg_message_id: `${messageId}.f.1` });
+    const reply = await sendCommand(nc, 'mailer', 'record_webhook_events', { events: [open, open] }, meta);
+    expect(reply).toMatchObject({ ok: true, data: { processed: 2, duplicates: 1, failed: 0, total: 2 } });
+    expect((await outcome(emailId)).map((e) => e.type)).toEqual(['EmailSent', 'EmailOpened']);
+  });
+
   it('a matched webhook event whose timestamp is no real instant is counted as failed; the rest of its batch is recorded', async () => {
     const emailId = await generated(await client());
     await waitOutcome(emailId);

@@ -97,27 +97,36 @@ export async function recordWebhookEvent(
   const causationId = deterministicId('sendgrid', ev.sg_event_id);
   const mayWait = (r: AttemptRecord) => r.state === 'unknown' || r.state === 'sending';
 
-  if (!mayWait(rec)) await appendReport(deps, rec, emailId, report, { correlationId, causationId });
   // Reports on one email in one batch decide one after the other (not racing for its subject);
   // the record is read again in the lane: the report before may have settled it.
-  else
-    await lanes.run(emailId, async () => {
-      const entry = await deps.state.attempts.get(emailId);
-      const fresh = readJson<AttemptRecord>(entry) ?? rec;
-      if (!entry || !mayWait(fresh)) return appendReport(deps, fresh, emailId, report, { correlationId, causationId });
-      return decideReport(deps, fresh, entry.revision, emailId, report, { correlationId, causationId });
-    });
+  const recorded = !mayWait(rec)
+    ? await appendReport(deps, rec, emailId, report, { correlationId, causationId })
+    : await lanes.run(emailId, async () => {
+        const entry = await deps.state.attempts.get(emailId);
+        const fresh = readJson<AttemptRecord>(entry) ?? rec;
+        if (!entry || !mayWait(fresh)) return appendReport(deps, fresh, emailId, report, { correlationId, causationId });
+        return decideReport(deps, fresh, entry.revision, emailId, report, { correlationId, causationId });
+      });
 
   const reason = SUPPRESSING[ev.event];
   if (reason) await suppress(deps.state, rec.agent_id, rec.to_email, reason, emailId, at);
   await deps.state.seen.put(seen, toBytes(1));
-  return 'recorded';
+  // Not recorded again: the same event twice in one batch, or a retry after a crash between
+  // the append and the seen-set write (suppression and seen-set are still brought up to date).
+  return recorded ? 'recorded' : 'duplicate';
 }
 
 type Cause = { correlationId: string; causationId: string };
 
-/** The slow path: the email's command path loads its events and `RecordProviderReport` decides. */
-async function decideReport(deps: WebhookDeps, rec: AttemptRecord, revision: number, emailId: string, report: WebhookReport, cause: Cause) {
+/** The slow path: the email's command path loads its events and `RecordProviderReport` decides. True when anything was recorded. */
+async function decideReport(
+  deps: WebhookDeps,
+  rec: AttemptRecord,
+  revision: number,
+  emailId: string,
+  report: WebhookReport,
+  cause: Cause,
+): Promise<boolean> {
   const now = deps.now ?? (() => new Date());
   const emails = emailHandler(deps.store);
   const generated = await emails.generated(rec.agent_id, emailId);
@@ -129,18 +138,22 @@ async function decideReport(deps: WebhookDeps, rec: AttemptRecord, revision: num
   } as const;
   const result = await emails.handle(rec.agent_id, emailId, generated, command, { ...cause, occurredAt: new Date(report.timestamp) });
   const outcome = result.events.find((e) => e.type === 'EmailSent' || e.type === 'EmailFailed');
-  if (!outcome) return;
+  if (!outcome) return result.events.length > 0;
   await followEvents(deps.state, deps.log, emailId, rec, revision, result.state, now());
   deps.log.info(
     { email_id: emailId, event: report.event, outcome: outcome.type },
     'SendGrid reported on an email whose outcome was unknown; settled by it',
   );
+  return true;
 }
 
-/** The fast path: the outcome is on record, so the report is history; the decider's draft and id, no read. */
-async function appendReport(deps: WebhookDeps, rec: AttemptRecord, emailId: string, report: WebhookReport, cause: Cause) {
+/**
+ * The fast path: the outcome is on record, so the report is history; the decider's draft and id,
+ * no read. False when JetStream already had that event (a duplicate acknowledgement).
+ */
+async function appendReport(deps: WebhookDeps, rec: AttemptRecord, emailId: string, report: WebhookReport, cause: Cause): Promise<boolean> {
   const draft = reportDraft(report, { task_id: rec.task_id, client_id: rec.client_id });
-  await deps.store.append(
+  const ack = await deps.store.append(
     newEvent(draft.type, {
       id: eventIdFor(draft.type, emailId, cause.causationId),
       agentId: rec.agent_id,
@@ -150,6 +163,7 @@ async function appendReport(deps: WebhookDeps, rec: AttemptRecord, emailId: stri
       data: draft.data,
     }),
   );
+  return !ack.duplicate;
 }
 
 export type Lanes = { run<T>(key: string, work: () => Promise<T>): Promise<T> };
