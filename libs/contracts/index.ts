@@ -1,4 +1,5 @@
 import "./src/formats.ts";
+export * from './src/agent-settings.ts';
 export * from './src/api.ts';
 export * from './src/client-facts.ts';
 export * from './src/commands.ts';
@@ -12,3 +13,4 @@ export * as schedulerEvents from './src/events/scheduler.ts';
 export * as aiEvents from './src/events/ai.ts';
 export * as mailerEvents from './src/events/mailer.ts';
 export * from './src/formats.ts';
+export * from './src/ids.ts';

@@ -23,7 +23,8 @@ export { recordDeadLetter } from './src/dead-letters.ts';
 export { ConcurrencyError, DomainError, PoisonMessageError, ServiceUnavailableError } from './src/errors.ts';
 export { type AppendOptions, type AppendResult, createEventStore, type EventStore, type StoredEvent, streamOf } from './src/event-store.ts';
 export { decodeEvent, type NewEventInput, newEvent, storableText, subjectOf } from './src/events.ts';
-export { deterministicId } from './src/ids.ts';
+// Derived ids live in contracts (pure, shared with libs/planning); re-exported here for the services.
+export { deterministicId } from '@realtoros/contracts';
 export {
   isAlreadyExists,
   isConnectionLost,

@@ -1,6 +1,20 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { CustomFields, Email, Text, Timestamp, Uuid } from './common.ts';
-import { ClientStage, EmailStatus, FollowupType, Priority, PropertyType, StringEnum, TaskStatus } from './enums.ts';
+import { CustomFields, Email, Text, TimeOfDay, TimeZone, Timestamp, Uuid } from './common.ts';
+import {
+  ClientStage,
+  EmailStatus,
+  EnrollmentEndReason,
+  EnrollmentStatus,
+  FollowupType,
+  PlanAction,
+  Priority,
+  PropertyType,
+  StringEnum,
+  TaskHoldReason,
+  TaskStatus,
+} from './enums.ts';
+import { AgentSettingsFields } from './events/crm.ts';
+import { StepId } from './events/scheduler.ts';
 
 /** HTTP API shapes (ARCHITECTURE.md §7). Inputs are closed: nobody sets fields they don't own. */
 const closed = { additionalProperties: false } as const;
@@ -44,9 +58,14 @@ const ClientFields = {
   stage: ClientStage,
   notes: Nullable(Text({ maxLength: 5000 })),
   custom_fields: CustomFieldsInput,
+  /** The client's own IANA zone for the sending window; null → the agent's. */
+  time_zone: Nullable(TimeZone),
 };
 export const ClientCreateBody = Type.Object(
   {
+    /** The plan the client joins: absent → the agent's default plan; null → none. */
+    plan_id: Type.Optional(Nullable(Uuid)),
+    time_zone: Type.Optional(ClientFields.time_zone),
     name: ClientFields.name,
     email: ClientFields.email,
     phone: Type.Optional(ClientFields.phone),
@@ -59,10 +78,23 @@ export const ClientCreateBody = Type.Object(
   closed,
 );
 export const ClientPatchBody = Type.Partial(Type.Object(ClientFields, closed), { ...closed, minProperties: 1 });
+/** The client's current (or last) enrolment; null when it was never enrolled. */
+export const Enrollment = Type.Object({
+  enrollment_id: Uuid,
+  plan_id: Uuid,
+  plan_name: Type.String(),
+  plan_version: Type.Integer(),
+  status: EnrollmentStatus,
+  ended_reason: Type.Optional(Nullable(EnrollmentEndReason)),
+  enrolled_at: Timestamp,
+  paused_until: Type.Optional(Nullable(Timestamp)),
+});
 export const Client = Type.Object({
   id: Uuid,
   agent_id: Uuid,
   ...ClientFields,
+  time_zone: Type.Optional(ClientFields.time_zone),
+  enrollment: Type.Optional(Nullable(Enrollment)),
   // As stored: the input rules (key pattern) must not hide fields kept before they existed.
   custom_fields: CustomFields,
   unsubscribed: Type.Boolean(),
@@ -115,6 +147,14 @@ export const Task = Type.Object({
   failure_reason: Nullable(Type.String()),
   version: Type.Integer(),
   client_name: Type.Optional(Nullable(Type.String())),
+  /** Planned tasks: the enrolment, plan version and step they come from (null on manual tasks). */
+  enrollment_id: Type.Optional(Nullable(Uuid)),
+  plan_id: Type.Optional(Nullable(Uuid)),
+  plan_version: Type.Optional(Nullable(Type.Integer())),
+  step_label: Type.Optional(Nullable(Type.String())),
+  action: Type.Optional(Nullable(PlanAction)),
+  /** Set while a due step is held back (daily cap, paused enrolment). */
+  held_reason: Type.Optional(Nullable(TaskHoldReason)),
 });
 export const TaskListQuery = Type.Object(
   {
@@ -212,6 +252,105 @@ export const TimelineEntry = Type.Object({
   occurred_at: Timestamp,
   data: Type.Unknown(),
 });
+
+// ---------------------------------------------------------------------------------------
+// Plans, enrolments, settings, trails (issue 8; ARCHITECTURE.md §10)
+
+export const PlanStepInput = Type.Object(
+  {
+    /** Keep a step's id when editing it (so a moved step is told from a new one); new steps may leave it out. */
+    id: Type.Optional(StepId),
+    label: Text({ minLength: 1, maxLength: 100 }),
+    offset_days: Type.Integer({ minimum: 0, maximum: 3650 }),
+    time_of_day: Type.Optional(Nullable(TimeOfDay)),
+    priority: Type.Optional(Priority),
+    action: Type.Optional(PlanAction),
+    instructions: Type.Optional(Nullable(Text({ maxLength: 2000 }))),
+    template_id: Type.Optional(Nullable(Uuid)),
+  },
+  closed,
+);
+const PlanFields = {
+  name: Text({ minLength: 1, maxLength: 100 }),
+  steps: Type.Array(PlanStepInput, { minItems: 1, maxItems: 30 }),
+  stop_stages: Type.Array(ClientStage, { maxItems: 7, uniqueItems: true }),
+  stage_trigger: Nullable(ClientStage),
+};
+export const PlanCreateBody = Type.Object(
+  {
+    name: PlanFields.name,
+    steps: PlanFields.steps,
+    stop_stages: Type.Optional(PlanFields.stop_stages),
+    stage_trigger: Type.Optional(PlanFields.stage_trigger),
+  },
+  closed,
+);
+export const PlanPatchBody = Type.Object(
+  {
+    name: Type.Optional(PlanFields.name),
+    steps: Type.Optional(PlanFields.steps),
+    stop_stages: Type.Optional(PlanFields.stop_stages),
+    stage_trigger: Type.Optional(PlanFields.stage_trigger),
+    /** `current`: move the clients enrolled now onto the new version; `new` (default): only later enrolments get it. */
+    apply_to: Type.Optional(StringEnum(['current', 'new'] as const)),
+  },
+  { ...closed, minProperties: 1 },
+);
+export const PlanStepView = Type.Object({
+  id: StepId,
+  label: Type.String(),
+  offset_days: Type.Integer(),
+  offset_seconds: Type.Optional(Type.Integer()),
+  time_of_day: Nullable(Type.String()),
+  priority: Priority,
+  action: PlanAction,
+  instructions: Nullable(Type.String()),
+  template_id: Nullable(Uuid),
+});
+export const Plan = Type.Object({
+  id: Uuid,
+  agent_id: Uuid,
+  name: Type.String(),
+  version: Type.Integer(),
+  steps: Type.Array(PlanStepView),
+  stop_stages: Type.Array(ClientStage),
+  stage_trigger: Nullable(ClientStage),
+  is_default: Type.Boolean(),
+  /** Clients whose enrolment in this plan is active or paused. */
+  enrolled_count: Type.Optional(Type.Integer()),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+/** What applying a plan edit to the current enrolments would do (POST /api/plans/{id}/preview). */
+export const PlanPreview = Type.Object({
+  /** Enrolments (active or paused) on the plan now. */
+  enrolled: Type.Integer(),
+  /** Of those, how many would change at all. */
+  affected: Type.Integer(),
+  /** Pending steps that move to another time, steps added, pending steps removed. */
+  moved: Type.Integer(),
+  added: Type.Integer(),
+  removed: Type.Integer(),
+  /** The sentence the editor shows, e.g. "This change affects 37 enrolled clients: 12 steps move, 37 are added, 5 are removed." */
+  summary: Type.String(),
+});
+export const EnrollBody = Type.Object({ plan_id: Uuid }, closed);
+export const EnrollmentPatchBody = Type.Object({ action: StringEnum(['pause', 'resume', 'end'] as const) }, closed);
+
+export const AgentSettingsView = Type.Object(AgentSettingsFields);
+export const AgentSettingsPatchBody = Type.Partial(Type.Object(AgentSettingsFields, closed), { ...closed, minProperties: 1 });
+
+/** One decision about a task or an email, in plain words, read from the events. */
+export const TrailItem = Type.Object({ at: Timestamp, event: Type.String(), text: Type.String() });
+export const Trail = Type.Object({ items: Type.Array(TrailItem) });
+
+export type Plan = Static<typeof Plan>;
+export type PlanCreateBody = Static<typeof PlanCreateBody>;
+export type PlanPatchBody = Static<typeof PlanPatchBody>;
+export type PlanStepInput = Static<typeof PlanStepInput>;
+export type PlanPreview = Static<typeof PlanPreview>;
+export type Enrollment = Static<typeof Enrollment>;
+export type TrailItem = Static<typeof TrailItem>;
 
 export type Agent = Static<typeof Agent>;
 export type Client = Static<typeof Client>;

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ClientCreateBody, ClientPatchBody } from './api.ts';
+import { AgentSettingsPatchBody, ClientCreateBody, ClientPatchBody, EnrollmentPatchBody, PlanCreateBody, PlanPatchBody } from './api.ts';
 import { Email, Text, Timestamp, Uuid } from './common.ts';
 import { FollowupType, Priority } from './enums.ts';
 
@@ -35,6 +35,8 @@ export const COMMANDS = {
       client_id: Uuid,
       source: Type.Union([Type.Literal('link'), Type.Literal('webhook'), Type.Literal('agent')]),
     }),
+    /** The agent's settings (the gateway checks the merged window first); replies with the settings as they now stand. */
+    update_settings: Type.Object({ changes: AgentSettingsPatchBody }),
   },
   scheduler: {
     create_task: Type.Object({
@@ -51,6 +53,13 @@ export const COMMANDS = {
       priority: Type.Optional(Priority),
       notes: Type.Optional(Nullable(Text({ maxLength: 2000 }))),
     }),
+    /** Replies with the plan (the API's Plan without enrolled_count). */
+    create_plan: PlanCreateBody,
+    change_plan: Type.Object({ plan_id: Uuid, changes: PlanPatchBody }),
+    delete_plan: Type.Object({ plan_id: Uuid }),
+    /** Enrols the client in the plan, ending its current enrolment (reason `replaced`); replies with the Enrollment. */
+    enroll_client: Type.Object({ client_id: Uuid, plan_id: Uuid }),
+    change_enrollment: Type.Object({ client_id: Uuid, action: EnrollmentPatchBody.properties.action }),
   },
   ai: {
     preview: Type.Object({

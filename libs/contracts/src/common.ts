@@ -13,3 +13,9 @@ export const CustomFields = Type.Record(
   Type.String({ maxLength: 64 }),
   Type.Union([Type.String({ maxLength: 1000 }), Type.Number(), Type.Boolean(), Type.Null()]),
 );
+/** An IANA time zone name ("America/Chicago"); offset zones are refused. */
+export const TimeZone = Type.String({ format: 'time-zone', maxLength: 64 });
+/** A local wall-clock time "HH:MM". */
+export const TimeOfDay = Type.String({ format: 'time-of-day', maxLength: 5 });
+/** A local calendar date "YYYY-MM-DD". */
+export const LocalDate = Type.String({ format: 'local-date', maxLength: 10 });

@@ -41,3 +41,57 @@ export const EMAIL_STATUS_RANK: Record<EmailStatus, number> = {
   generated: 0, queued: 1, sending: 2, unknown: 3, failed: 4, suppressed: 4, sent: 5,
   delivered: 6, opened: 7, clicked: 8, bounced: 9, dropped: 9, spam_reported: 10, unsubscribed: 10,
 };
+
+/**
+ * Plans and enrolments (issue 8, ARCHITECTURE.md §10). A step's action: `email` is written by
+ * the AI and sent; `email_review` is written by the AI and waits for the agent's approval (the
+ * approval queue comes with the replies issue: until then it is sent like `email`, and its
+ * trail says so); `task` is a reminder for the agent to call or text (no email).
+ */
+export const PLAN_ACTIONS = ['email', 'email_review', 'task'] as const;
+export const PlanAction = StringEnum(PLAN_ACTIONS);
+export type PlanAction = Static<typeof PlanAction>;
+
+export const ENROLLMENT_STATUSES = ['active', 'paused', 'ended'] as const;
+export const EnrollmentStatus = StringEnum(ENROLLMENT_STATUSES);
+export type EnrollmentStatus = Static<typeof EnrollmentStatus>;
+
+/**
+ * Why an enrolment ended (§10 names the first nine). `stage_<stage>`: the client moved to one
+ * of the plan's stop stages (default lost and closed); `spam_reported`: the client marked an
+ * email as spam; `plan_deleted`: the agent deleted the plan; `completed`: every step ran.
+ */
+export const ENROLLMENT_END_REASONS = [
+  'stage_lost',
+  'stage_closed',
+  'replied',
+  'unsubscribed',
+  'bounced',
+  'deleted',
+  'conversation',
+  'manual',
+  'replaced',
+  'spam_reported',
+  'plan_deleted',
+  'completed',
+  'stage_lead',
+  'stage_contacted',
+  'stage_qualified',
+  'stage_negotiating',
+  'stage_under_contract',
+] as const;
+export const EnrollmentEndReason = StringEnum(ENROLLMENT_END_REASONS);
+export type EnrollmentEndReason = Static<typeof EnrollmentEndReason>;
+
+/**
+ * Why a task was cancelled: the client's own facts (deleted, unsubscribed), the end of the
+ * enrolment it belongs to (the enrolment's reason), or a plan edit that removed its step.
+ */
+export const TASK_CANCEL_REASONS = ['client_deleted', 'client_unsubscribed', 'step_removed', ...ENROLLMENT_END_REASONS] as const;
+export const TaskCancelReason = StringEnum(TASK_CANCEL_REASONS);
+export type TaskCancelReason = Static<typeof TaskCancelReason>;
+
+/** Why a due step was held back: the agent's daily cap of automated emails, or a paused enrolment. */
+export const TASK_HOLD_REASONS = ['daily_cap', 'paused'] as const;
+export const TaskHoldReason = StringEnum(TASK_HOLD_REASONS);
+export type TaskHoldReason = Static<typeof TaskHoldReason>;

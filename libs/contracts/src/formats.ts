@@ -29,6 +29,37 @@ export function isInstant(v: string): boolean {
  */
 export const isStorableText = (v: string): boolean => !v.includes('\u0000') && v.isWellFormed();
 
+const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const YYYY_MM_DD = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A calendar date "YYYY-MM-DD" that exists (no Feb 30). */
+export function isLocalDate(v: string): boolean {
+  const m = YYYY_MM_DD.exec(v);
+  if (!m) return false;
+  const [y, mo, d] = m.slice(1).map(Number) as [number, number, number];
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo);
+}
+
+const knownZones = new Map<string, boolean>();
+/**
+ * An IANA time zone name this runtime knows ("UTC" included). Offset zones such as "+05:30"
+ * are refused: they have no DST rules and are not IANA names.
+ */
+export function isTimeZoneName(v: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(v)) return false;
+  let known = knownZones.get(v);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: v });
+      known = true;
+    } catch {
+      known = false;
+    }
+    if (knownZones.size < 1000) knownZones.set(v, known);
+  }
+  return known;
+}
+
 /**
  * The string formats our schemas use, one definition for both validators: TypeBox (services,
  * events) registers them below; the gateway's ajv registers the same functions, overriding
@@ -39,8 +70,18 @@ export const FORMATS: Record<string, (v: string) => boolean> = {
   email: (v) => EMAIL.test(v),
   'date-time': isInstant,
   text: isStorableText,
+  'time-zone': isTimeZoneName,
+  'time-of-day': (v) => HH_MM.test(v),
+  'local-date': isLocalDate,
 };
 for (const [name, check] of Object.entries(FORMATS)) if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check);
+
+/** What a value of each of our own formats must be, in words (validation details). */
+export const FORMAT_DETAILS: Record<string, string> = {
+  'time-zone': 'must be a known IANA time zone, e.g. "America/Chicago"',
+  'time-of-day': 'must be a time "HH:MM" (00:00–23:59)',
+  'local-date': 'must be a real date "YYYY-MM-DD"',
+};
 
 export type SchemaIssue = { pointer: string; detail: string };
 
@@ -49,13 +90,14 @@ export function schemaIssues(schema: TSchema, value: unknown): SchemaIssue[] {
   if (Value.Check(schema, value)) return [];
   return [...Value.Errors(schema, value)].slice(0, 20).map((e) => {
     const allowed = (e.schema as { enum?: unknown[] }).enum;
+    const format = (e.schema as { format?: string }).format ?? '';
     const detail = allowed
       ? `must be one of: ${allowed.join(', ')}`
       : (e.schema as { format?: string }).format === 'text'
         ? 'must not contain NUL characters or unpaired surrogates'
         : (e.schema as { format?: string }).format === 'date-time'
           ? 'must be a real date and time (RFC 3339, e.g. 2026-06-30T23:59:59Z)'
-          : e.message;
+          : (FORMAT_DETAILS[format] ?? e.message);
     return { pointer: e.path || '/', detail };
   });
 }

@@ -5,7 +5,7 @@ import * as mailer from './events/mailer.ts';
 import * as scheduler from './events/scheduler.ts';
 
 export type StreamName = 'CRM' | 'SCHEDULER' | 'AI' | 'MAILER';
-export type AggregateName = 'agent' | 'client' | 'task' | 'email';
+export type AggregateName = 'agent' | 'client' | 'task' | 'email' | 'plan' | 'enrollment';
 export type EventSpec = { schema: TSchema; stream: StreamName; aggregate: AggregateName; version: number };
 
 /**
@@ -17,6 +17,7 @@ export type EventSpec = { schema: TSchema; stream: StreamName; aggregate: Aggreg
  */
 export const EVENTS = {
   AgentRegistered: { schema: crm.AgentRegistered, stream: 'CRM', aggregate: 'agent', version: 1 },
+  AgentSettingsChanged: { schema: crm.AgentSettingsChanged, stream: 'CRM', aggregate: 'agent', version: 1 },
   ClientCreated: { schema: crm.ClientCreated, stream: 'CRM', aggregate: 'client', version: 1 },
   ClientUpdated: { schema: crm.ClientUpdated, stream: 'CRM', aggregate: 'client', version: 1 },
   ClientStageChanged: { schema: crm.ClientStageChanged, stream: 'CRM', aggregate: 'client', version: 1 },
@@ -30,6 +31,15 @@ export const EVENTS = {
   TaskSkipped: { schema: scheduler.TaskSkipped, stream: 'SCHEDULER', aggregate: 'task', version: 1 },
   TaskFailed: { schema: scheduler.TaskFailed, stream: 'SCHEDULER', aggregate: 'task', version: 1 },
   TaskCancelled: { schema: scheduler.TaskCancelled, stream: 'SCHEDULER', aggregate: 'task', version: 1 },
+  TaskHeld: { schema: scheduler.TaskHeld, stream: 'SCHEDULER', aggregate: 'task', version: 1 },
+  PlanCreated: { schema: scheduler.PlanCreated, stream: 'SCHEDULER', aggregate: 'plan', version: 1 },
+  PlanChanged: { schema: scheduler.PlanChanged, stream: 'SCHEDULER', aggregate: 'plan', version: 1 },
+  PlanDeleted: { schema: scheduler.PlanDeleted, stream: 'SCHEDULER', aggregate: 'plan', version: 1 },
+  ClientEnrolled: { schema: scheduler.ClientEnrolled, stream: 'SCHEDULER', aggregate: 'enrollment', version: 1 },
+  EnrollmentPaused: { schema: scheduler.EnrollmentPaused, stream: 'SCHEDULER', aggregate: 'enrollment', version: 1 },
+  EnrollmentResumed: { schema: scheduler.EnrollmentResumed, stream: 'SCHEDULER', aggregate: 'enrollment', version: 1 },
+  EnrollmentEnded: { schema: scheduler.EnrollmentEnded, stream: 'SCHEDULER', aggregate: 'enrollment', version: 1 },
+  EnrollmentMigrated: { schema: scheduler.EnrollmentMigrated, stream: 'SCHEDULER', aggregate: 'enrollment', version: 1 },
   EmailGenerated: { schema: ai.EmailGenerated, stream: 'AI', aggregate: 'email', version: 1 },
   EmailGenerationFailed: { schema: ai.EmailGenerationFailed, stream: 'AI', aggregate: 'email', version: 1 },
   EmailSent: { schema: mailer.EmailSent, stream: 'MAILER', aggregate: 'email', version: 1 },

@@ -5,6 +5,9 @@ export const subjects = {
   agent: (agentId: string) => `crm.${agentId}.agent`,
   client: (agentId: string, clientId: string) => `crm.${agentId}.client.${clientId}`,
   task: (agentId: string, taskId: string) => `sched.${agentId}.task.${taskId}`,
+  plan: (agentId: string, planId: string) => `sched.${agentId}.plan.${planId}`,
+  /** One subject per client: its enrolments, one after another. */
+  enrollment: (agentId: string, clientId: string) => `sched.${agentId}.enrollment.${clientId}`,
   generatedEmail: (agentId: string, emailId: string) => `ai.${agentId}.email.${emailId}`,
   mailedEmail: (agentId: string, emailId: string) => `mail.${agentId}.email.${emailId}`,
   command: (service: string, name: string) => `cmd.${service}.${name}`,
@@ -31,7 +34,11 @@ export function subjectFor(stream: StreamName, agentId: string, aggregate: strin
     case 'CRM':
       return aggregate === 'agent' ? subjects.agent(agentId) : subjects.client(agentId, aggregateId);
     case 'SCHEDULER':
-      return subjects.task(agentId, aggregateId);
+      return aggregate === 'plan'
+        ? subjects.plan(agentId, aggregateId)
+        : aggregate === 'enrollment'
+          ? subjects.enrollment(agentId, aggregateId)
+          : subjects.task(agentId, aggregateId);
     case 'AI':
       return subjects.generatedEmail(agentId, aggregateId);
     case 'MAILER':

@@ -5,6 +5,7 @@ import * as m001 from './migrations/001_read_models.ts';
 import * as m002 from './migrations/002_aggregate_seq.ts';
 import * as m003 from './migrations/003_projection_parked.ts';
 import * as m004 from './migrations/004_email_events.ts';
+import * as m005 from './migrations/005_plans.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns such as stream sequences fit in a JS number for our lifetimes.
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_aggregate_seq': m002,
   '003_projection_parked': m003,
   '004_email_events': m004,
+  '005_plans': m005,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

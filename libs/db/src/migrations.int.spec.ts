@@ -7,6 +7,8 @@ import { migrateToLatest } from './db.ts';
 import * as m001 from './migrations/001_read_models.ts';
 import * as m002 from './migrations/002_aggregate_seq.ts';
 import * as m003 from './migrations/003_projection_parked.ts';
+import * as m004 from './migrations/004_email_events.ts';
+import * as m005 from './migrations/005_plans.ts';
 
 describe('migrations on real Postgres', () => {
   it('004 moves existing webhook_events arrays into email_events rows with counters and delivered_at, then drops the array', async () => {
@@ -34,7 +36,7 @@ describe('migrations on real Postgres', () => {
         await sql`INSERT INTO email_logs (id, agent_id, client_id, status, created_at, webhook_events)
                   VALUES (${id}, ${agent}, ${uuidv7()}, 'clicked', now(), ${JSON.stringify(events)}::jsonb)`.execute(old);
 
-      expect(await migrateToLatest(t.db)).toEqual(['004_email_events']);
+      expect(await migrateToLatest(t.db)).toEqual(['004_email_events', '005_plans']);
 
       const rows = await t.db.selectFrom('email_events').selectAll().orderBy('occurred_at').execute();
       expect(rows.map((r) => [r.email_id, r.agent_id, r.sg_event_id, r.event, r.occurred_at.toISOString(), r.url])).toEqual([
@@ -49,6 +51,69 @@ describe('migrations on real Postgres', () => {
       expect(byId.get(withHistory)?.delivered_at?.toISOString()).toBe('2026-11-21T12:00:02.000Z');
       expect(byId.get(empty)).toMatchObject({ webhook_event_count: 0, open_count: 0, click_count: 0, delivered_at: null });
       expect(logs[0]).not.toHaveProperty('webhook_events');
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('005 keeps existing tasks and clients (new columns null, pinned false) and adds plans, plan_versions, enrollments, agent_settings; down undoes it', async () => {
+    const t = await createTestDatabase({ migrate: false });
+    try {
+      const before: Record<string, Migration> = {
+        '001_read_models': m001,
+        '002_aggregate_seq': m002,
+        '003_projection_parked': m003,
+        '004_email_events': m004,
+      };
+      // biome-ignore lint/suspicious/noExplicitAny: the schema of the past
+      const old = t.db as unknown as Kysely<any>;
+      expect((await new Migrator({ db: old, provider: { getMigrations: async () => before } }).migrateToLatest()).error).toBeUndefined();
+      const task = uuidv7();
+      const client = uuidv7();
+      await sql`INSERT INTO tasks (id, agent_id, client_id, followup_type, scheduled_for, status, priority, created_at, updated_at, version)
+                VALUES (${task}, ${uuidv7()}, ${client}, 'Day 1', now(), 'pending', 'high', now(), now(), 1)`.execute(old);
+      await sql`INSERT INTO clients (id, agent_id, name, email, stage, custom_fields, created_at, updated_at)
+                VALUES (${client}, ${uuidv7()}, 'A', 'a@example.com', 'lead', '{}', now(), now())`.execute(old);
+
+      expect(await migrateToLatest(t.db)).toEqual(['005_plans']);
+      expect(
+        await t.db
+          .selectFrom('tasks')
+          .select([
+            'enrollment_id',
+            'plan_id',
+            'plan_version',
+            'step_id',
+            'step_label',
+            'action',
+            'planned_for',
+            'held_reason',
+            'held_until',
+            'pinned',
+          ])
+          .where('id', '=', task)
+          .executeTakeFirstOrThrow(),
+      ).toEqual({
+        enrollment_id: null,
+        plan_id: null,
+        plan_version: null,
+        step_id: null,
+        step_label: null,
+        action: null,
+        planned_for: null,
+        held_reason: null,
+        held_until: null,
+        pinned: false,
+      });
+      expect(await t.db.selectFrom('clients').select('time_zone').executeTakeFirstOrThrow()).toEqual({ time_zone: null });
+      for (const table of ['plans', 'plan_versions', 'enrollments', 'agent_settings'] as const)
+        expect(await t.db.selectFrom(table).selectAll().execute()).toEqual([]);
+
+      const all = { ...before, '005_plans': m005 };
+      expect((await new Migrator({ db: old, provider: { getMigrations: async () => all } }).migrateDown()).error).toBeUndefined();
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_name IN ('plans', 'plan_versions', 'enrollments', 'agent_settings')`.execute(old);
+      expect(rows[0]?.n).toBe(0);
     } finally {
       await t.dispose();
     }

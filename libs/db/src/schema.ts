@@ -27,6 +27,7 @@ export interface ClientsTable {
   updated_at: Timestamp;
   last_contacted: Timestamp | null;
   is_deleted: Generated<boolean>;
+  time_zone: ColumnType<string | null, string | null | undefined, string | null>;
   /** Stream sequence of the last event on `crm.<agent>.client.<id>` (the ETag); null until one is projected. */
   aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
@@ -46,6 +47,72 @@ export interface TasksTable {
   failure_reason: string | null;
   version: number;
   /** Stream sequence of the last event on `sched.<agent>.task.<id>` (the ETag); null until one is projected. */
+  aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Planned tasks: the enrolment, plan version and step they come from (null on manual and older tasks). */
+  enrollment_id: ColumnType<string | null, string | null | undefined, string | null>;
+  plan_id: ColumnType<string | null, string | null | undefined, string | null>;
+  plan_version: ColumnType<number | null, number | null | undefined, number | null>;
+  step_id: ColumnType<string | null, string | null | undefined, string | null>;
+  step_label: ColumnType<string | null, string | null | undefined, string | null>;
+  action: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The step's time before the sending window moved it. */
+  planned_for: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Set while a due step is held back (`daily_cap`, `paused`), cleared when it is rescheduled or fires. */
+  held_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  held_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The agent rescheduled it by hand: plan edits and resumes leave its time alone. */
+  pinned: Generated<boolean>;
+}
+export interface PlansTable {
+  id: string;
+  agent_id: string;
+  name: string;
+  version: number;
+  steps: Json<object[]>;
+  stop_stages: Json<string[]>;
+  stage_trigger: string | null;
+  is_default: Generated<boolean>;
+  is_deleted: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
+}
+/** Every version of every plan, as its PlanCreated / PlanChanged stored it (immutable). */
+export interface PlanVersionsTable {
+  plan_id: string;
+  version: number;
+  agent_id: string;
+  name: string;
+  steps: Json<object[]>;
+  stop_stages: Json<string[]>;
+  stage_trigger: string | null;
+  is_default: Generated<boolean>;
+  created_at: Timestamp;
+}
+/** One row per client: its current or last enrolment. */
+export interface EnrollmentsTable {
+  client_id: string;
+  agent_id: string;
+  enrollment_id: string;
+  plan_id: string;
+  plan_name: string;
+  plan_version: number;
+  status: string;
+  ended_reason: string | null;
+  enrolled_at: Timestamp;
+  paused_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  paused_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Total time of the pauses that ended (EnrollmentResumed.paused_ms): the steps' anchor is enrolled_at + this. */
+  paused_ms: ColumnType<number, number | undefined, number>;
+  updated_at: Timestamp;
+  aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
+}
+export interface AgentSettingsTable {
+  agent_id: string;
+  /** The whole settings (defaults merged with every change). */
+  settings: Json<object>;
+  updated_at: Timestamp;
+  /** Stream sequence of the last AgentSettingsChanged applied (changes apply once, in order). */
   aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 export interface EmailLogsTable {
@@ -123,6 +190,10 @@ export interface Database {
   client_events: ClientEventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
   projection_parked: ProjectionParkedTable;
+  plans: PlansTable;
+  plan_versions: PlanVersionsTable;
+  enrollments: EnrollmentsTable;
+  agent_settings: AgentSettingsTable;
 }
 
 /**

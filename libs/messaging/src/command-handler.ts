@@ -3,7 +3,7 @@ import { subjectFor } from '@realtoros/contracts';
 import { ConcurrencyError, DomainError } from './errors.ts';
 import type { EventStore } from './event-store.ts';
 import { newEvent } from './events.ts';
-import { deterministicId } from './ids.ts';
+import { deterministicId } from '@realtoros/contracts';
 
 /** What a decider emits: an event's type and data; the handler adds id and envelope. */
 export type EventDraft<T extends EventType = EventType> = { [K in T]: { type: K; data: EventData<K> } }[T];

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Email, Text, Timestamp } from '../common.ts';
+import { Email, LocalDate, Text, TimeOfDay, TimeZone, Timestamp, Uuid } from '../common.ts';
 import { ClientStage, PropertyType } from '../enums.ts';
 
 /*
@@ -35,9 +35,18 @@ export const ClientProfile = Type.Object({
   property_type: Type.Union([PropertyType, Type.Null()]),
   notes: Type.Union([Text({ maxLength: 5000 }), Type.Null()]),
   custom_fields: StoredCustomFields,
+  /** The client's own IANA zone for sending windows; absent or null → the agent's. */
+  time_zone: Type.Optional(Type.Union([TimeZone, Type.Null()])),
 });
 
-export const ClientCreated = Type.Composite([ClientProfile, Type.Object({ stage: ClientStage })]);
+/**
+ * `plan_id` (the form's pick): absent → the agent's default plan; null → no plan; a plan id →
+ * that plan (the scheduler enrols, or records why it could not).
+ */
+export const ClientCreated = Type.Composite([
+  ClientProfile,
+  Type.Object({ stage: ClientStage, plan_id: Type.Optional(Type.Union([Uuid, Type.Null()])) }),
+]);
 /** Only the fields that changed, with their new values. */
 export const ClientUpdated = Type.Object({ changes: Type.Partial(ClientProfile) });
 /**
@@ -52,3 +61,24 @@ export const ClientUnsubscribed = Type.Object({
   source: Type.Union([Type.Literal('link'), Type.Literal('webhook'), Type.Literal('agent')]),
   at: Timestamp,
 });
+
+/**
+ * The agent's settings (ARCHITECTURE.md §10): the sending window and daily cap the scheduler
+ * applies, review-by-default, the email signature and the sender's postal address. One
+ * definition for the event, the API and the CRM's command.
+ */
+export const AgentSettingsFields = {
+  time_zone: TimeZone,
+  /** ISO weekdays, 1 = Monday … 7 = Sunday. */
+  business_days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { minItems: 1, maxItems: 7, uniqueItems: true }),
+  window_start: TimeOfDay,
+  window_end: TimeOfDay,
+  holidays: Type.Array(LocalDate, { maxItems: 400, uniqueItems: true }),
+  daily_cap: Type.Integer({ minimum: 1, maximum: 10000 }),
+  review_by_default: Type.Boolean(),
+  signature: Type.Union([Text({ maxLength: 2000 }), Type.Null()]),
+  postal_address: Type.Union([Text({ maxLength: 500 }), Type.Null()]),
+};
+export const AgentSettings = Type.Object(AgentSettingsFields);
+/** Only the settings that changed, with their new values (the rest keep theirs, or the defaults). */
+export const AgentSettingsChanged = Type.Object({ changes: Type.Partial(AgentSettings) });
