@@ -1,17 +1,40 @@
 import { CommonConfig, ConfigError, loadConfigOrExit, Type } from '@realtoros/config';
 import type { Static } from '@sinclair/typebox';
-import { DEFAULT_SCHEDULE, parseSchedule, type FollowupPlan } from './planning/schedule.ts';
+import { DEFAULT_SCHEDULE, type FollowupPlan, parseSchedule } from './planning/schedule.ts';
 
 export const SchedulerConfig = Type.Object({
   NATS_URL: CommonConfig.NATS_URL,
   LOG_LEVEL: CommonConfig.LOG_LEVEL,
-  HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9102, description: 'port of the liveness (/healthz) and readiness (/readyz) endpoint; 0 = none' }),
+  HEALTH_PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 9102,
+    description: 'port of the liveness (/healthz) and readiness (/readyz) endpoint; 0 = none',
+  }),
   FOLLOWUP_SCHEDULE: Type.Optional(
-    Type.String({ description: 'JSON follow-up plan overriding the default, e.g. [{"followup_type":"Day 1","offset_seconds":30,"priority":"high"}]' }),
+    Type.String({
+      description:
+        'JSON steps of the default plan each agent gets (whole days: steps in the sending window; seconds: exact demo steps), e.g. [{"followup_type":"Day 1","offset_seconds":30,"priority":"high"}]',
+    }),
   ),
-  SCHEDULER_FIRE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 4096, default: 128, description: 'due timers checked and fired at once' }),
-  SCHEDULER_LEASE_TTL_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 5000, description: 'ticker lease lifetime: how soon another replica takes over from a dead ticker' }),
-  SCHEDULER_HORIZON_DAYS: Type.Integer({ minimum: 1, maximum: 365, default: 35, description: 'farthest a timer is parked ahead; later tasks hop forward (the timer stream keeps messages a week longer)' }),
+  SCHEDULER_FIRE_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 4096,
+    default: 128,
+    description: 'due timers checked and fired at once',
+  }),
+  SCHEDULER_LEASE_TTL_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 5000,
+    description: 'ticker lease lifetime: how soon another replica takes over from a dead ticker',
+  }),
+  SCHEDULER_HORIZON_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 365,
+    default: 35,
+    description: 'farthest a timer is parked ahead; later tasks hop forward (the timer stream keeps messages a week longer)',
+  }),
 });
 export type SchedulerSettings = Omit<Static<typeof SchedulerConfig>, 'FOLLOWUP_SCHEDULE'> & { schedule: readonly FollowupPlan[] };
 

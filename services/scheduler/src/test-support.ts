@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DeliverPolicy } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { CommandName, CommandReply, Envelope, StreamName } from '@realtoros/contracts';
-import { createEventStore, decodeEvent, ensureEventStreams, newEvent, sendCommand, type EventStore } from '@realtoros/messaging';
-import { startNats, startService, type ServiceProcess, type TestNats } from '@realtoros/testing';
+import type { CommandName, CommandReply, Envelope, EventData, StreamName } from '@realtoros/contracts';
+import { createEventStore, decodeEvent, type EventStore, ensureEventStreams, newEvent, sendCommand } from '@realtoros/messaging';
+import { planTaskId } from '@realtoros/planning';
+import { type ServiceProcess, startNats, startService, type TestNats, waitFor } from '@realtoros/testing';
+import { enrollmentIdFor } from './planning/client-events.listener.ts';
 
 /** Shared by the scheduler's integration tests and the timer benchmark (not a test itself). */
 
@@ -19,7 +21,7 @@ export const fastSchedule = (firstSeconds = 2, stepSeconds = 1) =>
 
 export const newAgent = () => randomUUID();
 
-export function clientCreated(agentId: string, clientId = randomUUID(), at = new Date()) {
+export function clientCreated(agentId: string, clientId = randomUUID(), at = new Date(), over: Partial<EventData<'ClientCreated'>> = {}) {
   return newEvent('ClientCreated', {
     agentId,
     aggregateId: clientId,
@@ -27,8 +29,15 @@ export function clientCreated(agentId: string, clientId = randomUUID(), at = new
     causationId: null,
     occurredAt: at,
     data: {
-      name: 'Ann Buyer', email: `ann.${clientId.slice(0, 8)}@example.com`, phone: null, property_address: null,
-      property_type: 'residential', notes: null, custom_fields: {}, stage: 'lead',
+      name: 'Ann Buyer',
+      email: `ann.${clientId.slice(0, 8)}@example.com`,
+      phone: null,
+      property_address: null,
+      property_type: 'residential',
+      notes: null,
+      custom_fields: {},
+      stage: 'lead',
+      ...over,
     },
   });
 }
@@ -82,6 +91,41 @@ export async function schedulerHarness(baseEnv: Record<string, string> = {}): Pr
       await nats.dispose();
     },
   };
+}
+
+/** The default plan's step ids (FOLLOWUP_SCHEDULE's kinds). */
+export const DEFAULT_STEP_IDS = ['day-1', 'day-3', 'week-1', 'week-2', 'month-1'] as const;
+
+/** The enrolment a ClientCreated starts (default plan or the picked one), and its task ids by step. */
+export function createdEnrollment(created: Envelope, stepIds: readonly string[] = DEFAULT_STEP_IDS) {
+  const enrollmentId = enrollmentIdFor(created.aggregate_id, created.id);
+  return { enrollmentId, taskIds: stepIds.map((s) => planTaskId(enrollmentId, s)) };
+}
+
+/** Waits until the scheduler answers commands (its consumers and handlers are set up by then). */
+export function commandsReady(h: SchedulerHarness, timeoutMs = 15_000) {
+  return waitFor(
+    async () => {
+      try {
+        await h.command(newAgent(), 'update_task', { task_id: randomUUID(), notes: 'ready?' });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { what: 'scheduler answering commands', timeoutMs },
+  );
+}
+
+/** Waits until a durable consumer has handled (and acked) everything appended so far. */
+export function drained(h: SchedulerHarness, stream: StreamName, durable: string, timeoutMs = 15_000) {
+  return waitFor(
+    async () => {
+      const info = await h.store.jsm.consumers.info(stream, durable);
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    },
+    { what: `${durable} caught up`, timeoutMs },
+  );
 }
 
 /** TaskDue count per task id. */

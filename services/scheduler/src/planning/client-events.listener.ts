@@ -1,82 +1,157 @@
-import { type Envelope, stageStopReason } from '@realtoros/contracts';
+import { type ClientStage, type Envelope, foldClientFacts, stageStopReason, subjects } from '@realtoros/contracts';
 import { deterministicId, type EventStore, type RunningConsumer, runConsumer } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
+import type { PlanStep } from '@realtoros/planning';
+import type { EnrollmentCommand } from '../enrollment/decide.ts';
+import { liveEnrollment } from '../enrollment/enrollment.ts';
+import type { EnrollmentStore } from '../enrollment/enrollment-store.ts';
+import type { ExistingPlan } from '../plan/plan.ts';
+import { ensureDefaultPlan, listAgentPlans, type PlanStore } from '../plan/plan-store.ts';
 import type { TaskStore } from '../task/task-store.ts';
 import type { ClientTaskIndex } from './client-tasks-index.ts';
-import { type FollowupPlan, PLANNED_TYPES, planFollowups, plannedTaskId } from './schedule.ts';
+import { serialByKey } from './concurrency.ts';
+import { PLANNED_TYPES, plannedTaskId } from './schedule.ts';
 
 export const PLANNER_DURABLE = 'scheduler-planner';
 
-/**
- * Client events → task commands. ClientCreated plans the follow-ups (each TaskScheduled
- * appended only if its task subject is still empty, so a redelivery plans nothing more),
- * unless the client is created already `lost`/`closed`; ClientDeleted / ClientUnsubscribed
- * cancel the client's pending tasks; a ClientStageChanged to `lost`/`closed` cancels its
- * pending automated ones (the decider leaves the agent's manual tasks alone). Moving back
- * to an active stage plans nothing again (enrolment in a plan comes with issue 8's plans).
- */
-export function clientEventsHandler(deps: {
+/** An enrolment's id: one per (client, cause) — the ClientCreated, the stage change, the agent's command. */
+export const enrollmentIdFor = (clientId: string, causeId: string): string => deterministicId('enrollment', clientId, causeId);
+
+export type PlannerDeps = {
+  store: EventStore;
   tasks: TaskStore;
   index: ClientTaskIndex;
-  schedule: readonly FollowupPlan[];
+  plans: PlanStore;
+  enrollments: EnrollmentStore;
+  /** The default plan's steps (FOLLOWUP_SCHEDULE), for the agents whose default plan does not exist yet. */
+  defaultSteps: readonly PlanStep[];
+  log: Logger;
   now?: () => Date;
-}) {
+};
+
+/**
+ * Client events → enrolment commands (the enrolment workflow turns those into tasks):
+ *
+ * - ClientCreated: `plan_id` absent → the agent's default plan (created here if it does not
+ *   exist yet; a deleted one stays deleted: no plan); null → no plan; an id → that plan when
+ *   it is this agent's and live (else none, logged). A client created in one of the plan's
+ *   stop stages joins nothing. The anchor is the ClientCreated's `occurred_at`. A client
+ *   planned before plans existed (its legacy Day 1 task exists) is not enrolled by a replay.
+ * - ClientStageChanged to S: a live enrolment whose plan lists S in its stop stages ends
+ *   (`stage_<S>`); then a live plan whose stage_trigger is S enrols the client (ending the
+ *   current enrolment with `replaced`) unless it is already in it — when the client is still
+ *   in S and may be written to.
+ * - ClientDeleted / ClientUnsubscribed end the enrolment (`deleted` / `unsubscribed`).
+ *
+ * Alongside, the pass kept from before plans: lost/closed, deletion and unsubscription
+ * cancel the tasks planned before plans existed (ids from (client, kind)) and — deletion and
+ * unsubscription only — the agent's manual tasks (the task decider leaves manual tasks alone
+ * for a stage rule). Enrolment ids derive from (client, cause) and ends are guarded by the
+ * enrolment they mean, so a redelivery, or a replay of the whole CRM stream, changes nothing.
+ */
+export function clientEventsHandler(deps: PlannerDeps) {
   const now = deps.now ?? (() => new Date());
+
   return async function handle(event: Envelope, traceparent: string | null = null): Promise<void> {
     const at = now();
     const cause = { correlationId: event.correlation_id, causationId: event.id, traceparent, occurredAt: at };
-    const ref = (taskId: string) => ({ agentId: event.agent_id, aggregateId: taskId });
+    const agentId = event.agent_id;
+    const clientId = event.aggregate_id;
+    const clientRef = { agentId, aggregateId: clientId };
+    const enroll = (plan: ExistingPlan, source: 'created' | 'stage') =>
+      deps.enrollments.handle(
+        clientRef,
+        {
+          type: 'EnrollClient',
+          data: {
+            client_id: clientId,
+            enrollment_id: enrollmentIdFor(clientId, event.id),
+            plan: { plan_id: plan.id, name: plan.name, version: plan.version },
+            enrolled_at: event.occurred_at,
+            source,
+          },
+        },
+        cause,
+      );
+    const end = (data: Extract<EnrollmentCommand, { type: 'EndEnrollment' }>['data']) =>
+      deps.enrollments.handle(clientRef, { type: 'EndEnrollment', data }, cause);
+
+    /** The pass kept from before plans: tasks planned from (client, kind), and manual ones (the decider rules which). */
+    const legacyCancel = async (reason: 'client_deleted' | 'client_unsubscribed' | 'stage_lost' | 'stage_closed') => {
+      const ids = new Set([...PLANNED_TYPES.map((t) => plannedTaskId(clientId, t)), ...(await deps.index.list(agentId, clientId))]);
+      await Promise.all(
+        [...ids].map((taskId) => deps.tasks.handle({ agentId, aggregateId: taskId }, { type: 'CancelTask', data: { reason } }, cause)),
+      );
+    };
+
     switch (event.type) {
       case 'ClientCreated': {
-        if (stageStopReason(event.data.stage)) return; // nothing automated for a lost or closed client
-        const planned = planFollowups(
-          { client_id: event.aggregate_id, created_at: event.occurred_at, data: event.data },
-          deps.schedule,
-          at.toISOString(),
-        );
-        // Each task is its own aggregate: planned side by side, not one round trip after another.
-        // A failure fails the message; its redelivery appends only what is missing.
-        await Promise.all(
-          planned.map(({ task_id, command }) =>
-            deps.tasks.handle(
-              ref(task_id),
-              { ...command, now: at.toISOString() },
-              { ...cause, eventId: () => deterministicId('TaskScheduled', task_id) },
-            ),
-          ),
-        );
+        const picked = event.data.plan_id;
+        if (picked === null) return; // the form chose no plan
+        // Planned before plans existed (its Day 1 task is there): a replay of its creation enrols nothing.
+        if (await deps.store.readLast('SCHEDULER', subjects.task(agentId, plannedTaskId(clientId, 'Day 1')))) return;
+        let plan: ExistingPlan | null = null;
+        if (picked === undefined) {
+          const r = await ensureDefaultPlan(deps.plans, agentId, deps.defaultSteps, cause);
+          plan = r.state.status === 'live' ? r.state : null; // deleted by the agent: new clients join no plan
+        } else {
+          const { state } = await deps.plans.load({ agentId, aggregateId: picked });
+          if (state.status === 'live') plan = state;
+          else
+            deps.log.warn(
+              { client_id: clientId, plan_id: picked },
+              'the plan picked for a new client is not a live plan of this agent: no enrolment',
+            );
+        }
+        if (!plan || plan.stop_stages.includes(event.data.stage)) return;
+        await enroll(plan, 'created');
+        return;
+      }
+      case 'ClientStageChanged': {
+        const to = event.data.to;
+        await stageChanged(to);
+        const stop = stageStopReason(to);
+        if (stop) await legacyCancel(stop);
         return;
       }
       case 'ClientDeleted':
-      case 'ClientUnsubscribed':
-      case 'ClientStageChanged': {
-        const reason =
-          event.type === 'ClientDeleted'
-            ? 'client_deleted'
-            : event.type === 'ClientUnsubscribed'
-              ? 'client_unsubscribed'
-              : stageStopReason(event.data.to);
-        if (!reason) return; // a stage that stops nothing
-        // The same ids and command path for every reason, so a redelivery appends nothing more;
-        // for a stage reason the decider skips manual tasks and `due` ones (the mailer checks
-        // the stage again at send time).
-        const ids = new Set([
-          ...PLANNED_TYPES.map((t) => plannedTaskId(event.aggregate_id, t)),
-          ...(await deps.index.list(event.agent_id, event.aggregate_id)),
-        ]);
-        await Promise.all([...ids].map((taskId) => deps.tasks.handle(ref(taskId), { type: 'CancelTask', data: { reason } }, cause)));
+        await end({ reason: 'deleted', manual: false, enrolled_before: event.occurred_at });
+        await legacyCancel('client_deleted');
         return;
-      }
+      case 'ClientUnsubscribed':
+        await end({ reason: 'unsubscribed', manual: false, enrolled_before: event.occurred_at });
+        await legacyCancel('client_unsubscribed');
+        return;
       default:
         return;
+    }
+
+    async function stageChanged(to: ClientStage) {
+      const { state } = await deps.enrollments.load(clientRef);
+      let live = liveEnrollment(state);
+      if (live) {
+        const { state: plan } = await deps.plans.load({ agentId, aggregateId: live.plan_id });
+        const stops = plan.status === 'absent' ? [] : plan.stop_stages;
+        if (stops.includes(to)) {
+          await end({ reason: `stage_${to}`, manual: false, enrollment_id: live.enrollment_id, enrolled_before: event.occurred_at });
+          live = null;
+        }
+      }
+      // A stage's plan: only while the client is still in that stage (a stale or replayed
+      // stage change enrols nobody) and may still be written to.
+      const { events } = await deps.store.readSubject('CRM', subjects.client(agentId, clientId));
+      const facts = foldClientFacts(events.map((e) => e.event));
+      if (facts.status !== 'active' || facts.unsubscribed || facts.stage !== to) return;
+      const trigger = (await listAgentPlans(deps.store, deps.plans, agentId)).find((p) => p.stage_trigger === to);
+      if (!trigger || live?.plan_id === trigger.id) return;
+      await enroll(trigger, 'stage');
     }
   };
 }
 
-export function startPlanner(
-  deps: Parameters<typeof clientEventsHandler>[0] & { store: EventStore; log: Logger },
-): Promise<RunningConsumer> {
+export function startPlanner(deps: PlannerDeps & { concurrency?: number }): Promise<RunningConsumer> {
   const handle = clientEventsHandler(deps);
+  const serial = serialByKey();
   return runConsumer({
     js: deps.store.js,
     jsm: deps.store.jsm,
@@ -84,6 +159,8 @@ export function startPlanner(
     durable: PLANNER_DURABLE,
     filterSubject: 'crm.*.client.*',
     log: deps.log,
-    handle: (event, ctx) => handle(event, ctx.traceparent),
+    // Clients side by side, one client's events in order.
+    concurrency: deps.concurrency ?? 32,
+    handle: (event, ctx) => serial(`${event.agent_id}.${event.aggregate_id}`, () => handle(event, ctx.traceparent)),
   });
 }

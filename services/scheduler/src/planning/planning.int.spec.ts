@@ -1,9 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { headers } from '@nats-io/transport-node';
-import { newEvent, subjectOf } from '@realtoros/messaging';
+import { deterministicId, newEvent, subjectOf } from '@realtoros/messaging';
+import { defaultPlanId } from '@realtoros/planning';
 import { type ServiceProcess, waitFor } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientCreated, newAgent, type SchedulerHarness, schedulerHarness, sleep } from '../test-support.ts';
+import { ENROLLMENT_WORKFLOW_DURABLE } from '../enrollment/workflow.ts';
+import {
+  clientCreated,
+  commandsReady,
+  createdEnrollment,
+  DEFAULT_STEP_IDS,
+  drained,
+  newAgent,
+  type SchedulerHarness,
+  schedulerHarness,
+  sleep,
+} from '../test-support.ts';
 import { PLANNER_DURABLE } from './client-events.listener.ts';
 import { plannedTaskId } from './schedule.ts';
 
@@ -16,19 +28,24 @@ const SCHEDULE = JSON.stringify([
   { followup_type: 'Month 1', offset_seconds: 30 * 3600, priority: 'low' },
 ]);
 
+/** A new client's task for a step of the default plan: planTaskId(its enrolment, the step). */
+const taskOf = (created: ReturnType<typeof clientCreated>, step: (typeof DEFAULT_STEP_IDS)[number]) =>
+  createdEnrollment(created).taskIds[DEFAULT_STEP_IDS.indexOf(step)] as string;
+
 describe('planning follow-ups from client events (real scheduler process, real JetStream)', () => {
   let h: SchedulerHarness;
   let svc: ServiceProcess;
   beforeAll(async () => {
     h = await schedulerHarness({ FOLLOWUP_SCHEDULE: SCHEDULE });
     svc = h.start();
+    await commandsReady(h);
   });
   afterAll(async () => h?.dispose());
 
   const scheduledFor = async (agentId: string, clientId: string) =>
     (await h.events()).filter((e) => e.type === 'TaskScheduled' && e.agent_id === agentId && e.data.client_id === clientId);
 
-  it('plans five tasks per client with the right kinds, offsets, priorities and derived ids', async () => {
+  it("a new client joins the agent's default plan (created once, from FOLLOWUP_SCHEDULE): five tasks with the right kinds, offsets, priorities, plan refs and derived ids", async () => {
     const agent = newAgent();
     const created = clientCreated(agent);
     await h.store.append(created);
@@ -39,6 +56,28 @@ describe('planning follow-ups from client events (real scheduler process, real J
       },
       { what: 'five planned tasks' },
     );
+    const events = await h.events();
+    // The default plan: lazily created by the planner, once, with a derived id.
+    const plans = events.filter((e) => e.type === 'PlanCreated' && e.agent_id === agent);
+    expect(plans).toHaveLength(1);
+    expect(plans[0]).toMatchObject({
+      aggregate_id: defaultPlanId(agent),
+      id: deterministicId('PlanCreated', defaultPlanId(agent)),
+      data: { name: 'Standard follow-up', version: 1, is_default: true, stop_stages: ['lost', 'closed'], stage_trigger: null },
+    });
+    // The enrolment, anchored at the client's creation (not at processing time).
+    const { enrollmentId } = createdEnrollment(created);
+    expect(events.filter((e) => e.type === 'ClientEnrolled' && e.aggregate_id === created.aggregate_id)).toMatchObject([
+      {
+        data: {
+          enrollment_id: enrollmentId,
+          plan_id: defaultPlanId(agent),
+          plan_version: 1,
+          enrolled_at: created.occurred_at,
+          source: 'created',
+        },
+      },
+    ]);
     const base = Date.parse(created.occurred_at);
     expect(
       planned.map(
@@ -49,15 +88,22 @@ describe('planning follow-ups from client events (real scheduler process, real J
             Date.parse(e.data.scheduled_for) - base,
             e.data.priority,
             e.data.version,
+            e.data.plan?.step_id,
+            e.data.timing?.placement,
           ],
       ),
-    ).toEqual([
-      [plannedTaskId(created.aggregate_id, 'Day 1'), 'Day 1', 3600_000, 'high', 1],
-      [plannedTaskId(created.aggregate_id, 'Day 3'), 'Day 3', 3 * 3600_000, 'medium', 1],
-      [plannedTaskId(created.aggregate_id, 'Week 1'), 'Week 1', 7 * 3600_000, 'medium', 1],
-      [plannedTaskId(created.aggregate_id, 'Week 2'), 'Week 2', 14 * 3600_000, 'low', 1],
-      [plannedTaskId(created.aggregate_id, 'Month 1'), 'Month 1', 30 * 3600_000, 'low', 1],
-    ]);
+    ).toEqual(
+      [
+        [taskOf(created, 'day-1'), 'Day 1', 3600_000, 'high', 1, 'day-1', 'exact'],
+        [taskOf(created, 'day-3'), 'Day 3', 3 * 3600_000, 'medium', 1, 'day-3', 'exact'],
+        [taskOf(created, 'week-1'), 'Week 1', 7 * 3600_000, 'medium', 1, 'week-1', 'exact'],
+        [taskOf(created, 'week-2'), 'Week 2', 14 * 3600_000, 'low', 1, 'week-2', 'exact'],
+        [taskOf(created, 'month-1'), 'Month 1', 30 * 3600_000, 'low', 1, 'month-1', 'exact'],
+      ].sort((a, b) => (a[2] as number) - (b[2] as number)),
+    );
+    expect(
+      planned.every((e) => e.type === 'TaskScheduled' && e.data.origin === 'plan' && e.data.plan?.enrollment_id === enrollmentId),
+    ).toBe(true);
     // Each planned task got its timer parked in the timer stream.
     const timers = await waitFor(
       async () => {
@@ -67,6 +113,12 @@ describe('planning follow-ups from client events (real scheduler process, real J
       { what: 'parked timers' },
     );
     expect(timers).toBeGreaterThanOrEqual(5);
+
+    // A second client of the same agent joins the same default plan (not a second one).
+    const second = clientCreated(agent);
+    await h.store.append(second);
+    await waitFor(async () => (await scheduledFor(agent, second.aggregate_id)).length >= 5, { what: 'second client planned' });
+    expect((await h.events()).filter((e) => e.type === 'PlanCreated' && e.agent_id === agent)).toHaveLength(1);
   });
 
   it('a redelivered ClientCreated plans nothing more — past the dedup window, and after the consumer replays everything', async () => {
@@ -81,21 +133,27 @@ describe('planning follow-ups from client events (real scheduler process, real J
     // And the planner's consumer is reset: every ClientCreated is delivered once more.
     await svc.stop('SIGKILL');
     const before = (await h.events()).length;
+    // …and so is the enrolment workflow's: every ClientEnrolled is delivered once more too.
     await h.store.jsm.consumers.delete('CRM', PLANNER_DURABLE);
+    await h.store.jsm.consumers.delete('SCHEDULER', ENROLLMENT_WORKFLOW_DURABLE);
     svc = h.start();
-    await waitFor(
-      async () => {
-        const info = await h.store.jsm.consumers.info('CRM', PLANNER_DURABLE);
-        return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq > 0;
-      },
-      { what: 'planner replayed the client events', timeoutMs: 15_000 },
-    );
+    for (const [stream, durable] of [
+      ['CRM', PLANNER_DURABLE],
+      ['SCHEDULER', ENROLLMENT_WORKFLOW_DURABLE],
+    ] as const)
+      await waitFor(
+        async () => {
+          const info = await h.store.jsm.consumers.info(stream, durable);
+          return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq > 0;
+        },
+        { what: `${durable} replayed`, timeoutMs: 15_000 },
+      );
     await sleep(300);
     expect((await scheduledFor(agent, created.aggregate_id)).length).toBe(5);
     expect((await h.events()).length).toBe(before);
   });
 
-  it('ClientDeleted cancels the pending tasks, planned and manual; ClientUnsubscribed too', async () => {
+  it('ClientDeleted ends the enrolment (`deleted`: its pending steps cancelled) and cancels the manual task (`client_deleted`); ClientUnsubscribed too', async () => {
     const agent = newAgent();
     const created = clientCreated(agent);
     await h.store.append(created);
@@ -108,7 +166,7 @@ describe('planning follow-ups from client events (real scheduler process, real J
     expect(manual).toMatchObject({ ok: true, data: { status: 'pending', followup_type: 'Custom', notes: 'call about the roof' } });
     const manualId = manual.ok ? (manual.data as { id: string }).id : '';
     // One planned task is already closed by the agent: it stays completed.
-    const day1 = plannedTaskId(created.aggregate_id, 'Day 1');
+    const day1 = taskOf(created, 'day-1');
     expect((await h.command(agent, 'update_task', { task_id: day1, status: 'completed' })).ok).toBe(true);
 
     await h.store.append(
@@ -127,10 +185,17 @@ describe('planning follow-ups from client events (real scheduler process, real J
       },
       { what: 'cancellations' },
     );
-    expect(new Set(cancelled.map((e) => e.aggregate_id))).toEqual(
-      new Set([manualId, ...(['Day 3', 'Week 1', 'Week 2', 'Month 1'] as const).map((t) => plannedTaskId(created.aggregate_id, t))]),
+    expect(new Map(cancelled.map((e) => [e.aggregate_id, e.type === 'TaskCancelled' && e.data.reason]))).toEqual(
+      new Map([
+        [manualId, 'client_deleted'],
+        ...(['day-3', 'week-1', 'week-2', 'month-1'] as const).map((t) => [taskOf(created, t), 'deleted'] as const),
+      ]),
     );
-    expect(cancelled.every((e) => e.type === 'TaskCancelled' && e.data.reason === 'client_deleted')).toBe(true);
+    expect(
+      (await h.events())
+        .filter((e) => e.type === 'EnrollmentEnded' && e.aggregate_id === created.aggregate_id)
+        .map((e) => e.type === 'EnrollmentEnded' && e.data.reason),
+    ).toEqual(['deleted']);
     // A deleted client takes no new tasks.
     const late = await h.command(agent, 'create_task', { client_id: created.aggregate_id, scheduled_for: new Date().toISOString() });
     expect(late).toMatchObject({ ok: false, error: { code: 'not_found' } });
@@ -150,7 +215,7 @@ describe('planning follow-ups from client events (real scheduler process, real J
     await waitFor(
       async () =>
         (await h.events()).filter(
-          (e) => e.type === 'TaskCancelled' && e.data.client_id === other.aggregate_id && e.data.reason === 'client_unsubscribed',
+          (e) => e.type === 'TaskCancelled' && e.data.client_id === other.aggregate_id && e.data.reason === 'unsubscribed',
         ).length === 5,
       {
         what: 'unsubscribe cancellations',
@@ -158,15 +223,11 @@ describe('planning follow-ups from client events (real scheduler process, real J
     );
   });
 
-  /** The planner has handled (and acked) every client event appended so far. */
-  const plannerDrained = () =>
-    waitFor(
-      async () => {
-        const info = await h.store.jsm.consumers.info('CRM', PLANNER_DURABLE);
-        return info.num_pending === 0 && info.num_ack_pending === 0;
-      },
-      { what: 'planner caught up', timeoutMs: 15_000 },
-    );
+  /** The planner and the enrolment workflow have handled (and acked) everything appended so far. */
+  const plannerDrained = async () => {
+    await drained(h, 'CRM', PLANNER_DURABLE);
+    await drained(h, 'SCHEDULER', ENROLLMENT_WORKFLOW_DURABLE);
+  };
   const stageChanged = (agent: string, clientId: string, from: string, to: string, changes?: Record<string, unknown>) =>
     newEvent('ClientStageChanged', {
       agentId: agent,
@@ -178,7 +239,7 @@ describe('planning follow-ups from client events (real scheduler process, real J
   const cancellationsOf = async (clientId: string) =>
     (await h.events()).filter((e) => e.type === 'TaskCancelled' && e.data.client_id === clientId);
 
-  it('stop rule: lost cancels the pending planned follow-ups with stage_lost, keeps the manual task, survives redelivery, and moving back plans nothing', async () => {
+  it('stop rule: lost ends the enrolment (stage_lost) and cancels its pending steps with that reason, keeps the manual task, survives redelivery, and moving back plans nothing', async () => {
     const agent = newAgent();
     const created = clientCreated(agent);
     await h.store.append(created);
@@ -191,7 +252,7 @@ describe('planning follow-ups from client events (real scheduler process, real J
     const manualId = manual.ok ? (manual.data as { id: string }).id : '';
     expect(manualId).not.toBe('');
     // One planned step the agent already closed stays closed.
-    const day1 = plannedTaskId(created.aggregate_id, 'Day 1');
+    const day1 = taskOf(created, 'day-1');
     expect((await h.command(agent, 'update_task', { task_id: day1, status: 'skipped' })).ok).toBe(true);
 
     // The one-event PATCH form: the stage change carries the other fields the edit changed.
@@ -205,7 +266,7 @@ describe('planning follow-ups from client events (real scheduler process, real J
       { what: 'stage_lost cancellations' },
     );
     expect(new Set(cancelled.map((e) => e.aggregate_id))).toEqual(
-      new Set((['Day 3', 'Week 1', 'Week 2', 'Month 1'] as const).map((t) => plannedTaskId(created.aggregate_id, t))),
+      new Set((['day-3', 'week-1', 'week-2', 'month-1'] as const).map((t) => taskOf(created, t))),
     );
     expect(cancelled.map((e) => e.type === 'TaskCancelled' && e.data.reason)).toEqual([
       'stage_lost',
@@ -213,8 +274,12 @@ describe('planning follow-ups from client events (real scheduler process, real J
       'stage_lost',
       'stage_lost',
     ]);
-    // Each cancellation names the stage change as its cause (the task's history says why).
-    expect(cancelled.every((e) => e.causation_id === lost.id)).toBe(true);
+    // The chain of causes says why: the stage change ended the enrolment, which cancelled each step.
+    const endedEvents = (await h.events()).filter((e) => e.type === 'EnrollmentEnded' && e.aggregate_id === created.aggregate_id);
+    expect(endedEvents).toMatchObject([
+      { causation_id: lost.id, data: { reason: 'stage_lost', enrollment_id: createdEnrollment(created).enrollmentId } },
+    ]);
+    expect(cancelled.every((e) => e.causation_id === endedEvents[0]?.id)).toBe(true);
 
     // The same stage change again under a new message id (JetStream's dedup can't help): nothing more.
     await plannerDrained();
@@ -222,7 +287,7 @@ describe('planning follow-ups from client events (real scheduler process, real J
     const hdrs = headers();
     hdrs.set('Event-Type', 'ClientStageChanged');
     await h.store.js.publish(subjectOf(lost), JSON.stringify(lost), { msgID: randomUUID(), headers: hdrs });
-    // Back to an active stage: nothing is planned again (re-enrolment comes with plans).
+    // Back to an active stage: nothing is planned again (no plan is attached to that stage).
     await h.store.append(stageChanged(agent, created.aggregate_id, 'lost', 'qualified'));
     await plannerDrained();
     await sleep(300);
@@ -236,7 +301,7 @@ describe('planning follow-ups from client events (real scheduler process, real J
     expect(still).toMatchObject({ ok: true, data: { id: manualId, status: 'pending' } });
   });
 
-  it('stop rule: closed cancels with stage_closed; a client created lost or closed gets no automated follow-ups', async () => {
+  it('stop rule: closed ends the enrolment with stage_closed; a client created lost or closed joins no plan', async () => {
     const agent = newAgent();
     const won = clientCreated(agent);
     await h.store.append(won);
@@ -266,6 +331,11 @@ describe('planning follow-ups from client events (real scheduler process, real J
     await plannerDrained();
     expect(await scheduledFor(agent, bornLost.aggregate_id)).toEqual([]);
     expect(await scheduledFor(agent, bornClosed.aggregate_id)).toEqual([]);
+    expect(
+      (await h.events()).filter(
+        (e) => e.type === 'ClientEnrolled' && [bornLost.aggregate_id, bornClosed.aggregate_id].includes(e.aggregate_id),
+      ),
+    ).toEqual([]);
     // The agent may still add a task of their own for such a client.
     expect(
       await h.command(agent, 'create_task', {
@@ -275,12 +345,54 @@ describe('planning follow-ups from client events (real scheduler process, real J
     ).toMatchObject({ ok: true, data: { status: 'pending' } });
   });
 
+  it('a client planned before plans existed (legacy task ids from (client, kind)) is not enrolled again, and lost still cancels its legacy steps', async () => {
+    const agent = newAgent();
+    const clientId = randomUUID();
+    const kinds = ['Day 1', 'Day 3', 'Week 1', 'Week 2', 'Month 1'] as const;
+    // What the planner wrote before plans: five TaskScheduled, ids from (client, kind), no plan ref.
+    for (const [i, kind] of kinds.entries())
+      await h.store.append(
+        newEvent('TaskScheduled', {
+          agentId: agent,
+          aggregateId: plannedTaskId(clientId, kind),
+          correlationId: 'legacy',
+          causationId: null,
+          data: {
+            client_id: clientId,
+            followup_type: kind,
+            scheduled_for: new Date(Date.now() + (i + 1) * 3600_000).toISOString(),
+            priority: 'medium',
+            notes: null,
+            version: 1,
+            origin: 'plan',
+          },
+        }),
+      );
+    // Its ClientCreated (no plan_id: written before plans) replayed by the planner: no enrolment.
+    const created = clientCreated(agent, clientId);
+    await h.store.append(created);
+    await plannerDrained();
+    expect((await h.events()).filter((e) => e.type === 'ClientEnrolled' && e.aggregate_id === clientId)).toEqual([]);
+
+    const lost = stageChanged(agent, clientId, 'lead', 'lost');
+    await h.store.append(lost);
+    const cancelled = await waitFor(
+      async () => {
+        const c = await cancellationsOf(clientId);
+        return c.length >= 5 && c;
+      },
+      { what: 'legacy stage_lost cancellations' },
+    );
+    expect(new Set(cancelled.map((e) => e.aggregate_id))).toEqual(new Set(kinds.map((k) => plannedTaskId(clientId, k))));
+    expect(cancelled.every((e) => e.type === 'TaskCancelled' && e.data.reason === 'stage_lost' && e.causation_id === lost.id)).toBe(true);
+  });
+
   it('task commands: tenancy, legal transitions, 409 for illegal ones', async () => {
     const agent = newAgent();
     const created = clientCreated(agent);
     await h.store.append(created);
     await waitFor(async () => (await scheduledFor(agent, created.aggregate_id)).length >= 5, { what: 'planned' });
-    const day3 = plannedTaskId(created.aggregate_id, 'Day 3');
+    const day3 = taskOf(created, 'day-3');
 
     // Another agent can neither see nor touch it, nor add tasks to the client.
     expect(await h.command(newAgent(), 'update_task', { task_id: day3, status: 'skipped' })).toMatchObject({
@@ -301,7 +413,7 @@ describe('planning follow-ups from client events (real scheduler process, real J
     const when = moved.ok ? Date.parse((moved.data as { scheduled_for: string }).scheduled_for) : 0;
     expect(Math.abs(when - Date.now())).toBeLessThan(10_000);
 
-    const week1 = plannedTaskId(created.aggregate_id, 'Week 1');
+    const week1 = taskOf(created, 'week-1');
     expect(await h.command(agent, 'update_task', { task_id: week1, status: 'skipped' })).toMatchObject({
       ok: true,
       data: { status: 'skipped' },

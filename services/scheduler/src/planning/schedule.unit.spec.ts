@@ -1,46 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { decide } from '../task/decide.ts';
-import { initialState } from '../task/task.ts';
-import { DEFAULT_SCHEDULE, parseSchedule, planFollowups, plannedTaskId } from './schedule.ts';
+import { DEFAULT_SCHEDULE, defaultPlanSteps, parseSchedule, plannedTaskId } from './schedule.ts';
 
 const CLIENT = '0190a000-0000-7000-8000-0000000000c1';
-const CREATED = '2026-11-21T19:31:03.465Z';
-const clientCreated = {
-  client_id: CLIENT,
-  created_at: CREATED,
-  data: { name: 'Ann', email: 'ann@example.com', phone: null, property_address: null, property_type: null, notes: null, custom_fields: {}, stage: 'lead' as const },
-};
-const plus = (days: number) => new Date(Date.parse(CREATED) + days * 86_400_000).toISOString();
 
-describe('planning follow-ups', () => {
-  it('given ClientCreated, when planned with the default schedule, then five tasks with the right kinds, offsets and priorities', () => {
-    const planned = planFollowups(clientCreated, DEFAULT_SCHEDULE, '2026-11-21T19:31:04.000Z');
-    const events = planned.flatMap((p) => decide(p.command, initialState));
-    expect(events.map((e) => e.type === 'TaskScheduled' && [e.data.followup_type, e.data.scheduled_for, e.data.priority, e.data.version, e.data.origin])).toEqual([
-      ['Day 1', plus(1), 'high', 1, 'plan'],
-      ['Day 3', plus(3), 'medium', 1, 'plan'],
-      ['Week 1', plus(7), 'medium', 1, 'plan'],
-      ['Week 2', plus(14), 'low', 1, 'plan'],
-      ['Month 1', plus(30), 'low', 1, 'plan'],
+describe('the default plan from FOLLOWUP_SCHEDULE', () => {
+  it('the classic five follow-ups are day steps (placed in the sending window), ids from their kinds', () => {
+    expect(defaultPlanSteps(DEFAULT_SCHEDULE).map((s) => [s.id, s.label, s.offset_days, s.offset_seconds, s.priority, s.action])).toEqual([
+      ['day-1', 'Day 1', 1, undefined, 'high', 'email'],
+      ['day-3', 'Day 3', 3, undefined, 'medium', 'email'],
+      ['week-1', 'Week 1', 7, undefined, 'medium', 'email'],
+      ['week-2', 'Week 2', 14, undefined, 'low', 'email'],
+      ['month-1', 'Month 1', 30, undefined, 'low', 'email'],
+    ]);
+    expect(defaultPlanSteps(DEFAULT_SCHEDULE)[0]).toEqual({
+      id: 'day-1',
+      label: 'Day 1',
+      offset_days: 1,
+      time_of_day: null,
+      priority: 'high',
+      action: 'email',
+      instructions: null,
+      template_id: null,
+    });
+  });
+
+  it('a schedule in seconds makes exact demo steps (offset_seconds, offset_days = whole days of it); whole days stay day steps', () => {
+    const steps = defaultPlanSteps(
+      parseSchedule(
+        '[{"followup_type":"Day 1","offset_seconds":30},{"followup_type":"Day 3","offset_seconds":90000},{"followup_type":"Week 1","offset_days":7}]',
+      ),
+    );
+    expect(steps.map((s) => [s.id, s.offset_days, s.offset_seconds])).toEqual([
+      ['day-1', 0, 30],
+      ['day-3', 1, 90000],
+      ['week-1', 7, undefined],
     ]);
   });
 
-  it('derives task ids from (client, kind): planning again targets the same tasks', () => {
-    const a = planFollowups(clientCreated, DEFAULT_SCHEDULE, '2026-11-21T19:31:04.000Z').map((p) => p.task_id);
-    const b = planFollowups(clientCreated, DEFAULT_SCHEDULE, '2027-01-01T00:00:00.000Z').map((p) => p.task_id);
-    expect(a).toEqual(b);
-    expect(new Set(a).size).toBe(5);
-    expect(a[0]).toBe(plannedTaskId(CLIENT, 'Day 1'));
-    expect(plannedTaskId('0190a000-0000-7000-8000-0000000000c2', 'Day 1')).not.toBe(a[0]);
-  });
-
-  it('times follow-ups from the client creation, not from processing time', () => {
-    const late = planFollowups(clientCreated, DEFAULT_SCHEDULE, '2026-12-30T00:00:00.000Z');
-    expect(late[0]?.command.data.scheduled_for).toBe(plus(1));
+  it('legacy task ids (planned before plans) stay derived from (client, kind)', () => {
+    expect(plannedTaskId(CLIENT, 'Day 1')).toBe(plannedTaskId(CLIENT, 'Day 1'));
+    expect(plannedTaskId(CLIENT, 'Day 1')).not.toBe(plannedTaskId(CLIENT, 'Day 3'));
+    expect(plannedTaskId('0190a000-0000-7000-8000-0000000000c2', 'Day 1')).not.toBe(plannedTaskId(CLIENT, 'Day 1'));
   });
 
   it('FOLLOWUP_SCHEDULE: a list or a map, offsets in seconds or days, priorities default per kind', () => {
-    expect(parseSchedule('[{"followup_type":"Day 1","offset_seconds":5,"priority":"low"},{"followup_type":"Week 1","offset_days":0.5}]')).toEqual([
+    expect(
+      parseSchedule('[{"followup_type":"Day 1","offset_seconds":5,"priority":"low"},{"followup_type":"Week 1","offset_days":0.5}]'),
+    ).toEqual([
       { followup_type: 'Day 1', offset_seconds: 5, priority: 'low' },
       { followup_type: 'Week 1', offset_seconds: 43_200, priority: 'medium' },
     ]);

@@ -1,6 +1,21 @@
-import type { EventData, FollowupType, Priority } from '@realtoros/contracts';
+import type { FollowupType, Priority, TaskCancelReason, TaskHoldReason } from '@realtoros/contracts';
 import { type Decider, DomainError, storableText } from '@realtoros/messaging';
-import { type ExistingTask, evolve, initialState, type TaskEventDraft, type TaskEventType, type TaskState } from './task.ts';
+import {
+  type ExistingTask,
+  evolve,
+  initialState,
+  type TaskEventDraft,
+  type TaskEventType,
+  type TaskPlanRef,
+  type TaskState,
+  type TaskTiming,
+} from './task.ts';
+
+/** Who moves a task: the agent (kept as given: pinned), a plan edit, or a resume after a pause. */
+export type RescheduleBy = 'agent' | 'plan_change' | 'resume';
+
+/** Cancel reasons that are the client's own facts; every other reason is a rule (planned tasks only). */
+const CLIENT_FACTS: readonly TaskCancelReason[] = ['client_deleted', 'client_unsubscribed'];
 
 /**
  * The task's commands and `decide`: pure (time arrives in the command as `now`), so every
@@ -18,10 +33,34 @@ export type TaskCommand =
         priority: Priority;
         notes: string | null;
         origin: 'plan' | 'manual';
+        /** Planned from an enrolment: the step it comes from, and how its time was placed. */
+        plan?: TaskPlanRef;
+        timing?: TaskTiming;
       };
       now: string;
     }
-  | { type: 'RescheduleTask'; data: { scheduled_for: string }; now: string }
+  /**
+   * `by` (default `agent`): the agent's time is kept as given and pins the task (plan edits
+   * and resumes leave it alone from then on). `plan_change` / `resume` move only a pending,
+   * unpinned task — the same time is a change when the step's `plan` ref changes (new
+   * instructions) or the task is held; on anything else they decide nothing (workflow
+   * inputs repeat). A resume re-arms a pinned task held by the pause at its own time.
+   */
+  | {
+      type: 'RescheduleTask';
+      data: { scheduled_for: string; by?: RescheduleBy; timing?: TaskTiming; plan?: TaskPlanRef };
+      now: string;
+    }
+  /**
+   * A due step held back (planned, pending tasks only): `daily_cap` until the next day's slot
+   * (`until`), `paused` until the resume (`until` null). The schedule version moves on, so
+   * older timers go stale; a cap hold is re-armed at `until`. `version` given: only while the
+   * task is still at that schedule version (the ticker's guard against a concurrent change).
+   */
+  | {
+      type: 'HoldTask';
+      data: { reason: TaskHoldReason; until: string | null; cap?: number; time_zone?: string; version?: number };
+    }
   | { type: 'ChangeTaskDetails'; data: { priority?: Priority; notes?: string | null } }
   | { type: 'CompleteTask'; data: { by: 'agent' | 'email'; email_id: string | null }; now: string }
   | { type: 'SkipTask' }
@@ -29,10 +68,11 @@ export type TaskCommand =
   | { type: 'MarkTaskDue'; data: { version: number }; now: string }
   | { type: 'FailTask'; data: { reason: string; email_id: string | null } }
   /**
-   * `stage_*`: the client's stage stops automated follow-ups — a rule, so it never cancels a
-   * task the agent created (origin `manual`; issue 8).
+   * `client_deleted` / `client_unsubscribed`: the client's own facts, any task. Every other
+   * reason (an enrolment's end, `stage_*`, `step_removed`) is a rule, so it never cancels a
+   * task the agent created (origin `manual`).
    */
-  | { type: 'CancelTask'; data: { reason: EventData<'TaskCancelled'>['reason'] } }
+  | { type: 'CancelTask'; data: { reason: TaskCancelReason } }
   /**
    * The agent's PATCH: details, a new time, or closing it — decided as the commands above in
    * that order, each seeing the previous outcome; one illegal part rejects the whole PATCH.
@@ -75,20 +115,58 @@ export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[]
             notes: d.notes,
             version: 1,
             origin: d.origin,
+            ...(d.plan ? { plan: d.plan } : {}),
+            ...(d.timing ? { timing: d.timing } : {}),
           },
         },
       ];
     }
     case 'RescheduleTask': {
-      const task = existing(state);
-      if (!isOpen(task)) illegal(task, 'reschedule');
-      // A time in the past means "now".
-      const scheduledFor = later(command.data.scheduled_for, command.now);
-      if (task.status === 'pending' && Date.parse(scheduledFor) === Date.parse(task.scheduled_for)) return [];
+      const d = command.data;
+      const by = d.by ?? 'agent';
+      if (by === 'agent') {
+        const task = existing(state);
+        if (!isOpen(task)) illegal(task, 'reschedule');
+        // A time in the past means "now".
+        const scheduledFor = later(d.scheduled_for, command.now);
+        if (task.status === 'pending' && task.held_reason === null && sameInstant(scheduledFor, task.scheduled_for)) return [];
+        return [rescheduled(task, scheduledFor, d, 'agent')];
+      }
+      // A plan edit or a resume: workflow inputs, so anything that does not apply is nothing.
+      if (state.status !== 'pending') return [];
+      if (state.pinned) {
+        // The agent's own time stays; a resume only re-arms what the pause held.
+        if (by !== 'resume' || state.held_reason !== 'paused') return [];
+        return [rescheduled(state, later(state.scheduled_for, command.now), {}, 'resume')];
+      }
+      const scheduledFor = later(d.scheduled_for, command.now);
+      const planChanged = d.plan !== undefined && !samePlan(d.plan, state.plan);
+      // A resume must re-arm what the pause held (its timer went stale), even at the same time;
+      // a plan edit leaves a held task held (see evolve), so for it only a new time or step counts.
+      const rearm = by === 'resume' && state.held_reason !== null;
+      if (sameInstant(scheduledFor, state.scheduled_for) && !planChanged && !rearm) return [];
+      return [rescheduled(state, scheduledFor, d, by)];
+    }
+    case 'HoldTask': {
+      const d = command.data;
+      if (state.status !== 'pending' || state.origin !== 'plan') return [];
+      if (d.version !== undefined && d.version !== state.version) return [];
+      // Held already, for the same reason and to the same slot: a repeat.
+      if (state.held_reason === d.reason && sameUntil(state.held_until, d.until)) return [];
+      // A paused task waits for its resume; the cap cannot release it into a slot.
+      if (state.held_reason === 'paused' && d.reason === 'daily_cap') return [];
       return [
         {
-          type: 'TaskRescheduled',
-          data: { client_id: task.client_id, scheduled_for: scheduledFor, previous: task.scheduled_for, version: task.version + 1 },
+          type: 'TaskHeld',
+          data: {
+            client_id: state.client_id,
+            reason: d.reason,
+            from: state.scheduled_for,
+            until: d.until,
+            version: state.version + 1,
+            ...(d.cap !== undefined ? { cap: d.cap } : {}),
+            ...(d.time_zone !== undefined ? { time_zone: d.time_zone } : {}),
+          },
         },
       ];
     }
@@ -128,7 +206,9 @@ export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[]
       // version of a pending task fires, and never before its time.
       if (state.status !== 'pending') return [];
       if (state.version !== command.data.version) return [];
+      if (state.held_reason === 'paused') return [];
       if (Date.parse(command.now) < Date.parse(state.scheduled_for)) return [];
+      const plan = state.plan;
       return [
         {
           type: 'TaskDue',
@@ -138,6 +218,8 @@ export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[]
             scheduled_for: state.scheduled_for,
             version: state.version,
             fired_at: command.now,
+            // What the ai-agent needs of the step: write an email (or not, for a reminder), and how.
+            ...(plan ? { action: plan.action, step_label: plan.step_label, instructions: plan.instructions } : {}),
           },
         },
       ];
@@ -155,8 +237,8 @@ export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[]
       // Only tasks not in the middle of an email are cancelled: a `due` task's email is
       // already on its way and completes or fails it.
       if (state.status !== 'pending' && state.status !== 'failed') return [];
-      // A stage rule stops automation only: the agent's own task stays until the agent acts.
-      if (command.data.reason.startsWith('stage_') && state.origin !== 'plan') return [];
+      // A rule stops automation only: the agent's own task stays until the agent acts.
+      if (!CLIENT_FACTS.includes(command.data.reason) && state.origin !== 'plan') return [];
       return [{ type: 'TaskCancelled', data: { client_id: state.client_id, reason: command.data.reason } }];
     }
     case 'UpdateTask': {
@@ -182,6 +264,31 @@ export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[]
       throw new Error(`unhandled command ${JSON.stringify(unhandled)}`);
     }
   }
+}
+
+const sameInstant = (a: string, b: string) => Date.parse(a) === Date.parse(b);
+const sameUntil = (a: string | null, b: string | null) => (a === null || b === null ? a === b : sameInstant(a, b));
+const samePlan = (a: TaskPlanRef, b: TaskPlanRef | null) => b !== null && JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+const sortKeys = (o: object) => Object.fromEntries(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
+
+function rescheduled(
+  task: ExistingTask,
+  scheduledFor: string,
+  d: { timing?: TaskTiming; plan?: TaskPlanRef },
+  by: RescheduleBy,
+): TaskEventDraft {
+  return {
+    type: 'TaskRescheduled',
+    data: {
+      client_id: task.client_id,
+      scheduled_for: scheduledFor,
+      previous: task.scheduled_for,
+      version: task.version + 1,
+      by,
+      ...(d.timing ? { timing: d.timing } : {}),
+      ...(d.plan ? { plan: d.plan } : {}),
+    },
+  };
 }
 
 /**

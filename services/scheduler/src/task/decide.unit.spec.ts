@@ -28,7 +28,7 @@ const scheduled = (over: Partial<Extract<TaskEventDraft, { type: 'TaskScheduled'
 });
 const rescheduled = (to: string, version: number): TaskEventDraft => ({
   type: 'TaskRescheduled',
-  data: { client_id: CLIENT, scheduled_for: to, previous: DAY1, version },
+  data: { client_id: CLIENT, scheduled_for: to, previous: DAY1, version, by: 'agent' },
 });
 const due = (version = 1): TaskEventDraft => ({
   type: 'TaskDue',
@@ -256,7 +256,7 @@ describe('task decider', () => {
         .when(update({ priority: 'low', scheduled_for: to }))
         .then([
           { type: 'TaskDetailsChanged', data: { client_id: CLIENT, priority: 'low' } },
-          { type: 'TaskRescheduled', data: { client_id: CLIENT, scheduled_for: to, previous: DAY1, version: 2 } },
+          { type: 'TaskRescheduled', data: { client_id: CLIENT, scheduled_for: to, previous: DAY1, version: 2, by: 'agent' } },
         ]);
     });
     it('UpdateTask: an illegal part rejects the whole PATCH', () => {

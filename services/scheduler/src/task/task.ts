@@ -1,4 +1,4 @@
-import type { EventData, FollowupType, Priority, TaskStatus } from '@realtoros/contracts';
+import type { EventData, FollowupType, Priority, TaskHoldReason, TaskStatus } from '@realtoros/contracts';
 
 /**
  * The follow-up task aggregate: its events, its state and `evolve`. One task = one subject
@@ -7,6 +7,7 @@ import type { EventData, FollowupType, Priority, TaskStatus } from '@realtoros/c
 export const TASK_EVENT_TYPES = [
   'TaskScheduled',
   'TaskRescheduled',
+  'TaskHeld',
   'TaskDetailsChanged',
   'TaskDue',
   'TaskCompleted',
@@ -22,6 +23,11 @@ export type TaskEventDraft = { [K in TaskEventType]: { type: K; data: EventData<
 
 /** A stored task event: the draft plus the envelope fields `evolve` reads (an Envelope fits). */
 export type TaskEvent = TaskEventDraft & { agent_id: string; aggregate_id: string; occurred_at: string };
+
+/** Where a planned task came from (enrolment, plan version, step, action, instructions). */
+export type TaskPlanRef = NonNullable<EventData<'TaskScheduled'>['plan']>;
+/** How its time was placed (window or exact, the zone, the time before the window moved it). */
+export type TaskTiming = NonNullable<EventData<'TaskScheduled'>['timing']>;
 
 export type ExistingTask = {
   status: TaskStatus;
@@ -40,6 +46,15 @@ export type ExistingTask = {
   updated_at: string;
   completed_at: string | null;
   failure_reason: string | null;
+  /** Planned from an enrolment (null on manual tasks and on tasks planned before plans existed). */
+  plan: TaskPlanRef | null;
+  timing: TaskTiming | null;
+  /** The agent rescheduled it by hand: plan edits and resumes leave its time alone. */
+  pinned: boolean;
+  /** Set while a due step is held back (TaskHeld); cleared when it fires or is rescheduled elsewhere. */
+  held_reason: TaskHoldReason | null;
+  /** A daily-cap hold: the slot it goes at (= scheduled_for); null for a pause. */
+  held_until: string | null;
 };
 export type TaskState = { status: 'absent' } | ExistingTask;
 
@@ -69,20 +84,50 @@ export function evolve(state: TaskState, event: TaskEvent): TaskState {
       updated_at: event.occurred_at,
       completed_at: null,
       failure_reason: null,
+      plan: d.plan ?? null,
+      timing: d.timing ?? null,
+      pinned: false,
+      held_reason: null,
+      held_until: null,
     };
   }
   if (state.status === 'absent') return state;
   const at = { updated_at: event.occurred_at };
   switch (event.type) {
-    case 'TaskRescheduled':
+    case 'TaskRescheduled': {
+      const d = event.data;
+      // A plan edit keeps a held step held: a paused one stays paused (only the resume
+      // releases it), a cap-held one whose slot the edit left alone stays at that slot (the
+      // cap is checked again when it goes).
+      const stillHeld =
+        d.by === 'plan_change' &&
+        (state.held_reason === 'paused' || (state.held_until !== null && Date.parse(d.scheduled_for) === Date.parse(state.held_until)));
       return {
         ...state,
         ...at,
         status: 'pending',
-        scheduled_for: event.data.scheduled_for,
-        version: event.data.version,
+        scheduled_for: d.scheduled_for,
+        version: d.version,
         failure_reason: null,
+        // Absent `by` (older events) = the agent.
+        pinned: state.pinned || d.by === undefined || d.by === 'agent',
+        ...(d.plan ? { plan: d.plan } : {}),
+        ...(d.timing ? { timing: d.timing } : {}),
+        ...(stillHeld ? {} : { held_reason: null, held_until: null }),
       };
+    }
+    case 'TaskHeld': {
+      const d = event.data;
+      return {
+        ...state,
+        ...at,
+        version: d.version,
+        held_reason: d.reason,
+        held_until: d.until,
+        // A cap hold goes at `until`; a paused one keeps its time until the resume re-places it.
+        scheduled_for: d.until ?? state.scheduled_for,
+      };
+    }
     case 'TaskDetailsChanged':
       return {
         ...state,
@@ -91,7 +136,7 @@ export function evolve(state: TaskState, event: TaskEvent): TaskState {
         ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
       };
     case 'TaskDue':
-      return { ...state, ...at, status: 'due' };
+      return { ...state, ...at, status: 'due', held_reason: null, held_until: null };
     case 'TaskCompleted':
       return {
         ...state,
@@ -116,6 +161,14 @@ export const fold = (events: readonly TaskEvent[], from: TaskState = initialStat
 
 /** The task as the API shows it (`Task` in libs/contracts/src/api.ts), from its state. */
 export function taskView(state: ExistingTask) {
-  const { origin: _origin, ...view } = state;
-  return view;
+  const { origin: _origin, plan, timing: _timing, pinned: _pinned, held_until: _heldUntil, ...view } = state;
+  return {
+    ...view,
+    enrollment_id: plan?.enrollment_id ?? null,
+    plan_id: plan?.plan_id ?? null,
+    plan_version: plan?.plan_version ?? null,
+    step_label: plan?.step_label ?? null,
+    action: plan?.action ?? null,
+    held_reason: state.held_reason,
+  };
 }

@@ -1,4 +1,5 @@
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { Envelope } from '@realtoros/contracts';
 import { decodeEvent, ensureConsumer, recordDeadLetter } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { publishTimer } from './timer-stream.ts';
@@ -6,10 +7,22 @@ import { publishTimer } from './timer-stream.ts';
 export const ARMING_DURABLE = 'scheduler-timer-arming';
 
 /**
- * Arms timers from the task events themselves: every TaskScheduled / TaskRescheduled in
- * SCHEDULER parks a timer for its (task, version) in the timer stream, and the message is
- * acked only once the timer is stored. So a crash between "task scheduled" and "timer
- * parked" can't lose a timer: the event is redelivered and parks it again (same message
+ * When a task event's schedule version falls due, or null when it arms nothing: a new or
+ * moved time, and a daily-cap hold (`TaskHeld.until`, the next day's slot). A pause hold
+ * (`until` null) arms nothing: its resume reschedules the task, which arms it.
+ */
+export function timerOf(event: Envelope): { version: number; at: number } | null {
+  if (event.type === 'TaskScheduled' || event.type === 'TaskRescheduled')
+    return { version: event.data.version, at: Date.parse(event.data.scheduled_for) };
+  if (event.type === 'TaskHeld' && event.data.until !== null) return { version: event.data.version, at: Date.parse(event.data.until) };
+  return null;
+}
+
+/**
+ * Arms timers from the task events themselves: every TaskScheduled / TaskRescheduled (and
+ * TaskHeld with an `until`) in SCHEDULER parks a timer for its (task, version) in the timer
+ * stream, and the message is acked only once the timer is stored. So a crash between "task
+ * scheduled" and "timer parked" can't lose a timer: the event is redelivered and parks it again (same message
  * id). Order doesn't matter — each timer is checked against the task when it fires — so
  * messages are armed concurrently.
  */
@@ -51,10 +64,11 @@ export async function startTimerArming(opts: {
       return;
     }
     try {
-      if (event.type === 'TaskScheduled' || event.type === 'TaskRescheduled') {
+      const timer = timerOf(event);
+      if (timer) {
         await publishTimer(
           opts.js,
-          { agent_id: event.agent_id, task_id: event.aggregate_id, version: event.data.version, at: Date.parse(event.data.scheduled_for) },
+          { agent_id: event.agent_id, task_id: event.aggregate_id, ...timer },
           { now: Date.now(), horizonMs: opts.horizonMs },
         );
       }

@@ -4,7 +4,10 @@ import type { KV } from '@nats-io/kv';
 import { headers } from '@nats-io/transport-node';
 import { DomainError, deterministicId, PoisonMessageError } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
+import type { TaskCommand } from '../task/decide.ts';
 import type { TaskStore } from '../task/task-store.ts';
+import { capDay, capHoldCommand, fireCheck, pauseHoldCommand } from './fire-decision.ts';
+import type { FireGate } from './fire-gate.ts';
 import { MinHeap } from './heap.ts';
 import type { Lease } from './lease.ts';
 import {
@@ -40,11 +43,20 @@ export type TickerOptions = {
   maxOpen?: number;
   /** Every minute still in the stream re-checked this often (default 10 min). */
   deepSweepMs?: number;
+  /**
+   * The checks a planned step passes at fire time: its enrolment not paused, and — for an
+   * automated email — one of the agent's daily sends reserved (fire-decision.ts). Without a
+   * gate every timer fires unchecked (the timer specs and benchmarks of the bare mechanism).
+   */
+  gate?: FireGate;
 };
 
 export type TickerStats = {
   fired: number;
   stale: number;
+  /** Held at fire time: the daily cap was reached / the enrolment was paused. */
+  capped: number;
+  paused: number;
   hopped: number;
   retries: number;
   openMinutes: number;
@@ -68,7 +80,17 @@ type OpenMinute = {
   /** Timers of this minute queued or being fired. */
   outstanding: number;
 };
-type Entry = { timer: Timer; om: OpenMinute; dueAt: number; attempts: number; hop: boolean };
+type Entry = {
+  timer: Timer;
+  om: OpenMinute;
+  dueAt: number;
+  attempts: number;
+  hop: boolean;
+  /** A daily send this timer reserved (the agent's local day) and has not used or given back. */
+  reserved?: string | null;
+  /** A TaskDue append of this timer failed with an unknown outcome (it may be stored). */
+  uncertain?: boolean;
+};
 type Session = {
   cursor: number;
   savedCursor: number;
@@ -102,7 +124,7 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
   const sweepBack = opts.sweepBackMinutes ?? 10;
   const maxOpen = opts.maxOpen ?? 16;
   const deepSweepMs = opts.deepSweepMs ?? 600_000;
-  const counters = { fired: 0, stale: 0, hopped: 0, retries: 0 };
+  const counters = { fired: 0, stale: 0, capped: 0, paused: 0, hopped: 0, retries: 0 };
 
   let stopped = false;
   let session: Session | null = null;
@@ -231,14 +253,75 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
       return;
     }
     const key = `timer:${t.task_id}:${t.version}`;
+    const ref = { agentId: t.agent_id, aggregateId: t.task_id };
     const now = new Date();
-    const result = await tasks.handle(
-      { agentId: t.agent_id, aggregateId: t.task_id },
-      { type: 'MarkTaskDue', data: { version: t.version }, now: now.toISOString() },
-      { correlationId: key, causationId: key, occurredAt: now, eventId: () => deterministicId('TaskDue', t.task_id, String(t.version)) },
-    );
-    if (result.events.length > 0) counters.fired++;
-    else counters.stale++;
+    const nowIso = now.toISOString();
+    const causedBy = { correlationId: key, causationId: key, occurredAt: now };
+    const gate = opts.gate;
+    if (gate) {
+      const check = fireCheck((await tasks.load(ref)).state, t.version, nowIso);
+      if (check.kind === 'stale') {
+        await giveBack(gate, e);
+        counters.stale++;
+        return;
+      }
+      // One hold per (task, version), whichever ticker or retry decides it; counted when it is ours.
+      const hold = async (command: TaskCommand, counter: 'capped' | 'paused') => {
+        const r = await tasks.handle(ref, command, {
+          ...causedBy,
+          eventId: () => deterministicId('TaskHeld', t.task_id, String(t.version)),
+        });
+        counters[r.events.length > 0 ? counter : 'stale']++;
+      };
+      if (check.pause && (await gate.enrollmentPaused(t.agent_id, check.pause.clientId, check.pause.enrollmentId))) {
+        await giveBack(gate, e);
+        await hold(pauseHoldCommand(check.task), 'paused');
+        return;
+      }
+      if (check.cap) {
+        const settings = await gate.settings.get(t.agent_id);
+        const day = capDay(settings, nowIso);
+        if (e.reserved && e.reserved !== day) await giveBack(gate, e); // retried across midnight
+        if (!e.reserved && (await gate.sends.reserve(t.agent_id, day, settings.daily_cap))) e.reserved = day;
+        if (!e.reserved) {
+          await hold(capHoldCommand(check.task, settings, nowIso), 'capped');
+          return;
+        }
+      }
+    }
+    let result: Awaited<ReturnType<TaskStore['handle']>>;
+    try {
+      result = await tasks.handle(
+        ref,
+        { type: 'MarkTaskDue', data: { version: t.version }, now: nowIso },
+        { ...causedBy, eventId: () => deterministicId('TaskDue', t.task_id, String(t.version)) },
+      );
+    } catch (err) {
+      // It may have been stored: keep the reservation (spent, if so) and never give it back.
+      e.uncertain = true;
+      throw err;
+    }
+    if (result.events.length > 0) {
+      counters.fired++;
+      e.reserved = null; // spent on this email
+    } else {
+      // Someone else fired it, or it moved on: this timer sent nothing.
+      if (gate) await giveBack(gate, e);
+      counters.stale++;
+    }
+  }
+
+  /**
+   * Returns a reservation that provably sent nothing. After an append with an unknown outcome
+   * the TaskDue may be ours, so it is kept: a lost reservation only ever sends fewer.
+   */
+  async function giveBack(gate: FireGate, e: Entry): Promise<void> {
+    const day = e.reserved;
+    e.reserved = null;
+    if (!day || e.uncertain) return;
+    await gate.sends
+      .release(e.timer.agent_id, day)
+      .catch((err: Error) => log.warn({ err: err.message }, 'could not give back a daily send'));
   }
 
   /** True when the minute is over, every timer in it handled, and its subject purged. */

@@ -1,25 +1,50 @@
+import { newEvent } from '@realtoros/messaging';
 import { waitFor } from '@realtoros/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { plannedTaskId } from '../planning/schedule.ts';
-import { clientCreated, dueCounts, fastSchedule, newAgent, schedulerHarness, sleep, type SchedulerHarness } from '../test-support.ts';
+import {
+  clientCreated,
+  createdEnrollment,
+  dueCounts,
+  fastSchedule,
+  newAgent,
+  type SchedulerHarness,
+  schedulerHarness,
+  sleep,
+} from '../test-support.ts';
 
-/** Many clients whose five follow-ups fall due a few seconds from now. */
+/**
+ * Many clients whose five follow-ups (the default plan's exact demo steps) fall due a few
+ * seconds from now. The agent's daily cap is raised: a killed ticker loses the sends it had
+ * reserved but not used (the cap errs on sending fewer), and these tests are about timers.
+ */
 async function planMany(h: SchedulerHarness, clients: number): Promise<string[]> {
   const agent = newAgent();
+  await h.store.append(
+    newEvent('AgentSettingsChanged', {
+      agentId: agent,
+      aggregateId: agent,
+      correlationId: 't',
+      causationId: null,
+      data: { changes: { daily_cap: 10_000 } },
+    }),
+  );
   const ids: string[] = [];
   for (let i = 0; i < clients; i++) {
     const e = clientCreated(agent);
     await h.store.append(e);
-    for (const t of ['Day 1', 'Day 3', 'Week 1', 'Week 2', 'Month 1'] as const) ids.push(plannedTaskId(e.aggregate_id, t));
+    ids.push(...createdEnrollment(e).taskIds);
   }
   return ids;
 }
 
 async function expectEachFiredOnce(h: SchedulerHarness, tasks: string[], timeoutMs = 20_000) {
-  const counts = await waitFor(async () => {
-    const c = dueCounts(await h.events());
-    return tasks.every((t) => (c.get(t) ?? 0) >= 1) && c;
-  }, { what: `all ${tasks.length} tasks due`, timeoutMs });
+  const counts = await waitFor(
+    async () => {
+      const c = dueCounts(await h.events());
+      return tasks.every((t) => (c.get(t) ?? 0) >= 1) && c;
+    },
+    { what: `all ${tasks.length} tasks due`, timeoutMs },
+  );
   await sleep(1500); // anything late and duplicated would show up now
   const final = dueCounts(await h.events());
   expect(tasks.filter((t) => final.get(t) !== 1)).toEqual([]);

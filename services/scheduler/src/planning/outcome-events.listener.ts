@@ -1,0 +1,83 @@
+import type { Envelope } from '@realtoros/contracts';
+import { type EventStore, type RunningConsumer, runConsumer } from '@realtoros/messaging';
+import type { Logger } from '@realtoros/observability';
+import type { PlanStep } from '@realtoros/planning';
+import type { EnrollmentStore } from '../enrollment/enrollment-store.ts';
+import { ensureDefaultPlan, type PlanStore } from '../plan/plan-store.ts';
+import { serialByKey } from './concurrency.ts';
+
+export const DEFAULT_PLANS_DURABLE = 'scheduler-default-plans';
+export const EMAIL_STOPS_DURABLE = 'scheduler-email-stops';
+
+/**
+ * AgentRegistered → the agent's default plan (PlanCreated expecting an empty subject, its id
+ * derived from the plan: once, whoever gets there first — this consumer, which also replays
+ * the agents registered before plans existed, or the planner's lazy path).
+ */
+export function agentEventsHandler(deps: { plans: PlanStore; defaultSteps: readonly PlanStep[]; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  return async (event: Envelope, traceparent: string | null = null): Promise<void> => {
+    if (event.type !== 'AgentRegistered') return;
+    await ensureDefaultPlan(deps.plans, event.agent_id, deps.defaultSteps, {
+      correlationId: event.correlation_id,
+      causationId: event.id,
+      traceparent,
+      occurredAt: now(),
+    });
+  };
+}
+
+export function startDefaultPlans(
+  deps: Parameters<typeof agentEventsHandler>[0] & { store: EventStore; log: Logger },
+): Promise<RunningConsumer> {
+  const handle = agentEventsHandler(deps);
+  return runConsumer({
+    js: deps.store.js,
+    jsm: deps.store.jsm,
+    stream: 'CRM',
+    durable: DEFAULT_PLANS_DURABLE,
+    filterSubject: 'crm.*.agent',
+    log: deps.log,
+    concurrency: 16, // agents are independent
+    handle: (event, ctx) => handle(event, ctx.traceparent),
+  });
+}
+
+/**
+ * Mailer outcomes that end automation for the client: EmailBounced → `bounced`,
+ * EmailSpamReported → `spam_reported` — the live enrolment of that email's client, when it
+ * began before the report (a replayed old bounce does not end a later enrolment).
+ */
+export function emailEventsHandler(deps: { enrollments: EnrollmentStore; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  return async (event: Envelope, traceparent: string | null = null): Promise<void> => {
+    const reason = event.type === 'EmailBounced' ? 'bounced' : event.type === 'EmailSpamReported' ? 'spam_reported' : null;
+    if (!reason || !('client_id' in event.data)) return;
+    await deps.enrollments.handle(
+      { agentId: event.agent_id, aggregateId: event.data.client_id },
+      { type: 'EndEnrollment', data: { reason, manual: false, enrolled_before: event.occurred_at } },
+      { correlationId: event.correlation_id, causationId: event.id, traceparent, occurredAt: now() },
+    );
+  };
+}
+
+export function startEmailStops(
+  deps: Parameters<typeof emailEventsHandler>[0] & { store: EventStore; log: Logger },
+): Promise<RunningConsumer> {
+  const handle = emailEventsHandler(deps);
+  const serial = serialByKey();
+  return runConsumer({
+    js: deps.store.js,
+    jsm: deps.store.jsm,
+    stream: 'MAILER',
+    durable: EMAIL_STOPS_DURABLE,
+    // Every email event passes by (2.9 filters by subject only); all but two are skipped at once.
+    filterSubject: 'mail.*.email.*',
+    log: deps.log,
+    concurrency: 32,
+    handle: (event, ctx) => {
+      const clientId = (event.data as { client_id?: unknown }).client_id;
+      return serial(`${event.agent_id}.${String(clientId)}`, () => handle(event, ctx.traceparent));
+    },
+  });
+}
