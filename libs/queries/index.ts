@@ -1,6 +1,17 @@
-export { listClients, getClient, clientTimeline } from './src/clients.ts';
-export { getAgent, findAgentCredentials, projectedSeq } from './src/agents.ts';
-export { toJson, likePattern, offsetOf, type PageRequest } from './src/rows.ts';
-export { listEmails, getEmail, recentEmailsTo } from './src/emails.ts';
-export { dashboardStats, type DashboardStats } from './src/dashboard.ts';
-export { listTasks, getTask, upcomingTasks } from './src/tasks.ts';
+export { findAgentCredentials, getAgent, projectedSeq } from './src/agents.ts';
+export { clientTimeline, getClient, listClients } from './src/clients.ts';
+export { type DashboardStats, dashboardStats } from './src/dashboard.ts';
+export { getEmail, listEmails, recentEmailsTo } from './src/emails.ts';
+export {
+  enrollmentsOf,
+  getEnrollment,
+  getPlan,
+  getPlanVersion,
+  getSettings,
+  listPlans,
+  type PlanPreviewEnrollment,
+  planPreviewInputs,
+} from './src/plans.ts';
+export { likePattern, offsetOf, type PageRequest, toJson } from './src/rows.ts';
+export { getTask, listTasks, upcomingTasks } from './src/tasks.ts';
+export { emailTrailEvents, taskEvents } from './src/trails.ts';

@@ -1,6 +1,7 @@
-import type { Client, ClientListQuery, PageOf, TimelineEntry } from '@realtoros/contracts';
+import type { Client, ClientListQuery, Enrollment, PageOf, TimelineEntry } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
 import { sql } from 'kysely';
+import { enrollmentsOf } from './plans.ts';
 import { likePattern, offsetOf, pageTotal, toJson, totalCount } from './rows.ts';
 
 /**
@@ -45,16 +46,27 @@ export async function listClients(db: Db, agentId: string, q: ClientListQuery): 
       .execute(),
     base,
   );
-  return { items: rows.map((r) => toJson(r) as unknown as Client), total, page: q.page, limit: q.limit };
+  const enrollments = await enrollmentsOf(
+    db,
+    agentId,
+    rows.map((r) => r.id),
+  );
+  return { items: rows.map((r) => toClient(r, enrollments.get(r.id) ?? null)), total, page: q.page, limit: q.limit };
+}
+
+/** A row as the API shows it: its zone (null → the agent's) and its current or last enrolment (null: never enrolled). */
+function toClient<R extends { id: string; time_zone: string | null }>(row: R, enrollment: Enrollment | null) {
+  return { ...(toJson(row) as unknown as Client), time_zone: row.time_zone ?? null, enrollment };
 }
 
 /**
- * One client, with `aggregate_seq`: the stream sequence of the last event on its subject
+ * One client, with its `enrollment` (current or last; null when never enrolled) and `aggregate_seq`: the stream sequence of the last event on its subject
  * (null only for rows projected before it existed and not yet replayed), the ETag source.
  */
 export async function getClient(db: Db, agentId: string, id: string): Promise<(Client & { aggregate_seq: number | null }) | undefined> {
   const row = await clientsOf(db, agentId).selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? (toJson(row) as unknown as Client & { aggregate_seq: number | null }) : undefined;
+  if (!row) return undefined;
+  return { ...toClient(row, (await enrollmentsOf(db, agentId, [id])).get(id) ?? null), aggregate_seq: row.aggregate_seq };
 }
 
 /** The client's whole history across streams, oldest first. */

@@ -27,7 +27,7 @@ describe('dashboardStats', () => {
       .insertInto('clients')
       .values([client(agent, 'lead'), client(agent, 'lead'), client(agent, 'closed'), client(agent, 'lead', true), client(other, 'lead')])
       .execute();
-    const task = (agent_id: string, status: string, scheduled_for: Date) => ({
+    const task = (agent_id: string, status: string, scheduled_for: Date, held_reason: string | null = null) => ({
       id: uuidv7(),
       agent_id,
       client_id: uuidv7(),
@@ -38,6 +38,7 @@ describe('dashboardStats', () => {
       created_at: NOW,
       updated_at: NOW,
       version: 1,
+      held_reason,
     });
     await pg.db
       .insertInto('tasks')
@@ -49,6 +50,11 @@ describe('dashboardStats', () => {
         task(agent, 'completed', ago(30)),
         task(agent, 'failed', ago(30)),
         task(other, 'pending', ago(1)),
+        // Held back: by the daily cap (two), by a paused plan (one); another agent's.
+        task(agent, 'pending', ago(-20), 'daily_cap'),
+        task(agent, 'pending', ago(-44), 'daily_cap'),
+        task(agent, 'pending', ago(-60), 'paused'),
+        task(other, 'pending', ago(-20), 'daily_cap'),
       ])
       .execute();
     const email = (
@@ -84,7 +90,8 @@ describe('dashboardStats', () => {
     const s = await dashboardStats(pg.db, agent, NOW);
     expect(s.clients_total).toBe(3);
     expect(s.clients_by_stage).toEqual({ lead: 2, contacted: 0, qualified: 0, negotiating: 0, under_contract: 0, closed: 1, lost: 0 });
-    expect(s.tasks).toEqual({ pending: 3, due_today: 2, overdue: 2, completed: 1, failed: 1 });
+    expect(s.tasks).toEqual({ pending: 6, due_today: 2, overdue: 2, completed: 1, failed: 1 });
+    expect(s.held).toEqual({ daily_cap: 2, paused: 1 });
     expect(s.emails).toEqual({ sent: 4, failed: 1, delivered: 3, opened: 2, clicked: 1, bounced: 1, sent_this_week: 2 });
     expect(s.open_rate).toBe(0.5);
     expect(s.click_rate).toBe(0.25);
@@ -100,5 +107,6 @@ describe('dashboardStats', () => {
     expect(s.open_rate).toBe(0);
     expect(s.emails.sent).toBe(0);
     expect(s.daily.every((d) => d.sent === 0)).toBe(true);
+    expect(s.held).toEqual({ daily_cap: 0, paused: 0 });
   });
 });

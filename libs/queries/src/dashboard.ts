@@ -10,6 +10,8 @@ export type DashboardStats = {
   /** opened / sent, 0..1 (0 when nothing was sent). */
   open_rate: number;
   click_rate: number;
+  /** Pending steps held back now, by why: the daily cap of automated emails, a paused enrolment. */
+  held: { daily_cap: number; paused: number };
   /** The last 30 UTC days, oldest first, today last. */
   daily: { date: string; sent: number; opened: number; clicked: number }[];
 };
@@ -46,6 +48,8 @@ export async function dashboardStats(db: Db, agentId: string, now: Date): Promis
         sql<number>`count(*) FILTER (WHERE ${open} AND scheduled_for < ${now})`.as('overdue'),
         sql<number>`count(*) FILTER (WHERE status = 'completed')`.as('completed'),
         sql<number>`count(*) FILTER (WHERE status = 'failed')`.as('failed'),
+        sql<number>`count(*) FILTER (WHERE status = 'pending' AND held_reason = 'daily_cap')`.as('held_daily_cap'),
+        sql<number>`count(*) FILTER (WHERE status = 'pending' AND held_reason = 'paused')`.as('held_paused'),
       ])
       .where('agent_id', '=', agentId)
       .executeTakeFirstOrThrow(),
@@ -97,6 +101,7 @@ export async function dashboardStats(db: Db, agentId: string, now: Date): Promis
       failed: n(tasks.failed),
     },
     emails: e,
+    held: { daily_cap: n(tasks.held_daily_cap), paused: n(tasks.held_paused) },
     open_rate: ratio(e.opened, e.sent),
     click_rate: ratio(e.clicked, e.sent),
     daily: daily.rows.map((r) => ({ date: r.day, sent: n(r.sent), opened: n(r.opened), clicked: n(r.clicked) })),

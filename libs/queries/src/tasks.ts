@@ -29,6 +29,13 @@ const COLUMNS = [
   't.completed_at',
   't.failure_reason',
   't.version',
+  // Planned tasks: where they come from; due steps held back: why (null on manual and older tasks).
+  't.enrollment_id',
+  't.plan_id',
+  't.plan_version',
+  't.step_label',
+  't.action',
+  't.held_reason',
   'c.name as client_name',
 ] as const;
 

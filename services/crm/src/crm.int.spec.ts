@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
 import type { Subscription } from '@nats-io/transport-node';
-import { type CommandMeta, type CommandName, type Envelope, foldClientFacts, subjects } from '@realtoros/contracts';
+import {
+  type CommandMeta,
+  type CommandName,
+  DEFAULT_AGENT_SETTINGS,
+  type Envelope,
+  foldAgentSettings,
+  foldClientFacts,
+  subjects,
+} from '@realtoros/contracts';
 import { type EventStore, newEvent, sendCommand, serveCommands } from '@realtoros/messaging';
 import { createLogger } from '@realtoros/observability';
 import { startJetStream, type TestJetStream } from '@realtoros/testing';
@@ -173,6 +181,43 @@ describe('crm commands on a real JetStream', () => {
     });
     expect(await send('delete_client', { client_id: id })).toMatchObject({ ok: true, data: { is_deleted: true } });
     expect(await send('create_client', { name: 'Other', email: 'unique@example.com' })).toMatchObject({ ok: true });
+  });
+
+  it('update_settings: only what differs is stored, the reply is the whole settings with the write position; a bad window → validation', async () => {
+    const agentId = randomUUID();
+    const asAgent = (over: Partial<CommandMeta> = {}) => meta({ agent_id: agentId, ...over });
+    const agentEvents = async () => (await js.store.readSubject('CRM', subjects.agent(agentId))).events.map((e) => e.event);
+    expect(await send('update_settings', { changes: { daily_cap: 20 } }, asAgent())).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    const reg = await send('register_agent', { email: `${agentId}@example.com`, name: 'Al', password_hash: 'scrypt$x' }, asAgent());
+    expect(reg.ok).toBe(true);
+
+    const r = await send('update_settings', { changes: { daily_cap: 20, window_start: '09:00', time_zone: 'America/Chicago' } }, asAgent());
+    expect(r).toEqual({
+      ok: true,
+      data: { ...DEFAULT_AGENT_SETTINGS, daily_cap: 20, time_zone: 'America/Chicago' },
+      position: { stream: 'CRM', seq: (await js.store.readSubject('CRM', subjects.agent(agentId))).lastSeq },
+    });
+    expect((await agentEvents()).map((e) => [e.type, e.data])).toEqual([
+      ['AgentRegistered', expect.anything()],
+      ['AgentSettingsChanged', { changes: { daily_cap: 20, time_zone: 'America/Chicago' } }],
+    ]);
+    expect(foldAgentSettings(await agentEvents())).toEqual(r.ok ? r.data : null);
+
+    // Nothing differs: nothing written, the same answer at the agent's sequence.
+    const same = await send('update_settings', { changes: { daily_cap: 20 } }, asAgent());
+    expect(same).toEqual(r);
+    // The merged window must hold: an end before the stored start.
+    const bad = await send('update_settings', { changes: { window_start: '16:00', window_end: '10:00' } }, asAgent());
+    expect(bad).toMatchObject({ ok: false, error: { code: 'validation', errors: [{ pointer: '/window_end' }] } });
+    // The command's own schema: a cap of 0.
+    expect(await send('update_settings', { changes: { daily_cap: 0 } }, asAgent())).toMatchObject({
+      ok: false,
+      error: { code: 'validation' },
+    });
+    expect(await agentEvents()).toHaveLength(2);
   });
 
   it('two replicas, concurrent PATCHes of different fields of one client: every one answers 200 and every change is kept', async () => {

@@ -79,6 +79,15 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
       }
     },
 
+    async update_settings(p, ctx) {
+      const agentId = ctx.meta.agent_id;
+      const r = await agents.handle({ agentId, aggregateId: agentId }, { type: 'ChangeSettings', data: p }, causedBy(ctx));
+      if (r.state.status !== 'registered') throw new DomainError('not_found', 'agent not found');
+      // The settings as they now stand; nothing changed (or a retry) still answers the
+      // agent's last sequence, so the caller reads the settings that are stored.
+      return { data: r.state.settings, position: r.position ?? (r.seq > 0 ? { stream: 'CRM', seq: r.seq } : null) };
+    },
+
     async create_client(p, ctx) {
       const clientId = deterministicId('client', ctx.meta.command_id);
       // The id derives from the command id, so an existing client IS this command, retried

@@ -17,10 +17,13 @@ export const evolve = (state: ClientState, event: Envelope<ClientEventType>): Cl
 /** The client as the API shows it. */
 export function toClientView(state: ClientState) {
   if (state.status === 'absent') return null;
+  // plan_id is the creation's pick (the scheduler's business), not a profile field.
+  const { plan_id: _, ...profile } = state.profile;
   return {
     id: state.id,
     agent_id: state.agentId,
-    ...state.profile,
+    ...profile,
+    time_zone: profile.time_zone ?? null,
     stage: state.stage,
     unsubscribed: state.unsubscribed,
     created_at: state.createdAt,

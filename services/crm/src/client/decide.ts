@@ -34,7 +34,10 @@ export function decide(command: ClientCommand, state: ClientState): ClientDecisi
             property_type: d.property_type ?? null,
             notes: d.notes ?? null,
             custom_fields: d.custom_fields ?? {},
+            time_zone: d.time_zone ?? null,
             stage: d.stage ?? 'lead',
+            // The form's plan pick, as given: absent → the agent's default plan, null → none.
+            ...(d.plan_id !== undefined ? { plan_id: d.plan_id } : {}),
           },
         },
       ];
@@ -46,7 +49,8 @@ export function decide(command: ClientCommand, state: ClientState): ClientDecisi
       for (const [key, raw] of Object.entries(fields)) {
         if (raw === undefined) continue;
         const value = key === 'email' ? normaliseEmail(raw as string) : key === 'name' ? (raw as string).trim() : raw;
-        const current = (state.profile as Record<string, unknown>)[key];
+        // A field older events never set (time_zone) reads as null: setting it to null changes nothing.
+        const current = (state.profile as Record<string, unknown>)[key] ?? null;
         if (JSON.stringify(current) !== JSON.stringify(value)) changes[key] = value;
       }
       const changed = Object.keys(changes).length > 0;

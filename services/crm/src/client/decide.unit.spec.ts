@@ -1,5 +1,6 @@
 import { deciderSpec } from '@realtoros/testing';
 import { describe, expect, it } from 'vitest';
+import { toClientView } from './client.ts';
 import type { ClientDecision } from './decide.ts';
 import { clientDecider } from './decide.ts';
 
@@ -35,10 +36,56 @@ describe('client decider', () => {
             property_type: null,
             notes: null,
             custom_fields: {},
+            time_zone: null,
             stage: 'lead',
           },
         },
       ]);
+  });
+
+  it('given nothing, when CreateClient with a plan pick and a zone, then ClientCreated carries them: absent stays absent, null stays null', () => {
+    const base = { name: 'Ann Lee', email: 'ann@example.com' };
+    const data = (d: Record<string, unknown>) =>
+      spec
+        .given([])
+        .when({ type: 'CreateClient', data: { ...base, ...d } })
+        .decided()[0]?.data;
+    const PLAN = '0190a000-0000-7000-8000-0000000000f1';
+    expect(data({})).not.toHaveProperty('plan_id');
+    expect(data({ plan_id: null })).toMatchObject({ plan_id: null, time_zone: null });
+    expect(data({ plan_id: PLAN, time_zone: 'America/Chicago' })).toMatchObject({ plan_id: PLAN, time_zone: 'America/Chicago' });
+  });
+
+  it('the client view shows time_zone (null when never set) and not the creation plan pick', () => {
+    const view = toClientView(
+      spec.given([{ type: 'ClientCreated', data: { ...profile, stage: 'lead', plan_id: '0190a000-0000-7000-8000-0000000000f1' } }]).state(),
+    );
+    expect(view).toMatchObject({ time_zone: null, stage: 'lead' });
+    expect(view).not.toHaveProperty('plan_id');
+  });
+
+  it('time_zone: a PATCH sets it (ClientUpdated or within ClientStageChanged), the fold keeps it, null on a client without one changes nothing', () => {
+    spec
+      .given([created])
+      .when(update({ time_zone: null }))
+      .then([]);
+    spec
+      .given([created])
+      .when(update({ time_zone: 'America/Chicago' }))
+      .then([{ type: 'ClientUpdated', data: { changes: { time_zone: 'America/Chicago' } } }]);
+    spec
+      .given([created])
+      .when(update({ time_zone: 'Europe/Paris', stage: 'contacted' }))
+      .then([{ type: 'ClientStageChanged', data: { from: 'lead', to: 'contacted', changes: { time_zone: 'Europe/Paris' } } }]);
+    const zoned = [created, { type: 'ClientUpdated' as const, data: { changes: { time_zone: 'America/Chicago' } } }];
+    expect(spec.given(zoned).state()).toMatchObject({ profile: { time_zone: 'America/Chicago' } });
+    expect(
+      spec.given([...zoned, { type: 'ClientStageChanged', data: { from: 'lead', to: 'qualified', changes: { phone: '1' } } }]).state(),
+    ).toMatchObject({ profile: { time_zone: 'America/Chicago', phone: '1' }, stage: 'qualified' });
+    spec
+      .given(zoned)
+      .when(update({ time_zone: null }))
+      .then([{ type: 'ClientUpdated', data: { changes: { time_zone: null } } }]);
   });
 
   it('given ClientCreated, when CreateClient again, then conflict', () => {

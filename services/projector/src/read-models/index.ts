@@ -1,7 +1,10 @@
 import type { Projection } from '../projection.ts';
+import { agentSettingsProjection } from './agent-settings/projection.ts';
 import { agentsProjection } from './agents/projection.ts';
 import { clientsProjection } from './clients/projection.ts';
 import { emailLogsProjection } from './email-logs/projection.ts';
+import { enrollmentsProjection } from './enrollments/projection.ts';
+import { plansProjection } from './plans/projection.ts';
 import { tasksProjection } from './tasks/projection.ts';
 import { timelineProjection } from './timeline/projection.ts';
 
@@ -12,4 +15,7 @@ export const PROJECTIONS: readonly Projection[] = [
   timelineProjection,
   emailLogsProjection,
   tasksProjection,
+  plansProjection,
+  enrollmentsProjection,
+  agentSettingsProjection,
 ];

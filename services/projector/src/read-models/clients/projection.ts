@@ -6,7 +6,10 @@ import type { Projection } from '../../projection.ts';
 const CLIENT_EVENTS: EventType[] = EVENT_TYPES.filter((t) => EVENTS[t].stream === 'CRM' && EVENTS[t].aggregate === 'client');
 
 /**
- * `clients`: the client profile as the CRM decided it, plus contact facts from the mailer.
+ * `clients`: the client profile as the CRM decided it (its own `time_zone` too: ClientCreated,
+ * and ClientUpdated / ClientStageChanged changes, which name the columns they set), plus
+ * contact facts from the mailer. ClientCreated's `plan_id` is the scheduler's business (the
+ * enrolment it leads to is the `enrollments` read model), not a column.
  * Every event on the client's subject sets `aggregate_seq` (the ETag / expected subject
  * sequence), including ones this read model otherwise ignores, so it never lags the stream.
  */
@@ -35,6 +38,7 @@ export const clientsProjection: Projection = {
             stage: d.stage,
             notes: d.notes,
             custom_fields: JSON.stringify(d.custom_fields),
+            time_zone: d.time_zone ?? null,
             aggregate_seq: pos.seq,
             created_at: event.occurred_at,
             updated_at: event.occurred_at,

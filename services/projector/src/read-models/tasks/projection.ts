@@ -1,95 +1,199 @@
-import { EVENT_TYPES, EVENTS } from '@realtoros/contracts';
+import { type Envelope, EVENT_TYPES, EVENTS } from '@realtoros/contracts';
 import { sql } from 'kysely';
-import type { Projection } from '../../projection.ts';
+import type { EventPosition, ProjectedEvent, Projection, ProjectionDb } from '../../projection.ts';
+
+/** A task's held-back state ends whenever it fires, is rescheduled, or leaves the queue. */
+const NOT_HELD = { held_reason: null, held_until: null } as const;
 
 /**
  * `tasks`: each follow-up as the scheduler decided it. All of a task's events live on one
  * subject of one stream, so they arrive in order; each event sets what it knows (updates
- * keyed by id, the insert a no-op when replayed). Every event on the task's subject sets
- * `aggregate_seq` (the ETag / expected subject sequence), even one not otherwise shown here.
+ * keyed by id, the insert a no-op when replayed), and only over a row older than itself
+ * (`aggregate_seq` < its sequence), so an event applied again changes nothing. Every event on
+ * the task's subject sets `aggregate_seq` (the ETag / expected subject sequence), even one
+ * not otherwise shown here.
+ *
+ * Planned tasks (issue 8) also carry where they come from — enrolment, plan, version, step
+ * (TaskScheduled.plan; a plan edit's TaskRescheduled.plan moves them to the new version) —
+ * the step's time before the sending window moved it (`planned_for`), whether the agent
+ * pinned it by rescheduling it by hand, and whether a due step is held back (TaskHeld: the
+ * daily cap or a paused enrolment) until it fires, is rescheduled or ends.
  */
 export const tasksProjection: Projection = {
   name: 'tasks',
   tables: ['tasks'],
   handles: EVENT_TYPES.filter((t) => EVENTS[t].stream === 'SCHEDULER' && EVENTS[t].aggregate === 'task'),
-  async apply(db, event, pos) {
-    const task = () => db.updateTable('tasks').where('id', '=', event.aggregate_id).where('agent_id', '=', event.agent_id);
-    // Monotonic, so re-applying an older event (a lost checkpoint) never moves the ETag back.
-    const seq = { aggregate_seq: sql<number>`greatest(coalesce(aggregate_seq, 0), ${pos.seq}::bigint)` };
-    const at = { updated_at: event.occurred_at, ...seq };
-    switch (event.type) {
-      case 'TaskScheduled': {
-        const d = event.data;
-        await db
-          .insertInto('tasks')
-          .values({
-            id: event.aggregate_id,
-            agent_id: event.agent_id,
-            client_id: d.client_id,
-            followup_type: d.followup_type,
-            scheduled_for: d.scheduled_for,
-            status: 'pending',
-            priority: d.priority,
-            notes: d.notes,
-            email_sent_id: null,
-            created_at: event.occurred_at,
-            updated_at: event.occurred_at,
-            completed_at: null,
-            failure_reason: null,
-            version: d.version,
-            aggregate_seq: pos.seq,
-          })
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute();
-        return;
-      }
-      case 'TaskRescheduled':
-        await task()
-          .set({ ...at, status: 'pending', scheduled_for: event.data.scheduled_for, version: event.data.version, failure_reason: null })
-          .execute();
-        return;
-      case 'TaskDetailsChanged':
-        await task()
-          .set({
-            ...at,
-            ...(event.data.priority !== undefined ? { priority: event.data.priority } : {}),
-            ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
-          })
-          .execute();
-        return;
-      case 'TaskDue':
-        await task()
-          .set({ ...at, status: 'due' })
-          .execute();
-        return;
-      case 'TaskCompleted':
-        await task()
-          .set({
-            ...at,
-            status: 'completed',
-            completed_at: event.data.completed_at,
-            ...(event.data.email_id ? { email_sent_id: event.data.email_id } : {}),
-          })
-          .execute();
-        return;
-      case 'TaskSkipped':
-        await task()
-          .set({ ...at, status: 'skipped' })
-          .execute();
-        return;
-      case 'TaskFailed':
-        await task()
-          .set({ ...at, status: 'failed', failure_reason: event.data.reason })
-          .execute();
-        return;
-      case 'TaskCancelled':
-        await task()
-          .set({ ...at, status: 'cancelled' })
-          .execute();
-        return;
-      default:
-        await task().set(seq).execute();
-        return;
-    }
-  },
+  apply: applyOne,
+  applyMany,
 };
+
+function scheduledRow(event: Envelope, pos: EventPosition) {
+  if (event.type !== 'TaskScheduled') return null;
+  const d = event.data;
+  return {
+    id: event.aggregate_id,
+    agent_id: event.agent_id,
+    client_id: d.client_id,
+    followup_type: d.followup_type,
+    scheduled_for: d.scheduled_for,
+    status: 'pending',
+    priority: d.priority,
+    notes: d.notes,
+    email_sent_id: null,
+    created_at: event.occurred_at,
+    updated_at: event.occurred_at,
+    completed_at: null,
+    failure_reason: null,
+    version: d.version,
+    aggregate_seq: pos.seq,
+    enrollment_id: d.plan?.enrollment_id ?? null,
+    plan_id: d.plan?.plan_id ?? null,
+    plan_version: d.plan?.plan_version ?? null,
+    step_id: d.plan?.step_id ?? null,
+    step_label: d.plan?.step_label ?? null,
+    action: d.plan?.action ?? null,
+    planned_for: d.timing?.planned_for ?? null,
+    held_reason: null,
+    held_until: null,
+    pinned: false,
+  };
+}
+
+type ScheduledRow = NonNullable<ReturnType<typeof scheduledRow>>;
+
+/** TaskScheduled opens its subject: inserted once (a replay's insert is a no-op). */
+async function insertScheduled(db: ProjectionDb, rows: ScheduledRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('tasks')
+      .values(rows.slice(i, i + 500))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+}
+
+async function applyOne(db: ProjectionDb, event: Envelope, pos: EventPosition): Promise<void> {
+  // Only over an older row: re-applying an event the row already reflects (a lost checkpoint)
+  // changes nothing, so neither the ETag nor a later time, hold or pin is ever undone.
+  const task = () =>
+    db
+      .updateTable('tasks')
+      .where('id', '=', event.aggregate_id)
+      .where('agent_id', '=', event.agent_id)
+      .where(sql<boolean>`coalesce(aggregate_seq, 0) < ${pos.seq}::bigint`);
+  const seq = { aggregate_seq: pos.seq };
+  const at = { updated_at: event.occurred_at, ...seq };
+  switch (event.type) {
+    case 'TaskScheduled': {
+      const row = scheduledRow(event, pos);
+      if (row) await insertScheduled(db, [row]);
+      return;
+    }
+    case 'TaskRescheduled': {
+      const d = event.data;
+      await task()
+        .set({
+          ...at,
+          ...NOT_HELD,
+          status: 'pending',
+          scheduled_for: d.scheduled_for,
+          version: d.version,
+          failure_reason: null,
+          // Moved by hand (absent `by` = older events, all the agent's): plan edits and resumes leave it alone.
+          ...(d.by === undefined || d.by === 'agent' ? { pinned: true } : {}),
+          ...(d.timing ? { planned_for: d.timing.planned_for } : {}),
+          ...(d.plan
+            ? {
+                enrollment_id: d.plan.enrollment_id,
+                plan_id: d.plan.plan_id,
+                plan_version: d.plan.plan_version,
+                step_id: d.plan.step_id,
+                step_label: d.plan.step_label,
+                action: d.plan.action,
+              }
+            : {}),
+        })
+        .execute();
+      return;
+    }
+    case 'TaskHeld': {
+      const d = event.data;
+      await task()
+        .set({
+          ...at,
+          held_reason: d.reason,
+          held_until: d.until,
+          version: d.version,
+          // A cap hold goes at `until`; a paused one keeps its time until the resume moves it.
+          ...(d.until !== null ? { scheduled_for: d.until } : {}),
+        })
+        .execute();
+      return;
+    }
+    case 'TaskDetailsChanged':
+      await task()
+        .set({
+          ...at,
+          ...(event.data.priority !== undefined ? { priority: event.data.priority } : {}),
+          ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
+        })
+        .execute();
+      return;
+    case 'TaskDue':
+      await task()
+        .set({ ...at, ...NOT_HELD, status: 'due' })
+        .execute();
+      return;
+    case 'TaskCompleted':
+      await task()
+        .set({
+          ...at,
+          ...NOT_HELD,
+          status: 'completed',
+          completed_at: event.data.completed_at,
+          ...(event.data.email_id ? { email_sent_id: event.data.email_id } : {}),
+        })
+        .execute();
+      return;
+    case 'TaskSkipped':
+      await task()
+        .set({ ...at, ...NOT_HELD, status: 'skipped' })
+        .execute();
+      return;
+    case 'TaskFailed':
+      await task()
+        .set({ ...at, ...NOT_HELD, status: 'failed', failure_reason: event.data.reason })
+        .execute();
+      return;
+    case 'TaskCancelled':
+      await task()
+        .set({ ...at, ...NOT_HELD, status: 'cancelled' })
+        .execute();
+      return;
+    default:
+      await task().set(seq).execute();
+      return;
+  }
+}
+
+/**
+ * The batch's share: every TaskScheduled in multi-row inserts (an enrolment plans a task per
+ * step; a plan applied to many clients, thousands), then the other events one by one, in
+ * order. Safe because TaskScheduled is the first event of its task's subject: nothing else
+ * of that task can come before it, and other tasks' rows are other rows.
+ */
+async function applyMany(db: ProjectionDb, items: readonly ProjectedEvent[]): Promise<void> {
+  const rows: ScheduledRow[] = [];
+  const rest: ProjectedEvent[] = [];
+  for (const item of items) {
+    const row = scheduledRow(item.event, item.pos);
+    if (row) rows.push(row);
+    else rest.push(item);
+  }
+  // One statement must not insert an id twice (ON CONFLICT cannot touch a row twice): the first wins, as one by one.
+  const seen = new Set<string>();
+  await insertScheduled(
+    db,
+    rows.filter((r) => !seen.has(r.id) && seen.add(r.id)),
+  );
+  for (const { event, pos } of rest) await applyOne(db, event, pos);
+}
