@@ -709,6 +709,88 @@ describe('mailer service', () => {
       const again = await dueTask(c, 'plan');
       expect((await waitOutcome(await written(c, again.taskId, again.dueId))).type).toBe('EmailSent');
     });
+
+    /** A step of an enrolment in a plan whose stop stages are `stopStages`, fallen due. */
+    async function dueStep(c: { id: string }, stopStages: string[]) {
+      const planId = uuidv7();
+      const enrollmentId = uuidv7();
+      const taskId = uuidv7();
+      const at = new Date().toISOString();
+      const step = { id: 'day-1', label: 'Day 1', offset_days: 1, time_of_day: null, priority: 'high', action: 'email', instructions: null, template_id: null };
+      await store.append(
+        newEvent('PlanCreated', {
+          ...fromAgent,
+          aggregateId: planId,
+          causationId: null,
+          data: { name: 'After closing', version: 1, steps: [step], stop_stages: stopStages, stage_trigger: null, is_default: false } as never,
+        }),
+      );
+      await store.append(
+        newEvent('ClientEnrolled', {
+          ...fromAgent,
+          aggregateId: c.id,
+          causationId: null,
+          data: { client_id: c.id, enrollment_id: enrollmentId, plan_id: planId, plan_name: 'After closing', plan_version: 1, enrolled_at: at, source: 'manual' },
+        }),
+      );
+      await store.append(
+        newEvent('TaskScheduled', {
+          ...fromAgent,
+          aggregateId: taskId,
+          causationId: null,
+          data: {
+            client_id: c.id,
+            followup_type: 'Day 1',
+            scheduled_for: at,
+            priority: 'high',
+            notes: null,
+            version: 1,
+            origin: 'plan',
+            plan: {
+              enrollment_id: enrollmentId, plan_id: planId, plan_name: 'After closing', plan_version: 1, step_id: 'day-1',
+              step_index: 1, step_label: 'Day 1', action: 'email', instructions: null, template_id: null,
+            },
+          },
+        }),
+      );
+      const due = newEvent('TaskDue', {
+        ...fromAgent,
+        aggregateId: taskId,
+        causationId: null,
+        data: { client_id: c.id, followup_type: 'Day 1', scheduled_for: at, version: 1, fired_at: at, action: 'email' },
+      });
+      await store.append(due);
+      return { taskId, dueId: due.id, enrollmentId, planId };
+    }
+
+    it("a plan's own stop stages decide: a post-closing plan (stop stage lost only) still emails a closed client; its stop stage suppresses", async () => {
+      const c = await client();
+      await moveTo(c, 'lead', 'closed');
+      const kept = await dueStep(c, ['lost']);
+      expect((await waitOutcome(await written(c, kept.taskId, kept.dueId))).type).toBe('EmailSent');
+      await moveTo(c, 'closed', 'lost');
+      const stopped = await dueStep(c, ['lost']);
+      const out = await waitOutcome(await written(c, stopped.taskId, stopped.dueId));
+      expect(out.type).toBe('EmailSuppressed');
+      expect(out.data).toMatchObject({ reason: 'stage_lost' });
+    });
+
+    it('a step whose enrolment ended before its email went (another plan replaced it) is suppressed with the end reason', async () => {
+      const c = await client();
+      const step = await dueStep(c, ['lost', 'closed']);
+      await store.append(
+        newEvent('EnrollmentEnded', {
+          ...fromAgent,
+          aggregateId: c.id,
+          causationId: null,
+          data: { client_id: c.id, enrollment_id: step.enrollmentId, plan_id: step.planId, reason: 'replaced' },
+        }),
+      );
+      const out = await waitOutcome(await written(c, step.taskId, step.dueId));
+      expect(out.type).toBe('EmailSuppressed');
+      expect(out.data).toMatchObject({ reason: 'replaced', task_id: step.taskId });
+      expect(sendgrid.sends()).toHaveLength(0);
+    });
   });
 });
 

@@ -1,4 +1,12 @@
-import { automationStop, clientStanding, type Envelope, foldClientFacts, subjects } from '@realtoros/contracts';
+import {
+  automationStop,
+  type ClientFacts,
+  clientStanding,
+  type Envelope,
+  foldClientFacts,
+  STOP_STAGES,
+  subjects,
+} from '@realtoros/contracts';
 import { type EventStore, isWrongLastSequence, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { emailHandler } from '../email/handler.ts';
@@ -186,10 +194,9 @@ async function createAttempt(deps: MailerDeps, emailId: string, rec: AttemptReco
 
 /**
  * Why this email must not go out, if it mustn't: the client's standing by the CRM's public
- * events (the one fold of client facts every service uses), then the stop rule of the
- * client's current stage for automated email (a TaskDue fired before the stage became
- * lost/closed: the scheduler cannot cancel a task whose email is already on its way), then
- * the suppression list.
+ * events (the one fold of client facts every service uses), then the automation's own stop
+ * (a TaskDue fired before the enrolment ended or the stage became a stop stage: the
+ * scheduler cannot cancel a task whose email is already on its way), then the suppression list.
  */
 export async function suppressionReason(deps: MailerDeps, event: Envelope<'EmailGenerated'>): Promise<string | null> {
   const { events } = await deps.store.readSubject('CRM', subjects.client(event.agent_id, event.data.client_id));
@@ -197,27 +204,49 @@ export async function suppressionReason(deps: MailerDeps, event: Envelope<'Email
   const standing = clientStanding(facts);
   if (standing === 'deleted') return 'client_deleted';
   if (standing === 'unsubscribed') return 'unsubscribed';
-  const stop = automationStop(facts);
-  if (stop && (await isAutomated(deps, event))) return stop;
+  const stop = await automationStopReason(deps, event, facts);
+  if (stop) return stop;
   const s = readJson<Suppression>(await deps.state.suppressions.get(suppressionKey(event.agent_id, event.data.to_email)));
   return s ? s.reason : null;
 }
 
 /**
- * Was this email written by automation — because a planned task (origin `plan`) fell due?
- * The ai-agent names the TaskDue as the EmailGenerated's cause; the task's own events say
- * whether it was planned. Not automated: the agent's "send now" (caused by their command,
- * with or without a task) and the email of a task the agent created themselves — the agent
- * asked for those explicitly, so the stage does not stop them (issue 8: a rule never
- * overrides the agent's own task without saying so). Read only when the stage would stop it.
+ * Why automation must not send this email, if it was written by automation — because a
+ * planned task (origin `plan`) fell due. The ai-agent names the TaskDue as the
+ * EmailGenerated's cause; the task's own events say whether it was planned. Not automated:
+ * the agent's "send now" (caused by their command, with or without a task) and the email of
+ * a task the agent created themselves — the agent asked for those explicitly, so no rule
+ * stops them (issue 8: a rule never overrides the agent's own task without saying so).
+ *
+ * A step of an enrolment stops when that enrolment has ended (its reason: `replaced`,
+ * `manual`, `stage_lost`…) or when the client is now in one of the plan's stop stages and the
+ * scheduler has not ended the enrolment yet. A task planned before plans existed stops on
+ * lost and closed, as before.
  */
-async function isAutomated(deps: MailerDeps, event: Envelope<'EmailGenerated'>): Promise<boolean> {
-  if (!event.data.task_id || !event.causation_id) return false;
+async function automationStopReason(deps: MailerDeps, event: Envelope<'EmailGenerated'>, facts: ClientFacts): Promise<string | null> {
+  if (!event.data.task_id || !event.causation_id) return null;
   const { events } = await deps.store.readSubject('SCHEDULER', subjects.task(event.agent_id, event.data.task_id));
   const task = events.map((e) => e.event);
   const scheduled = task.find((e) => e.type === 'TaskScheduled');
-  const planned = scheduled?.type === 'TaskScheduled' && scheduled.data.origin === 'plan';
-  return planned && task.some((e) => e.type === 'TaskDue' && e.id === event.causation_id);
+  if (scheduled?.type !== 'TaskScheduled' || scheduled.data.origin !== 'plan') return null;
+  if (!task.some((e) => e.type === 'TaskDue' && e.id === event.causation_id)) return null;
+  const ref = scheduled.data.plan;
+  if (!ref) return automationStop(facts);
+
+  const enrollment = await deps.store.readSubject('SCHEDULER', subjects.enrollment(event.agent_id, event.data.client_id));
+  const ended = enrollment.events
+    .map((e) => e.event)
+    .find((e) => e.type === 'EnrollmentEnded' && e.data.enrollment_id === ref.enrollment_id);
+  if (ended?.type === 'EnrollmentEnded') return ended.data.reason;
+  if (facts.status !== 'active') return null;
+  const plan = await deps.store.readSubject('SCHEDULER', subjects.plan(event.agent_id, ref.plan_id));
+  const current = plan.events
+    .map((e) => e.event)
+    .filter((e) => e.type === 'PlanCreated' || e.type === 'PlanChanged')
+    .at(-1);
+  const stopStages: readonly string[] =
+    current?.type === 'PlanCreated' || current?.type === 'PlanChanged' ? current.data.stop_stages : STOP_STAGES;
+  return stopStages.includes(facts.stage) ? `stage_${facts.stage}` : null;
 }
 
 const agents = new Map<string, { at: number; address: Address | null }>();
