@@ -2,11 +2,11 @@ import type { CommandPayload, FollowupType } from '@realtoros/contracts';
 import { subjects } from '@realtoros/contracts';
 import { type CommandContext, type CommandHandlers, type CommandResult, DomainError, deterministicId } from '@realtoros/messaging';
 import { createGeneratedEmails } from './email/generated-email.ts';
-import { foldClient, foldTask } from './facts.ts';
+import { foldClient, foldTask, type StepFacts } from './facts.ts';
 import { type ComposeResult, composeEmail, type Generated, type GeneratorDeps } from './generate.ts';
 import { PROMPT_VERSION } from './prompt.ts';
 
-type Target = { clientId: string; followupType: FollowupType; taskId: string | null };
+type Target = { clientId: string; followupType: FollowupType; taskId: string | null; step: StepFacts | null };
 
 async function targetOf(
   deps: GeneratorDeps,
@@ -17,11 +17,11 @@ async function targetOf(
     const { events } = await deps.store.readSubject('SCHEDULER', subjects.task(agentId, p.task_id));
     const task = foldTask(events.map((e) => e.event));
     if (!task) throw new DomainError('not_found', 'task not found');
-    return { clientId: task.client_id, followupType: task.followup_type, taskId: task.id };
+    return { clientId: task.client_id, followupType: task.followup_type, taskId: task.id, step: task.step };
   }
   if (!p.client_id)
     throw new DomainError('validation', 'give task_id or client_id', [{ pointer: '/client_id', detail: 'is required without task_id' }]);
-  return { clientId: p.client_id, followupType: p.followup_type ?? 'Custom', taskId: null };
+  return { clientId: p.client_id, followupType: p.followup_type ?? 'Custom', taskId: null, step: null };
 }
 
 function unavailable(r: Extract<ComposeResult, { kind: 'unavailable' }>): never {
@@ -48,7 +48,9 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
         agentId,
         clientId: t.clientId,
         followupType: t.followupType,
-        instructions: p.agent_instructions ?? null,
+        // The agent's words for this email, else the plan step's (what the timer would send).
+        instructions: p.agent_instructions ?? t.step?.instructions ?? null,
+        stepLabel: t.step?.label ?? null,
         today: today(ctx),
         seed: ctx.meta.command_id,
       });
@@ -86,7 +88,8 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
           agentId,
           clientId: t.clientId,
           followupType: t.followupType,
-          instructions: p.agent_instructions ?? null,
+          instructions: p.agent_instructions ?? t.step?.instructions ?? null,
+          stepLabel: t.step?.label ?? null,
           today: today(ctx),
           seed: emailId,
         });

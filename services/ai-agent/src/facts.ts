@@ -1,4 +1,11 @@
-import { type ClientStage, type Envelope, type FollowupType, foldClientFacts, type PropertyType } from '@realtoros/contracts';
+import {
+  type ClientStage,
+  type Envelope,
+  type FollowupType,
+  foldClientFacts,
+  type PlanAction,
+  type PropertyType,
+} from '@realtoros/contracts';
 
 /**
  * What the ai-agent knows, folded from other services' public events (never their private
@@ -19,7 +26,16 @@ export type ClientFacts = {
   deleted: boolean;
 };
 export type AgentFacts = { name: string; email: string | null };
-export type TaskFacts = { id: string; client_id: string; followup_type: FollowupType; version: number; notes: string | null };
+/** A planned step's part of a task: what to do and the agent's instructions for it (null on manual tasks). */
+export type StepFacts = { label: string; action: PlanAction; instructions: string | null };
+export type TaskFacts = {
+  id: string;
+  client_id: string;
+  followup_type: FollowupType;
+  version: number;
+  notes: string | null;
+  step: StepFacts | null;
+};
 export type PreviousEmail = { subject: string; body: string; sent_at: string };
 
 /** The client's facts for a prompt, from the one fold of client facts (libs/contracts). */
@@ -51,9 +67,14 @@ export function foldTask(events: readonly Envelope[]): TaskFacts | null {
           followup_type: e.data.followup_type,
           version: e.data.version,
           notes: e.data.notes,
+          step: e.data.plan ? stepOf(e.data.plan) : null,
         };
         break;
       case 'TaskRescheduled':
+        // A plan edit carries the step as the new version has it.
+        if (t) t = { ...t, version: e.data.version, ...(e.data.plan ? { step: stepOf(e.data.plan) } : {}) };
+        break;
+      case 'TaskHeld':
         if (t) t = { ...t, version: e.data.version };
         break;
       case 'TaskDetailsChanged':
@@ -64,6 +85,10 @@ export function foldTask(events: readonly Envelope[]): TaskFacts | null {
     }
   }
   return t;
+}
+
+function stepOf(plan: { step_label: string; action: PlanAction; instructions: string | null }): StepFacts {
+  return { label: plan.step_label, action: plan.action, instructions: plan.instructions };
 }
 
 export const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? name;

@@ -22,6 +22,8 @@ export type ComposeRequest = {
   clientId: string;
   followupType: FollowupType;
   instructions: string | null;
+  /** The plan step's label, when the email is one (it reaches the writer with the step's instructions). */
+  stepLabel?: string | null;
   today: string;
   seed: string;
 };
@@ -58,6 +60,7 @@ export async function composeEmail(deps: GeneratorDeps, req: ComposeRequest): Pr
     today: req.today,
     previous,
     instructions: req.instructions,
+    stepLabel: req.stepLabel ?? null,
     seed: req.seed,
   };
   return { kind: 'generated', client, email: await generate(deps.writer, input, deps.log) };

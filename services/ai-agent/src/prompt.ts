@@ -12,7 +12,10 @@ export type GenerationInput = {
   /** YYYY-MM-DD, from the triggering event's time, not the clock. */
   today: string;
   previous: PreviousEmail[];
+  /** The agent's instructions for this email: given with a preview or a send, or the plan step's. */
   instructions: string | null;
+  /** The plan step's label ("Day 3", "Closing checklist"), when the email is a step of a plan. */
+  stepLabel?: string | null;
   /** Stable per email: picks the template's variants, so a retry writes the same email. */
   seed: string;
 };
@@ -27,7 +30,11 @@ const KIND_HINT: Record<FollowupType, string> = {
 };
 
 const PROPERTY_WORD: Record<string, string> = {
-  residential: 'residential home', commercial: 'commercial property', land: 'land', multi_family: 'multi-family property', rental: 'rental property',
+  residential: 'residential home',
+  commercial: 'commercial property',
+  land: 'land',
+  multi_family: 'multi-family property',
+  rental: 'rental property',
 };
 
 const SYSTEM = `You write short follow-up emails for a real-estate agent to one client.
@@ -49,10 +56,15 @@ export function buildPrompt(input: GenerationInput): { system: string; user: str
     .filter(([, v]) => v !== null && v !== '')
     .slice(0, 20)
     .map(([k, v]) => `  - ${clean(k)}: ${clean(String(v)).slice(0, 200)}`);
-  const previous = input.previous.slice(0, 3).map((p) => `  - ${p.sent_at.slice(0, 10)} "${clean(p.subject)}": ${clean(p.body).replace(/\s+/g, ' ').slice(0, 240)}`);
+  const previous = input.previous
+    .slice(0, 3)
+    .map((p) => `  - ${p.sent_at.slice(0, 10)} "${clean(p.subject)}": ${clean(p.body).replace(/\s+/g, ' ').slice(0, 240)}`);
   const lines = [
     `Today: ${input.today}`,
     `Follow-up: ${input.followupType} (${KIND_HINT[input.followupType]})`,
+    ...(input.stepLabel?.trim() && input.stepLabel.trim() !== input.followupType
+      ? [`Plan step: ${clean(input.stepLabel.trim()).slice(0, 100)}`]
+      : []),
     `Agent name: ${input.agent.name}`,
     'Client:',
     `  name: ${c.name}`,

@@ -7,12 +7,21 @@ import { composeEmail, type GeneratorDeps } from '../generate.ts';
 export const emailIdForTask = (taskId: string, version: number) => deterministicId(taskId, String(version));
 
 /**
- * TaskDue → EmailGenerated (or EmailGenerationFailed), on the one command path. Idempotent:
+ * TaskDue → EmailGenerated (or EmailGenerationFailed), on the one command path.
+ *
+ * A plan step's TaskDue says what to do (`action`, absent on tasks planned before plans and
+ * on manual ones = `email`): `task` is a reminder for the agent to call or text — no email is
+ * written (the dashboard shows it due; the agent completes it); `email_review` is written and
+ * sent like `email` until the approval queue exists (the trail says so). The step's
+ * `instructions` reach the writer as the agent's instructions for this email, with its label.
+ *
+ * Idempotent:
  * if the email's AI subject already holds an event, the work was done (no second provider
  * call); otherwise the decider writes the outcome only while the subject is still empty (the
  * append expects the sequence it loaded), so two racing deliveries can't both write.
  */
 export async function onTaskDue(deps: GeneratorDeps, event: Envelope<'TaskDue'>, traceparent: string | null): Promise<void> {
+  if (event.data.action === 'task') return; // a reminder for the agent: nothing to write
   const emails = createGeneratedEmails(deps.store);
   const taskId = event.aggregate_id;
   const ref = { agentId: event.agent_id, aggregateId: emailIdForTask(taskId, event.data.version) };
@@ -22,7 +31,8 @@ export async function onTaskDue(deps: GeneratorDeps, event: Envelope<'TaskDue'>,
     agentId: ref.agentId,
     clientId: event.data.client_id,
     followupType: event.data.followup_type,
-    instructions: null,
+    instructions: event.data.instructions ?? null,
+    stepLabel: event.data.step_label ?? null,
     today: event.data.fired_at.slice(0, 10),
     seed: ref.aggregateId,
   });
