@@ -56,6 +56,9 @@ function sample(s: Schema): unknown {
       if (s.format === 'uuid') return '0190a000-0000-7000-8000-000000000001';
       if (s.format === 'email') return 'a@example.com';
       if (s.format === 'date-time') return '2030-01-02T03:04:05Z';
+      if (s.format === 'time-zone') return 'America/Chicago';
+      if (s.format === 'time-of-day') return '09:00';
+      if (s.format === 'local-date') return '2030-01-02';
       return 'x'.repeat(Math.max(1, s.minLength ?? 1));
     default:
       return 'x';
@@ -112,6 +115,12 @@ describe('command schemas refuse text Postgres cannot store', () => {
         'ai.send_now /subject',
         'ai.preview /agent_instructions',
         'mailer.record_webhook_events /events/0/reason',
+        'scheduler.create_plan /name',
+        'scheduler.create_plan /steps/0/label',
+        'scheduler.create_plan /steps/0/instructions',
+        'scheduler.change_plan /changes/steps/0/instructions',
+        'crm.update_settings /changes/signature',
+        'crm.update_settings /changes/postal_address',
       ]),
     );
   });

@@ -27,11 +27,11 @@ describe('retry-safe API on the real stack', () => {
   });
 
   const withKey = (key: string, extra: Record<string, string> = {}) => ({ 'idempotency-key': key, ...extra });
-  /** The client's own events (its history also lists its tasks' and emails'). */
+  /** The client's own events (its history also lists its enrolment's, tasks' and emails'). */
   const events = async (api: Api, clientId: string) =>
-    ((await api.get(`/api/clients/${clientId}/events`)).body.items as { type: string }[])
-      .map((e) => e.type)
-      .filter((t) => t.startsWith('Client'));
+    ((await api.get(`/api/clients/${clientId}/events`)).body.items as { type: string; aggregate: string }[])
+      .filter((e) => e.aggregate === 'client')
+      .map((e) => e.type);
   const problem = (r: ApiResponse, status: number) => {
     expect(r.status).toBe(status);
     expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -16,7 +16,10 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { AI_TIMEOUT_MS, emailRoutes } from './routes/emails.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
 import { healthRoutes } from './routes/health.ts';
+import { planRoutes } from './routes/plans.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { trailRoutes } from './routes/trails.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { webhookRoutes } from './routes/webhook.ts';
 
@@ -54,6 +57,18 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
     openapi: {
       info: { title: 'RealtorOS API', version: '0.1.0', description: 'Clients, follow-ups, emails and engagement for real-estate agents.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      tags: [
+        { name: 'auth', description: 'Sign up, log in, the current agent.' },
+        { name: 'clients', description: "The agent's clients and their history." },
+        { name: 'tasks', description: 'Follow-up tasks and their decision trails.' },
+        { name: 'emails', description: 'Emails: history, preview, send, decision trails.' },
+        { name: 'plans', description: 'Follow-up plans (versioned steps), enrolments, and the preview of a plan edit.' },
+        { name: 'settings', description: "The agent's sending window, time zone, holidays and daily cap." },
+        { name: 'dashboard', description: 'KPIs.' },
+        { name: 'events', description: "The agent's events as they happen (SSE)." },
+        { name: 'webhooks', description: 'SendGrid event webhook.' },
+        { name: 'unsubscribe', description: 'Unsubscribe links.' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -74,6 +89,9 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
   await app.register(clientRoutes);
   await app.register(taskRoutes);
   await app.register(emailRoutes);
+  await app.register(trailRoutes);
+  await app.register(planRoutes);
+  await app.register(settingsRoutes);
   await app.register(dashboardRoutes);
   await app.register(webhookRoutes);
   await app.register(unsubscribeRoutes);

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { CommandReply } from '@realtoros/contracts';
+import { type CommandReply, FORMAT_DETAILS } from '@realtoros/contracts';
 import { ServiceUnavailableError } from '@realtoros/messaging';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -124,6 +124,9 @@ function messageOf(e: { keyword?: string; message?: string; params?: Record<stri
   if (e.keyword === 'format' && e.params?.format === 'text') return 'must not contain NUL characters or unpaired surrogates';
   if (e.keyword === 'format' && e.params?.format === 'date-time')
     return 'must be a real date and time (RFC 3339, e.g. 2026-06-30T23:59:59Z)';
+  // time-zone, time-of-day, local-date: the contracts' words, so the API and the services say the same.
+  if (e.keyword === 'format' && typeof e.params?.format === 'string' && FORMAT_DETAILS[e.params.format])
+    return FORMAT_DETAILS[e.params.format] as string;
   return e.message ?? 'is invalid';
 }
 
