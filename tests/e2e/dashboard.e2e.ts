@@ -1,6 +1,3 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { createEventStore, newEvent } from '@realtoros/messaging';
 import {
@@ -14,18 +11,11 @@ import {
   startStack,
   type WebhookSigner,
 } from '@realtoros/testing';
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserHelpers, DESKTOP, launchChromium } from './browser.ts';
 import { startWebApp, type WebApp } from './web-app.ts';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core') as typeof import('playwright-core');
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
-const DESKTOP = { width: 1366, height: 900 };
-const PHONE = { width: 390, height: 844 };
 
 /**
  * The agents' dashboard in a real browser (Debian's Chromium, headless) against the real
@@ -40,12 +30,10 @@ describe('the agents’ dashboard in a browser', () => {
   let signer: WebhookSigner;
   let web: WebApp;
   let browser: Browser;
-  const problems: string[] = [];
+  const { problems, newPage, go, signUp, shoot } = browserHelpers(() => web.url);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
-    }
+    browser = await launchChromium();
     [openai, sendgrid] = await Promise.all([startFakeOpenAI(), startFakeSendGrid()]);
     signer = createWebhookSigner();
     stack = await startStack(['projector', 'crm', 'scheduler', 'ai-agent', 'mailer', 'gateway'], {
@@ -61,13 +49,6 @@ describe('the agents’ dashboard in a browser', () => {
       MAILER_ACK_WAIT_MS: '3000',
     });
     web = await startWebApp({ DATABASE_URL: stack.env.DATABASE_URL!, JWT_SECRET: stack.env.JWT_SECRET!, GATEWAY_URL: stack.api });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // No sandbox as root; no GPU, sync or background networking on a machine without internet.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    mkdirSync(SHOTS, { recursive: true });
   }, 240_000);
 
   afterAll(async () => {
@@ -76,45 +57,6 @@ describe('the agents’ dashboard in a browser', () => {
     await stack?.dispose();
     await Promise.all([openai?.close(), sendgrid?.close()]);
   });
-
-  /** A page that records console errors and uncaught exceptions (expected 4xx answers aside). */
-  async function newPage(ctx: BrowserContext, expectedStatuses: number[] = []): Promise<Page> {
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('console', (m: ConsoleMessage) => {
-      if (m.type() !== 'error') return;
-      const status = /status of (\d{3})/.exec(m.text())?.[1];
-      if (status && expectedStatuses.includes(Number(status))) return;
-      problems.push(`console.error: ${m.text()} (${m.location().url})`);
-    });
-    return page;
-  }
-  /** Navigates and waits until the app has hydrated (enhanced forms and live updates are on). */
-  async function go(page: Page, path: string): Promise<void> {
-    await page.goto(web.url + path);
-    await page.waitForSelector('html[data-hydrated="true"]');
-  }
-  async function signUp(page: Page, name: string, email: string): Promise<void> {
-    await go(page, '/signup');
-    await page.getByLabel('Your name').fill(name);
-    await page.getByLabel('Work email').fill(email);
-    await page.getByLabel('Password').fill('correct-horse-1');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL(`${web.url}/`);
-    await page.waitForSelector('html[data-hydrated="true"]');
-  }
-  async function shoot(page: Page, name: string): Promise<void> {
-    await page.waitForSelector('[data-testid="live-status"][data-status="live"]', { state: 'attached' });
-    for (const [label, size] of [
-      ['desktop', DESKTOP],
-      ['phone', PHONE],
-    ] as const) {
-      await page.setViewportSize(size);
-      await page.waitForTimeout(150);
-      await page.screenshot({ path: resolve(SHOTS, `${name}-${label}.png`), fullPage: label === 'desktop' });
-    }
-    await page.setViewportSize(DESKTOP);
-  }
 
   it('sign up → client (invalid, then valid) → five follow-ups → Day 1 now → sent and opened live → search, filter → delete; another agent sees none of it', async () => {
     const stamp = Date.now().toString(36);

@@ -1,6 +1,7 @@
 /** Every event type the gateway may stream (ARCHITECTURE.md §2; kept equal to the contracts' registry by a unit test). */
 export const EVENT_TYPES = [
   'AgentRegistered',
+  'AgentSettingsChanged',
   'ClientCreated',
   'ClientUpdated',
   'ClientStageChanged',
@@ -14,6 +15,15 @@ export const EVENT_TYPES = [
   'TaskSkipped',
   'TaskFailed',
   'TaskCancelled',
+  'TaskHeld',
+  'PlanCreated',
+  'PlanChanged',
+  'PlanDeleted',
+  'ClientEnrolled',
+  'EnrollmentPaused',
+  'EnrollmentResumed',
+  'EnrollmentEnded',
+  'EnrollmentMigrated',
   'EmailGenerated',
   'EmailGenerationFailed',
   'EmailSent',

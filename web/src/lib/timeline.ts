@@ -1,5 +1,13 @@
 import { formatDateTime } from './format.ts';
-import { EMAIL_STATUS_LABELS, labelOf, PROPERTY_TYPE_LABELS, STAGE_LABELS, type Tone } from './vocab.ts';
+import {
+  EMAIL_STATUS_LABELS,
+  ENDED_REASON_LABELS,
+  HOLD_REASON_LABELS,
+  labelOf,
+  PROPERTY_TYPE_LABELS,
+  STAGE_LABELS,
+  type Tone,
+} from './vocab.ts';
 
 export type TimelineItem = {
   stream: string;
@@ -34,6 +42,19 @@ const CANCEL_REASONS: Record<string, string> = {
   client_deleted: 'Client deleted',
   stage_lost: 'Automated follow-ups stop: the client was marked lost',
   stage_closed: 'Automated follow-ups stop: the client was marked closed',
+  step_removed: 'Its step was removed from the plan',
+};
+const cancelReason = (r: string | null): string | null => {
+  if (!r) return null;
+  if (CANCEL_REASONS[r]) return CANCEL_REASONS[r];
+  const ended = (ENDED_REASON_LABELS as Record<string, string>)[r];
+  return ended ? `The plan ended: ${ended}` : null;
+};
+const ENROLL_SOURCES: Record<string, string> = {
+  created: 'when the client was added',
+  stage: 'by its stage',
+  manual: 'by you',
+  import: 'by an import',
 };
 
 /** One event of a client's history, in words an agent reads at a glance. */
@@ -97,9 +118,46 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
     case 'TaskCancelled':
       return {
         title: 'Follow-up cancelled',
-        detail: CANCEL_REASONS[str(d.reason) ?? ''] ?? null,
+        detail: cancelReason(str(d.reason)),
         tone: 'neutral',
         icon: 'skip',
+      };
+    case 'TaskHeld':
+      return {
+        title: 'Follow-up held back',
+        detail: `${labelOf(HOLD_REASON_LABELS, str(d.reason))}${str(d.until) ? ` · goes ${when(d.until)}` : ''}`,
+        tone: 'warning',
+        icon: 'clock',
+      };
+    case 'ClientEnrolled':
+      return {
+        title: `Enrolled in ${str(d.plan_name) ? `“${str(d.plan_name)}”` : 'a plan'}`,
+        detail:
+          [typeof d.plan_version === 'number' ? `version ${d.plan_version}` : null, ENROLL_SOURCES[str(d.source) ?? '']]
+            .filter(Boolean)
+            .join(' · ') || null,
+        tone: 'info',
+        icon: 'calendar',
+      };
+    case 'EnrollmentPaused':
+      return {
+        title: 'Plan paused',
+        detail: str(d.until) ? `until ${when(d.until)}` : d.reason === 'manual' ? 'by you' : null,
+        tone: 'warning',
+        icon: 'clock',
+      };
+    case 'EnrollmentResumed':
+      return { title: 'Plan resumed', detail: 'The remaining steps moved on by the time it was paused', tone: 'info', icon: 'calendar' };
+    case 'EnrollmentEnded': {
+      const why = (ENDED_REASON_LABELS as Record<string, string>)[str(d.reason) ?? ''];
+      return { title: 'Plan ended', detail: why ? `because ${why}` : null, tone: 'neutral', icon: 'skip' };
+    }
+    case 'EnrollmentMigrated':
+      return {
+        title: 'Moved to the plan’s new version',
+        detail: `version ${String(d.from_version)} → ${String(d.to_version)}`,
+        tone: 'info',
+        icon: 'edit',
       };
     case 'EmailGenerated':
       return { title: 'Email written', detail: str(d.subject) ? `“${str(d.subject)}”` : null, tone: 'accent', icon: 'sparkle' };

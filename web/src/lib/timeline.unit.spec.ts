@@ -46,6 +46,27 @@ describe('timeline wording', () => {
     );
     expect(describeEvent(ev('TaskCancelled', { reason: 'client_deleted' }), 'UTC', now).detail).toBe('Client deleted');
   });
+  it('tells the enrolment’s story: enrolled, paused, resumed, ended with its reason; held steps', () => {
+    expect(
+      describeEvent(ev('ClientEnrolled', { plan_name: 'New lead', plan_version: 3, source: 'stage', enrolled_at: at }), 'UTC', now),
+    ).toMatchObject({ title: 'Enrolled in “New lead”', detail: 'version 3 · by its stage' });
+    expect(describeEvent(ev('EnrollmentPaused', { reason: 'manual', until: null }), 'UTC', now)).toMatchObject({
+      title: 'Plan paused',
+      detail: 'by you',
+    });
+    expect(describeEvent(ev('EnrollmentResumed', { paused_ms: 1000 }), 'UTC', now).title).toBe('Plan resumed');
+    expect(describeEvent(ev('EnrollmentEnded', { reason: 'replaced' }), 'UTC', now)).toMatchObject({
+      title: 'Plan ended',
+      detail: 'because the client was enrolled in another plan',
+    });
+    expect(describeEvent(ev('TaskCancelled', { reason: 'replaced' }), 'UTC', now).detail).toBe(
+      'The plan ended: the client was enrolled in another plan',
+    );
+    expect(describeEvent(ev('TaskHeld', { reason: 'daily_cap', until: '2026-11-22T14:05:00.000Z' }), 'UTC', now)).toMatchObject({
+      title: 'Follow-up held back',
+      detail: 'Daily cap reached · goes Nov 22, 2:05 PM',
+    });
+  });
   it('never fails on an unknown event', () => {
     expect(describeEvent(ev('SomethingNewHappened', null), 'UTC', now).title).toBe('Something New Happened');
   });

@@ -1,11 +1,16 @@
-/** The read-model row shapes the pages render (the API shapes of ARCHITECTURE.md §7). */
+/** The read-model row shapes the pages render (the API shapes of ARCHITECTURE.md §7, §10). */
 export type {
   Agent,
+  AgentSettings,
   Client,
   EmailLog,
+  Enrollment,
   PageOf,
+  Plan,
+  PlanPreview,
   Task,
   TimelineEntry,
+  TrailItem,
 } from '@realtoros/contracts';
 
 /** One definition, from the query module that computes it. */

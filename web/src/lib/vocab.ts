@@ -35,6 +35,29 @@ export const CLIENT_SORTS = [
   '-last_contacted',
 ] as const;
 
+export const PLAN_ACTIONS = ['email', 'email_review', 'task'] as const;
+export const ENROLLMENT_STATUSES = ['active', 'paused', 'ended'] as const;
+export const ENROLLMENT_END_REASONS = [
+  'stage_lost',
+  'stage_closed',
+  'replied',
+  'unsubscribed',
+  'bounced',
+  'deleted',
+  'conversation',
+  'manual',
+  'replaced',
+  'spam_reported',
+  'plan_deleted',
+  'completed',
+  'stage_lead',
+  'stage_contacted',
+  'stage_qualified',
+  'stage_negotiating',
+  'stage_under_contract',
+] as const;
+export const TASK_HOLD_REASONS = ['daily_cap', 'paused'] as const;
+
 export type ClientStage = (typeof CLIENT_STAGES)[number];
 export type PropertyType = (typeof PROPERTY_TYPES)[number];
 export type FollowupType = (typeof FOLLOWUP_TYPES)[number];
@@ -42,6 +65,10 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export type Priority = (typeof PRIORITIES)[number];
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];
 export type ClientSort = (typeof CLIENT_SORTS)[number];
+export type PlanAction = (typeof PLAN_ACTIONS)[number];
+export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
+export type EnrollmentEndReason = (typeof ENROLLMENT_END_REASONS)[number];
+export type TaskHoldReason = (typeof TASK_HOLD_REASONS)[number];
 
 export const STAGE_LABELS: Record<ClientStage, string> = {
   lead: 'Lead',
@@ -94,6 +121,53 @@ export const SORT_LABELS: Record<ClientSort, string> = {
   last_contacted: 'Longest since contact',
 };
 
+/** What a plan step does, and the line that explains it in the editor. */
+export const PLAN_ACTION_LABELS: Record<PlanAction, string> = {
+  email: 'Email',
+  email_review: 'Email, reviewed first',
+  task: 'Reminder',
+};
+export const PLAN_ACTION_HINTS: Record<PlanAction, string> = {
+  email: 'Written by the AI and sent.',
+  email_review: 'Review before sending — coming soon, sent as written for now.',
+  task: 'A reminder for you to call or text.',
+};
+export const ENROLLMENT_STATUS_LABELS: Record<EnrollmentStatus, string> = { active: 'Active', paused: 'Paused', ended: 'Ended' };
+/** Why an enrolment ended, as the sentence "The plan ended because …" finishes. */
+export const ENDED_REASON_LABELS: Record<EnrollmentEndReason, string> = {
+  stage_lost: 'the client was marked lost',
+  stage_closed: 'the client was marked closed',
+  stage_lead: 'the client moved back to lead',
+  stage_contacted: 'the client moved to contacted',
+  stage_qualified: 'the client moved to qualified',
+  stage_negotiating: 'the client moved to negotiating',
+  stage_under_contract: 'the client went under contract',
+  replied: 'the client replied',
+  unsubscribed: 'the client unsubscribed',
+  bounced: 'an email to the client bounced',
+  deleted: 'the client was deleted',
+  conversation: 'a conversation started',
+  manual: 'you ended it',
+  replaced: 'the client was enrolled in another plan',
+  spam_reported: 'the client reported an email as spam',
+  plan_deleted: 'the plan was deleted',
+  completed: 'every step ran',
+};
+export const HOLD_REASON_LABELS: Record<TaskHoldReason, string> = {
+  daily_cap: 'Daily cap reached',
+  paused: 'Plan paused',
+};
+/** ISO weekdays (1 = Monday … 7 = Sunday), as the settings store them. */
+export const WEEKDAYS = [
+  { iso: 1, short: 'Mon', long: 'Monday' },
+  { iso: 2, short: 'Tue', long: 'Tuesday' },
+  { iso: 3, short: 'Wed', long: 'Wednesday' },
+  { iso: 4, short: 'Thu', long: 'Thursday' },
+  { iso: 5, short: 'Fri', long: 'Friday' },
+  { iso: 6, short: 'Sat', long: 'Saturday' },
+  { iso: 7, short: 'Sun', long: 'Sunday' },
+] as const;
+
 /** Tone of a badge: drives its colour (always paired with text, never colour alone). */
 export type Tone = 'neutral' | 'info' | 'success' | 'warning' | 'danger' | 'accent';
 
@@ -130,6 +204,8 @@ export const EMAIL_STATUS_TONES: Record<EmailStatus, Tone> = {
   spam_reported: 'danger',
   unsubscribed: 'warning',
 };
+
+export const ENROLLMENT_STATUS_TONES: Record<EnrollmentStatus, Tone> = { active: 'success', paused: 'warning', ended: 'neutral' };
 
 export const isOneOf = <T extends readonly string[]>(values: T, v: unknown): v is T[number] =>
   typeof v === 'string' && (values as readonly string[]).includes(v);

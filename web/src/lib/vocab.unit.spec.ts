@@ -12,6 +12,10 @@ describe('the browser vocabularies mirror the contracts', () => {
     ['PRIORITIES', vocab.PRIORITIES, contracts.PRIORITIES],
     ['EMAIL_STATUSES', vocab.EMAIL_STATUSES, contracts.EMAIL_STATUSES],
     ['CLIENT_SORTS', vocab.CLIENT_SORTS, contracts.CLIENT_SORTS],
+    ['PLAN_ACTIONS', vocab.PLAN_ACTIONS, contracts.PLAN_ACTIONS],
+    ['ENROLLMENT_STATUSES', vocab.ENROLLMENT_STATUSES, contracts.ENROLLMENT_STATUSES],
+    ['ENROLLMENT_END_REASONS', vocab.ENROLLMENT_END_REASONS, contracts.ENROLLMENT_END_REASONS],
+    ['TASK_HOLD_REASONS', vocab.TASK_HOLD_REASONS, contracts.TASK_HOLD_REASONS],
   ] as const)('%s', (_name, web, shared) => {
     expect([...web]).toEqual([...shared]);
   });
@@ -26,5 +30,9 @@ describe('the browser vocabularies mirror the contracts', () => {
     for (const s of vocab.EMAIL_STATUSES) expect(vocab.EMAIL_STATUS_LABELS[s] && vocab.EMAIL_STATUS_TONES[s]).toBeTruthy();
     for (const t of vocab.PROPERTY_TYPES) expect(vocab.PROPERTY_TYPE_LABELS[t]).toBeTruthy();
     for (const s of vocab.CLIENT_SORTS) expect(vocab.SORT_LABELS[s]).toBeTruthy();
+    for (const a of vocab.PLAN_ACTIONS) expect(vocab.PLAN_ACTION_LABELS[a] && vocab.PLAN_ACTION_HINTS[a]).toBeTruthy();
+    for (const s of vocab.ENROLLMENT_STATUSES) expect(vocab.ENROLLMENT_STATUS_LABELS[s] && vocab.ENROLLMENT_STATUS_TONES[s]).toBeTruthy();
+    for (const r of vocab.ENROLLMENT_END_REASONS) expect(vocab.ENDED_REASON_LABELS[r]).toBeTruthy();
+    for (const r of vocab.TASK_HOLD_REASONS) expect(vocab.HOLD_REASON_LABELS[r]).toBeTruthy();
   });
 });

@@ -30,6 +30,31 @@ export function problemToForm(problem: Problem, knownFields: readonly string[] =
   return { message, errors };
 }
 
+/**
+ * Problem details → errors keyed by the whole pointer ("/steps/2/offset_days" →
+ * "steps/2/offset_days"), for forms with nested fields (the plan editor). Pointers no field
+ * knows (`known` says which prefixes a form shows) join the form's message.
+ */
+export function problemToPointers(problem: Problem, known: (path: string) => boolean): Pick<FormFailure, 'message' | 'errors'> {
+  const errors: FieldErrors = {};
+  const loose: string[] = [];
+  for (const e of problem.errors ?? []) {
+    const path = e.pointer
+      .replace(/^#?\//, '')
+      .split('/')
+      .map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'))
+      .join('/');
+    if (path && known(path)) errors[path] ??= humanize(e.detail);
+    else loose.push(humanize(e.detail));
+  }
+  const message = Object.keys(errors).length
+    ? loose.length
+      ? loose.join(' ')
+      : null
+    : (problem.detail ?? (loose.length ? loose.join(' ') : problem.title));
+  return { message, errors };
+}
+
 /** Validator messages ("must match format \"email\"") read better with a capital and a plain word. */
 function humanize(detail: string): string {
   const d = detail.replace(/must match format "email"/i, 'must be a valid email address').trim();

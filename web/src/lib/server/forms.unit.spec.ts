@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { problemToForm } from './forms.ts';
+import { problemToForm, problemToPointers } from './forms.ts';
 
 describe('problem details → inline form errors', () => {
   it('puts each pointer on its field', () => {
@@ -30,5 +30,28 @@ describe('problem details → inline form errors', () => {
   it('keeps errors for unknown fields as the form message', () => {
     const r = problemToForm({ title: 'Bad Request', status: 400, errors: [{ pointer: '/custom_fields/x', detail: 'too long' }] }, ['name']);
     expect(r).toEqual({ message: 'too long', errors: {} });
+  });
+});
+
+describe('problem details → errors by pointer (nested forms)', () => {
+  it('keeps the whole pointer, so a step’s field gets its own error', () => {
+    const r = problemToPointers(
+      {
+        title: 'Bad Request',
+        status: 400,
+        detail: 'Invalid request',
+        errors: [
+          { pointer: '/steps/2/offset_days', detail: 'must be >= 0' },
+          { pointer: '/name', detail: 'must NOT have fewer than 1 characters' },
+          { pointer: '/elsewhere', detail: 'is odd' },
+        ],
+      },
+      (p) => p === 'name' || p.startsWith('steps'),
+    );
+    expect(r.errors).toEqual({ 'steps/2/offset_days': 'Must be >= 0', name: 'Must NOT have fewer than 1 characters' });
+    expect(r.message).toBe('Is odd');
+  });
+  it('uses the detail when nothing is on a field', () => {
+    expect(problemToPointers({ title: 'Conflict', status: 409, detail: 'Taken' }, () => true)).toEqual({ message: 'Taken', errors: {} });
   });
 });

@@ -8,9 +8,12 @@ export {
   dashboardStats,
   getClient,
   getEmail,
+  getPlan,
+  getSettings,
   getTask,
   listClients,
   listEmails,
+  listPlans,
   listTasks,
   upcomingTasks,
 } from '@realtoros/queries';

@@ -6,7 +6,7 @@ import { taskActions } from '#lib/server/task-actions.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 const LIMIT = 25;
-const VIEWS = ['pending', 'due', 'completed', 'skipped', 'failed'] as const;
+const VIEWS = ['pending', 'due', 'completed', 'skipped', 'failed', 'cancelled'] as const;
 type View = (typeof VIEWS)[number];
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 

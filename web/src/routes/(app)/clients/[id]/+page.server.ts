@@ -5,11 +5,18 @@ import { getDb } from '#lib/server/db.ts';
 import { emailActions } from '#lib/server/email-actions.ts';
 import { failWithProblem, textFields } from '#lib/server/forms.ts';
 import { gateway } from '#lib/server/gateway.ts';
-import { clientTimeline, getClient, listEmails, listTasks } from '#lib/server/queries.ts';
+import { clientTimeline, getClient, listEmails, listPlans, listTasks } from '#lib/server/queries.ts';
 import { setFlash, timeZoneOf } from '#lib/server/session.ts';
 import { taskActions, UUID_RE } from '#lib/server/task-actions.ts';
 import { CLIENT_STAGES, isOneOf, PRIORITIES } from '#lib/vocab.ts';
 import type { Actions, PageServerLoad } from './$types';
+
+const ENROLLMENT_ACTIONS = ['pause', 'resume', 'end'] as const;
+const ENROLLMENT_DONE: Record<(typeof ENROLLMENT_ACTIONS)[number], string> = {
+  pause: 'Plan paused — its steps wait until you resume it.',
+  resume: 'Plan resumed — the remaining steps move on by the time it was paused.',
+  end: 'Plan ended — its pending steps are cancelled.',
+};
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   if (!UUID_RE.test(params.id)) error(404, 'This client does not exist.');
@@ -17,12 +24,20 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   const agentId = locals.agent!.id;
   const client = await getClient(db, agentId, params.id);
   if (!client) error(404, 'This client does not exist or was deleted.');
-  const [tasks, emails, timeline] = await Promise.all([
+  const [tasks, emails, timeline, plans] = await Promise.all([
     listTasks(db, agentId, { page: 1, limit: 100, client_id: client.id }),
     listEmails(db, agentId, { page: 1, limit: 50, client_id: client.id }),
     clientTimeline(db, agentId, client.id),
+    listPlans(db, agentId),
   ]);
-  return { now: new Date().toISOString(), client, tasks: tasks.items, emails: emails.items, timeline };
+  return {
+    now: new Date().toISOString(),
+    client,
+    tasks: tasks.items,
+    emails: emails.items,
+    timeline,
+    plans: plans.map((p) => ({ id: p.id, name: p.name, version: p.version, is_default: p.is_default })),
+  };
 };
 
 export const actions: Actions = {
@@ -47,6 +62,27 @@ export const actions: Actions = {
     const res = await gateway('PATCH', `/api/clients/${params.id}`, { token: locals.token, body: { stage } });
     if (!res.ok) return fail(res.status, { ok: false, form: 'stage', message: res.problem.detail ?? res.problem.title });
     return { ok: true, form: 'stage', message: 'Stage updated.' };
+  },
+
+  enroll: async ({ request, locals, params }) => {
+    const planId = String((await request.formData()).get('plan_id') ?? '');
+    if (!UUID_RE.test(planId)) return fail(400, { ok: false, form: 'enroll', message: 'Choose a plan.' });
+    const res = await gateway('POST', `/api/clients/${params.id}/enrollment`, { token: locals.token, body: { plan_id: planId } });
+    if (!res.ok)
+      return fail(res.status, {
+        ok: false,
+        form: 'enroll',
+        message: res.problem.errors?.[0]?.detail ?? res.problem.detail ?? res.problem.title,
+      });
+    return { ok: true, form: 'enroll', message: 'Enrolled — the plan’s steps are being planned.' };
+  },
+
+  enrollment: async ({ request, locals, params }) => {
+    const action = String((await request.formData()).get('action') ?? '');
+    if (!isOneOf(ENROLLMENT_ACTIONS, action)) return fail(400, { ok: false, form: 'enrollment', message: 'Choose pause, resume or end.' });
+    const res = await gateway('PATCH', `/api/clients/${params.id}/enrollment`, { token: locals.token, body: { action } });
+    if (!res.ok) return fail(res.status, { ok: false, form: 'enrollment', message: res.problem.detail ?? res.problem.title });
+    return { ok: true, form: 'enrollment', message: ENROLLMENT_DONE[action] };
   },
 
   addTask: async ({ request, locals, params, cookies }) => {

@@ -1,0 +1,32 @@
+import { getDb } from '#lib/server/db.ts';
+import { failWithProblem } from '#lib/server/forms.ts';
+import { gateway } from '#lib/server/gateway.ts';
+import { getSettings } from '#lib/server/queries.ts';
+import type { Actions, PageServerLoad } from './$types';
+import { holidayLines, readSettingsForm, SETTINGS_FIELDS, settingsBody } from './settings-form.ts';
+
+export const load: PageServerLoad = async ({ locals }) => {
+  const settings = await getSettings(getDb(), locals.agent!.id);
+  return { settings };
+};
+
+export const actions: Actions = {
+  save: async ({ request, locals }) => {
+    const values = readSettingsForm(await request.formData());
+    const res = await gateway('PATCH', '/api/settings', { token: locals.token, body: settingsBody(values) });
+    if (!res.ok) {
+      // "/holidays/2" names a line of the box: say which one.
+      const lines = holidayLines(values.holidays);
+      for (const e of res.problem.errors ?? []) {
+        const m = /^\/holidays\/(\d+)$/.exec(e.pointer);
+        if (m) e.detail = `line ${Number(m[1]) + 1} (“${lines[Number(m[1])] ?? ''}”): ${e.detail}`;
+      }
+      return failWithProblem(res.problem, {
+        fields: SETTINGS_FIELDS,
+        values: { ...values, business_days: values.business_days.join(',') },
+        form: 'settings',
+      });
+    }
+    return { ok: true, form: 'settings', message: 'Settings saved.' };
+  },
+};
