@@ -365,6 +365,10 @@ describe('plans, enrolments, settings and trails on the real stack', () => {
     expect((await api.patch(`/api/clients/${client.id}/enrollment`, { action: 'pause' })).status).toBe(409);
     // Its pending steps are held (each pass runs only while the enrolment is still in its state: wait for it).
     await waitFor(async () => (await tasksOf(api, client.id)).every((t) => t.held_reason === 'paused'), { what: 'steps held' });
+    // The dashboard's API counts them by reason (the response schema used to drop `held`).
+    const held = (await api.get('/api/dashboard/stats')).body.held;
+    expect(held.paused).toBeGreaterThanOrEqual(2);
+    expect(held.daily_cap).toBeGreaterThanOrEqual(0);
 
     const resumed = await api.patch(`/api/clients/${client.id}/enrollment`, { action: 'resume' });
     expect(resumed.status).toBe(200);

@@ -9,6 +9,8 @@ export const DashboardStats = Type.Object({
   clients_total: Count,
   clients_by_stage: Type.Object(Object.fromEntries(CLIENT_STAGES.map((s) => [s, Count]))),
   tasks: Type.Object({ pending: Count, due_today: Count, overdue: Count, completed: Count, failed: Count }),
+  /** Pending steps held back now, by why (issue 8): the daily cap, a paused enrolment. */
+  held: Type.Object({ daily_cap: Count, paused: Count }),
   emails: Type.Object({
     sent: Count,
     failed: Count,
