@@ -66,7 +66,13 @@ describe('Postgres down: honest answers', () => {
     // The crm's uniqueness rule still holds without Postgres: the write was real.
     expect((await api.post('/api/clients', { name: 'Again', email: 'during@example.com' })).status).toBe(409);
 
-    for (const path of ['/api/clients', `/api/clients/${id}`, '/api/tasks', '/api/emails', '/api/dashboard/stats', '/api/auth/me']) {
+    const reads = ['/api/clients', `/api/clients/${id}`, '/api/tasks', '/api/emails', '/api/dashboard/stats', '/api/auth/me'];
+    // Issue 8's reads, and a preview (a read that computes): the same 503, never a 500.
+    const someId = '0190a0a0-0000-7000-8000-000000000000';
+    reads.push('/api/plans', `/api/plans/${someId}`, '/api/settings', `/api/tasks/${someId}/trail`, `/api/emails/${someId}/trail`);
+    const preview = await api.post(`/api/plans/${someId}/preview`, { name: 'x' });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(503);
+    for (const path of reads) {
       const r = await api.get(path);
       expect(r.status, path).toBe(503);
       expect(r.headers.get('retry-after'), path).toMatch(/^\d+$/);
