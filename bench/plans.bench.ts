@@ -43,6 +43,7 @@ import {
 import { startNats } from '@realtoros/testing';
 import type { TaskCommand } from '../services/scheduler/src/task/decide.ts';
 import { createTaskStore, type TaskStore } from '../services/scheduler/src/task/task-store.ts';
+import { done, fmt, progress } from './progress.ts';
 
 type Args = { scenario: 'plan' | 'recompute' | 'apply' | 'all'; n: number; recomputeN: number; applyN: number; concurrency: number };
 
@@ -77,20 +78,6 @@ function parseArgs(argv: string[]): Args {
 
 // ---------------------------------------------------------------------------------------
 
-const tty = process.stdout.isTTY;
-let lastLine = 0;
-function progress(text: string, force = false) {
-  if (tty) process.stdout.write(`\r\x1b[2K  ${text}`);
-  else if (force || Date.now() - lastLine > 5000) {
-    process.stdout.write(`  ${text}\n`);
-    lastLine = Date.now();
-  }
-}
-const done = (text: string) => {
-  if (tty) process.stdout.write('\r\x1b[2K');
-  console.log(`  ${text}`);
-};
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const rate = (count: number, ms: number) => fmt(count / (ms / 1000));
 

@@ -27,6 +27,7 @@ import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createEventStore, ensureEventStreams, newEvent, type EventStore } from '@realtoros/messaging';
 import { startNats, startService, waitFor, type ServiceProcess, type TestNats } from '@realtoros/testing';
+import { done, fmt, progress } from './progress.ts';
 
 type Args = { scenario: 'burst' | 'spread' | 'all'; shape: 'uniform' | 'instant'; n: number; spreadN: number; spreadDays: number; probes: number; concurrency: number };
 
@@ -68,20 +69,6 @@ function parseArgs(argv: string[]): Args {
 
 // ---------------------------------------------------------------------------------------
 
-const tty = process.stdout.isTTY;
-let lastLine = 0;
-function progress(text: string, force = false) {
-  if (tty) process.stdout.write(`\r\x1b[2K  ${text}`);
-  else if (force || Date.now() - lastLine > 5000) {
-    process.stdout.write(`  ${text}\n`);
-    lastLine = Date.now();
-  }
-}
-const done = (text: string) => {
-  if (tty) process.stdout.write('\r\x1b[2K');
-  console.log(`  ${text}`);
-};
-const fmt = (n: number) => n.toLocaleString('en-US');
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

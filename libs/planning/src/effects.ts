@@ -227,20 +227,20 @@ export function summarizePreview(effectsPerEnrollment: readonly (readonly PlanEf
   };
 }
 
+/** "1 step moves" / "1,204 steps move": a count in en-US digits with its singular or plural words. */
+const count = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
 function sentence(affected: number, enrolled: number, n: Record<PlanEffect['kind'] | 'update', number>): string {
-  const clients = `${enrolled} enrolled ${enrolled === 1 ? 'client' : 'clients'}`;
   const past =
     n.past === 0
       ? ''
-      : n.past === 1
-        ? ' 1 added step is already past and is not sent.'
-        : ` ${n.past} added steps are already past and are not sent.`;
-  if (affected === 0) return `This change affects none of the ${clients}.${past}`;
+      : ` ${count(n.past, 'added step is already past and is not sent.', 'added steps are already past and are not sent.')}`;
+  if (affected === 0) return `This change affects none of the ${count(enrolled, 'enrolled client', 'enrolled clients')}.${past}`;
   const parts = [
-    n.move === 1 ? '1 step moves' : `${n.move} steps move`,
-    n.add === 1 ? '1 is added' : `${n.add} are added`,
-    n.remove === 1 ? '1 is removed' : `${n.remove} are removed`,
+    count(n.move, 'step moves', 'steps move'),
+    count(n.add, 'is added', 'are added'),
+    count(n.remove, 'is removed', 'are removed'),
   ];
-  if (n.update > 0) parts.push(n.update === 1 ? '1 gets new instructions' : `${n.update} get new instructions`);
-  return `This change affects ${affected} enrolled ${affected === 1 ? 'client' : 'clients'}: ${parts.join(', ')}.${past}`;
+  if (n.update > 0) parts.push(count(n.update, 'gets new instructions', 'get new instructions'));
+  return `This change affects ${count(affected, 'enrolled client', 'enrolled clients')}: ${parts.join(', ')}.${past}`;
 }
