@@ -191,6 +191,76 @@ describe('enrolments: stage triggers, stop stages, pause/resume, manual enrolmen
     expect(await ofClient(b.aggregate_id, 'TaskCancelled')).toEqual([]);
   });
 
+  it('steps are placed in the client’s zone: a 02:00 step goes inside the window; a daily 10:00 step keeps 10:00 across 2026-03-08 and 2026-11-01 (America/New_York)', async () => {
+    const agent = newAgent();
+    // The agent: New York, every day open 09:00–17:00 (so only the time of day and DST matter).
+    await h.store.append(
+      newEvent('AgentSettingsChanged', {
+        agentId: agent,
+        aggregateId: agent,
+        correlationId: 'settings',
+        causationId: null,
+        data: { changes: { time_zone: 'America/New_York', business_days: [1, 2, 3, 4, 5, 6, 7] } },
+      }),
+    );
+    const daily = await createPlan(agent, {
+      name: 'Daily at ten',
+      steps: Array.from({ length: 6 }, (_, i) => ({ label: `Day ${i}`, offset_days: i, time_of_day: '10:00' })),
+    });
+    const night = await createPlan(agent, { name: 'Night owl', steps: [{ label: 'Late', offset_days: 1, time_of_day: '02:00' }] });
+    // Enrolled (created) before each DST change; a Chicago client for the 02:00 step.
+    const spring = clientCreated(agent, randomUUID(), new Date('2026-03-05T15:00:00Z'), { plan_id: daily.id });
+    const autumn = clientCreated(agent, randomUUID(), new Date('2026-10-29T14:00:00Z'), { plan_id: daily.id });
+    const chicago = clientCreated(agent, randomUUID(), new Date('2027-01-04T18:00:00Z'), {
+      plan_id: night.id,
+      time_zone: 'America/Chicago',
+    });
+    for (const c of [spring, autumn, chicago]) await h.store.append(c);
+    const placed = async (c: Envelope, n: number) => {
+      const { enrollmentId } = createdEnrollment(c);
+      const tasks = await waitFor(
+        async () => {
+          const t = await tasksOf(enrollmentId);
+          return t.length >= n && t;
+        },
+        { what: 'steps placed' },
+      );
+      return tasks.map((e) => (e.type === 'TaskScheduled' ? e.data.scheduled_for : '')).sort();
+    };
+    // 10:00 EST is 15:00Z, 10:00 EDT is 14:00Z: the UTC hour moves, the local time does not.
+    expect(await placed(spring, 6)).toEqual([
+      '2026-03-05T15:00:00.000Z',
+      '2026-03-06T15:00:00.000Z',
+      '2026-03-07T15:00:00.000Z',
+      '2026-03-08T14:00:00.000Z',
+      '2026-03-09T14:00:00.000Z',
+      '2026-03-10T14:00:00.000Z',
+    ]);
+    expect(await placed(autumn, 6)).toEqual([
+      '2026-10-29T14:00:00.000Z',
+      '2026-10-30T14:00:00.000Z',
+      '2026-10-31T14:00:00.000Z',
+      '2026-11-01T15:00:00.000Z',
+      '2026-11-02T15:00:00.000Z',
+      '2026-11-03T15:00:00.000Z',
+    ]);
+    // 02:00 Chicago on Tue 2027-01-05 is outside 09:00–17:00: moved into that morning's window, in Chicago (CST = UTC−6).
+    const [late] = await placed(chicago, 1);
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/Chicago', dateStyle: 'short', timeStyle: 'short' }).format(
+      new Date(late as string),
+    );
+    expect(local.startsWith('05/01/2027')).toBe(true);
+    const hour = Number(local.slice(-5, -3));
+    expect(hour).toBeGreaterThanOrEqual(9);
+    expect(hour).toBeLessThan(17);
+    const timing = (await tasksOf(createdEnrollment(chicago).enrollmentId))[0];
+    expect(timing?.type === 'TaskScheduled' && timing.data.timing).toMatchObject({
+      placement: 'window',
+      time_zone: 'America/Chicago',
+      planned_for: '2027-01-05T08:00:00.000Z',
+    });
+  });
+
   it('ClientCreated: plan_id null joins no plan; a picked plan is that one; another agent’s plan (or an unknown one) joins none', async () => {
     const agent = newAgent();
     const other = newAgent();
