@@ -101,6 +101,8 @@ export const Client = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   last_contacted: Nullable(Timestamp),
+  /** When the client last wrote back (a person, not an auto-reply); null: never. */
+  replied_at: Type.Optional(Nullable(Timestamp)),
   is_deleted: Type.Boolean(),
 });
 
@@ -195,6 +197,27 @@ export const WebhookEvent = Type.Object({
   reason: Type.Optional(Type.String()),
 });
 export type WebhookEvent = Static<typeof WebhookEvent>;
+export const EmailFactView = Type.Object({ label: Type.String(), value: Type.String() });
+/** Where an email came from: the writer, what it was given, who approved it and what they changed. */
+export const EmailProvenance = Type.Object(
+  {
+    provider: Type.String(),
+    model: Type.String(),
+    prompt_version: Nullable(Type.String()),
+    /** The template wrote it because the writer failed or its text was refused (the reason). */
+    fallback_reason: Nullable(Type.String()),
+    facts: Type.Array(EmailFactView),
+    /** Why it waited for approval (`step`, `default`, `guardrail`); null: sent automatically or manual. */
+    review_reason: Nullable(Type.String()),
+    approved_by: Nullable(Uuid),
+    approved_at: Nullable(Timestamp),
+    rejected_at: Nullable(Timestamp),
+    rejected_reason: Nullable(Type.String()),
+    /** The AI's text when the agent edited it before approving (the email's subject/body are the final text). */
+    ai_subject: Nullable(Type.String()),
+    ai_body: Nullable(Type.String()),
+  },
+);
 export const EmailLog = Type.Object({
   id: Uuid,
   agent_id: Uuid,
@@ -221,6 +244,8 @@ export const EmailLog = Type.Object({
   open_count: Type.Integer({ minimum: 0, description: 'how many of them are opens' }),
   click_count: Type.Integer({ minimum: 0, description: 'how many of them are clicks' }),
   client_name: Type.Optional(Nullable(Type.String())),
+  /** Provenance (issue 9): how the text was made; present on emails written since. */
+  provenance: Type.Optional(Nullable(EmailProvenance)),
 });
 export const EmailListQuery = Type.Object({ ...PageQuery, client_id: Type.Optional(Uuid), status: Type.Optional(EmailStatus) }, closed);
 export const EmailPreviewBody = Type.Union([
@@ -366,3 +391,67 @@ export type EmailListQuery = Static<typeof EmailListQuery>;
 export type TimelineEntry = Static<typeof TimelineEntry>;
 export type ProblemDetails = Static<typeof ProblemDetails>;
 export type PageOf<T> = { items: T[]; total: number; page: number; limit: number };
+
+// ---------------------------------------------------------------------------------------
+// Replies, review, provenance, activities (issue 9; ARCHITECTURE.md §10)
+
+/** A draft waiting for the agent (GET /api/review). */
+export const ReviewItem = Type.Object({
+  email_id: Uuid,
+  client_id: Uuid,
+  client_name: Nullable(Type.String()),
+  to_email: Nullable(Type.String()),
+  task_id: Nullable(Uuid),
+  step_label: Nullable(Type.String()),
+  subject: Type.String(),
+  body: Type.String(),
+  review_reason: Type.String(),
+  fallback_reason: Nullable(Type.String()),
+  revision: Type.Integer(),
+  facts: Type.Array(EmailFactView),
+  created_at: Timestamp,
+});
+export const ReviewQueue = Type.Object({ items: Type.Array(ReviewItem), total: Type.Integer() });
+export const ApproveBody = Type.Object(
+  {
+    subject: Type.Optional(Text({ minLength: 1, maxLength: 200, pattern: '^[^\\r\\n]*$' })),
+    body: Type.Optional(Text({ minLength: 1, maxLength: 10000 })),
+  },
+  closed,
+);
+export const RejectBody = Type.Object({ reason: Text({ minLength: 1, maxLength: 500 }) }, closed);
+export const RegenerateBody = Type.Object({ agent_instructions: Text({ minLength: 1, maxLength: 2000 }) }, closed);
+
+export const ActivityKindInput = StringEnum(['call', 'meeting', 'text', 'note'] as const);
+export const ActivityBody = Type.Object(
+  { kind: ActivityKindInput, body: Text({ minLength: 1, maxLength: 5000 }), stop_followups: Type.Optional(Type.Boolean()) },
+  closed,
+);
+export const Activity = Type.Object({
+  id: Uuid,
+  client_id: Uuid,
+  kind: Type.String(),
+  body: Type.String(),
+  stop_followups: Type.Boolean(),
+  logged_at: Timestamp,
+});
+
+/** One message of a client's conversation: an email we sent, or the client's reply. */
+export const ConversationItem = Type.Object({
+  kind: StringEnum(['sent', 'reply'] as const),
+  at: Timestamp,
+  /** The email sent, or the one the reply answers. */
+  email_id: Nullable(Uuid),
+  subject: Nullable(Type.String()),
+  text: Nullable(Type.String()),
+  status: Nullable(Type.String()),
+  from_email: Nullable(Type.String()),
+  auto_reply: Nullable(Type.String()),
+  attachments: Type.Array(Type.Object({ filename: Type.String(), content_type: Type.String(), size: Type.Integer() })),
+});
+export const Conversation = Type.Object({ items: Type.Array(ConversationItem) });
+
+export type EmailProvenance = Static<typeof EmailProvenance>;
+export type ReviewItem = Static<typeof ReviewItem>;
+export type ConversationItem = Static<typeof ConversationItem>;
+export type Activity = Static<typeof Activity>;

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { AgentSettingsPatchBody, ClientCreateBody, ClientPatchBody, EnrollmentPatchBody, PlanCreateBody, PlanPatchBody } from './api.ts';
+import { ActivityBody, AgentSettingsPatchBody, ApproveBody, ClientCreateBody, ClientPatchBody, EnrollmentPatchBody, PlanCreateBody, PlanPatchBody, RegenerateBody, RejectBody } from './api.ts';
 import { Email, Text, Timestamp, Uuid } from './common.ts';
 import { FollowupType, Priority } from './enums.ts';
 
@@ -37,6 +37,8 @@ export const COMMANDS = {
     }),
     /** The agent's settings (the gateway checks the merged window first); replies with the settings as they now stand. */
     update_settings: Type.Object({ changes: AgentSettingsPatchBody }),
+    /** A call, meeting, text or note on a client (ActivityLogged); replies with the Activity. */
+    log_activity: Type.Composite([Type.Object({ client_id: Uuid }), ActivityBody]),
   },
   scheduler: {
     create_task: Type.Object({
@@ -75,6 +77,15 @@ export const COMMANDS = {
       body: Type.Optional(Text({ minLength: 1, maxLength: 10000 })),
       agent_instructions: Type.Optional(Text({ maxLength: 2000 })),
     }),
+    /**
+     * The review queue (issue 9). `approve` sends the draft (the agent's subject/body when
+     * given) exactly once; `reject` skips its step; `regenerate` writes another draft with the
+     * agent's instructions. A draft no longer waiting, or whose client replied, unsubscribed,
+     * bounced or left the plan meanwhile → conflict with the reason.
+     */
+    approve: Type.Composite([Type.Object({ email_id: Uuid }), ApproveBody]),
+    reject: Type.Composite([Type.Object({ email_id: Uuid }), RejectBody]),
+    regenerate: Type.Composite([Type.Object({ email_id: Uuid }), RegenerateBody]),
   },
   mailer: {
     /**
@@ -108,6 +119,26 @@ export const COMMANDS = {
     resolve_unknown: Type.Object({
       email_id: Uuid,
       action: Type.Union([Type.Literal('resend'), Type.Literal('mark_sent')]),
+    }),
+    /**
+     * One SendGrid Inbound Parse post, as the gateway read it (Basic auth checked; every field
+     * bounded so the command stays far below NATS's payload limit; attachments as metadata).
+     * The meta's agent_id is the nil UUID: the mailer finds the tenant from the message.
+     * Replies `{status: matched|auto_reply|unmatched|duplicate, inbound_id}`.
+     */
+    record_inbound: Type.Object({
+      received_at: Timestamp,
+      headers: Text({ maxLength: 65536 }),
+      from: Text({ maxLength: 1000 }),
+      to: Text({ maxLength: 4000 }),
+      subject: Text({ maxLength: 1000 }),
+      text: Text({ maxLength: 262144 }),
+      html: Text({ maxLength: 262144 }),
+      envelope: Text({ maxLength: 8000 }),
+      attachments: Type.Array(
+        Type.Object({ filename: Text({ maxLength: 255 }), content_type: Text({ maxLength: 255 }), size: Type.Integer({ minimum: 0 }) }),
+        { maxItems: 50 },
+      ),
     }),
   },
 } as const;

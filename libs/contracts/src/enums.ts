@@ -17,6 +17,8 @@ export const PRIORITIES = ['high', 'medium', 'low'] as const;
 export const EMAIL_STATUSES = [
   'generated', 'queued', 'sending', 'sent', 'unknown', 'failed', 'suppressed',
   'delivered', 'opened', 'clicked', 'bounced', 'dropped', 'spam_reported', 'unsubscribed',
+  // A draft in review (issue 9): waiting for the agent, or rejected by them (never sent).
+  'awaiting_approval', 'rejected',
 ] as const;
 
 export const ClientStage = StringEnum(CLIENT_STAGES);
@@ -40,6 +42,9 @@ export type EmailStatus = Static<typeof EmailStatus>;
 export const EMAIL_STATUS_RANK: Record<EmailStatus, number> = {
   generated: 0, queued: 1, sending: 2, unknown: 3, failed: 4, suppressed: 4, sent: 5,
   delivered: 6, opened: 7, clicked: 8, bounced: 9, dropped: 9, spam_reported: 10, unsubscribed: 10,
+  // The approval moves a draft on to `generated` explicitly (the projector sets it), so the
+  // draft's rank only has to stay below everything the mailer reports.
+  awaiting_approval: 0, rejected: 4,
 };
 
 /**

@@ -5,7 +5,7 @@ import * as mailer from './events/mailer.ts';
 import * as scheduler from './events/scheduler.ts';
 
 export type StreamName = 'CRM' | 'SCHEDULER' | 'AI' | 'MAILER';
-export type AggregateName = 'agent' | 'client' | 'task' | 'email' | 'plan' | 'enrollment';
+export type AggregateName = 'agent' | 'client' | 'task' | 'email' | 'plan' | 'enrollment' | 'inbound';
 export type EventSpec = { schema: TSchema; stream: StreamName; aggregate: AggregateName; version: number };
 
 /**
@@ -23,6 +23,7 @@ export const EVENTS = {
   ClientStageChanged: { schema: crm.ClientStageChanged, stream: 'CRM', aggregate: 'client', version: 1 },
   ClientDeleted: { schema: crm.ClientDeleted, stream: 'CRM', aggregate: 'client', version: 1 },
   ClientUnsubscribed: { schema: crm.ClientUnsubscribed, stream: 'CRM', aggregate: 'client', version: 1 },
+  ActivityLogged: { schema: crm.ActivityLogged, stream: 'CRM', aggregate: 'client', version: 1 },
   TaskScheduled: { schema: scheduler.TaskScheduled, stream: 'SCHEDULER', aggregate: 'task', version: 1 },
   TaskRescheduled: { schema: scheduler.TaskRescheduled, stream: 'SCHEDULER', aggregate: 'task', version: 1 },
   TaskDetailsChanged: { schema: scheduler.TaskDetailsChanged, stream: 'SCHEDULER', aggregate: 'task', version: 1 },
@@ -42,6 +43,9 @@ export const EVENTS = {
   EnrollmentMigrated: { schema: scheduler.EnrollmentMigrated, stream: 'SCHEDULER', aggregate: 'enrollment', version: 1 },
   EmailGenerated: { schema: ai.EmailGenerated, stream: 'AI', aggregate: 'email', version: 1 },
   EmailGenerationFailed: { schema: ai.EmailGenerationFailed, stream: 'AI', aggregate: 'email', version: 1 },
+  EmailAwaitingApproval: { schema: ai.EmailAwaitingApproval, stream: 'AI', aggregate: 'email', version: 1 },
+  EmailApproved: { schema: ai.EmailApproved, stream: 'AI', aggregate: 'email', version: 1 },
+  EmailRejected: { schema: ai.EmailRejected, stream: 'AI', aggregate: 'email', version: 1 },
   EmailSent: { schema: mailer.EmailSent, stream: 'MAILER', aggregate: 'email', version: 1 },
   EmailFailed: { schema: mailer.EmailFailed, stream: 'MAILER', aggregate: 'email', version: 1 },
   EmailSendUnknown: { schema: mailer.EmailSendUnknown, stream: 'MAILER', aggregate: 'email', version: 1 },
@@ -55,6 +59,8 @@ export const EVENTS = {
   EmailSpamReported: { schema: mailer.EmailSpamReported, stream: 'MAILER', aggregate: 'email', version: 1 },
   EmailUnsubscribed: { schema: mailer.EmailUnsubscribed, stream: 'MAILER', aggregate: 'email', version: 1 },
   EmailWebhookRecorded: { schema: mailer.EmailWebhookRecorded, stream: 'MAILER', aggregate: 'email', version: 1 },
+  ClientReplied: { schema: mailer.ClientReplied, stream: 'MAILER', aggregate: 'client', version: 1 },
+  InboundUnmatched: { schema: mailer.InboundUnmatched, stream: 'MAILER', aggregate: 'inbound', version: 1 },
 } as const satisfies Record<string, EventSpec>;
 
 export type EventType = keyof typeof EVENTS;

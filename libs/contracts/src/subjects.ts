@@ -1,5 +1,8 @@
 import type { StreamName } from './registry.ts';
 
+/** The nil UUID: the tenant of what belongs to no agent (webhook commands, unmatched inbound mail). */
+export const NO_AGENT = '00000000-0000-0000-0000-000000000000';
+
 /** Subjects of ARCHITECTURE.md §2: one subject per aggregate instance. */
 export const subjects = {
   agent: (agentId: string) => `crm.${agentId}.agent`,
@@ -10,6 +13,10 @@ export const subjects = {
   enrollment: (agentId: string, clientId: string) => `sched.${agentId}.enrollment.${clientId}`,
   generatedEmail: (agentId: string, emailId: string) => `ai.${agentId}.email.${emailId}`,
   mailedEmail: (agentId: string, emailId: string) => `mail.${agentId}.email.${emailId}`,
+  /** A client's replies (SendGrid Inbound Parse), one after another. */
+  clientReplies: (agentId: string, clientId: string) => `mail.${agentId}.client.${clientId}`,
+  /** An inbound message nobody could be matched to: under the nil agent, for ops only. */
+  unmatchedInbound: (inboundId: string) => `mail.${NO_AGENT}.inbound.${inboundId}`,
   command: (service: string, name: string) => `cmd.${service}.${name}`,
   deadLetter: (stream: string, consumer: string) => `dlq.${stream}.${consumer}`,
   live: (agentId: string) => `live.${agentId}`,
@@ -42,7 +49,11 @@ export function subjectFor(stream: StreamName, agentId: string, aggregate: strin
     case 'AI':
       return subjects.generatedEmail(agentId, aggregateId);
     case 'MAILER':
-      return subjects.mailedEmail(agentId, aggregateId);
+      return aggregate === 'client'
+        ? subjects.clientReplies(agentId, aggregateId)
+        : aggregate === 'inbound'
+          ? subjects.unmatchedInbound(aggregateId)
+          : subjects.mailedEmail(agentId, aggregateId);
   }
 }
 

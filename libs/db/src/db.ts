@@ -6,6 +6,7 @@ import * as m002 from './migrations/002_aggregate_seq.ts';
 import * as m003 from './migrations/003_projection_parked.ts';
 import * as m004 from './migrations/004_email_events.ts';
 import * as m005 from './migrations/005_plans.ts';
+import * as m006 from './migrations/006_replies_review.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns such as stream sequences fit in a JS number for our lifetimes.
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_projection_parked': m003,
   '004_email_events': m004,
   '005_plans': m005,
+  '006_replies_review': m006,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -36,7 +36,7 @@ describe('migrations on real Postgres', () => {
         await sql`INSERT INTO email_logs (id, agent_id, client_id, status, created_at, webhook_events)
                   VALUES (${id}, ${agent}, ${uuidv7()}, 'clicked', now(), ${JSON.stringify(events)}::jsonb)`.execute(old);
 
-      expect(await migrateToLatest(t.db)).toEqual(['004_email_events', '005_plans']);
+      expect(await migrateToLatest(t.db)).toEqual(['004_email_events', '005_plans', '006_replies_review']);
 
       const rows = await t.db.selectFrom('email_events').selectAll().orderBy('occurred_at').execute();
       expect(rows.map((r) => [r.email_id, r.agent_id, r.sg_event_id, r.event, r.occurred_at.toISOString(), r.url])).toEqual([
@@ -75,7 +75,7 @@ describe('migrations on real Postgres', () => {
       await sql`INSERT INTO clients (id, agent_id, name, email, stage, custom_fields, created_at, updated_at)
                 VALUES (${client}, ${uuidv7()}, 'A', 'a@example.com', 'lead', '{}', now(), now())`.execute(old);
 
-      expect(await migrateToLatest(t.db)).toEqual(['005_plans']);
+      expect(await migrateToLatest(t.db)).toEqual(['005_plans', '006_replies_review']);
       expect(
         await t.db
           .selectFrom('tasks')

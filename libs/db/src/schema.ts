@@ -3,6 +3,8 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 /** Kysely types of the read models (ARCHITECTURE.md §6). Timestamps come back as Date. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T extends object | null> = JSONColumnType<T, string, string>;
+/** A column added later: nullable, and optional on insert. */
+type Opt<T> = ColumnType<T, T | undefined, T>;
 
 export interface AgentsTable {
   id: string;
@@ -28,6 +30,8 @@ export interface ClientsTable {
   last_contacted: Timestamp | null;
   is_deleted: Generated<boolean>;
   time_zone: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the client last wrote back (a person, not an auto-reply). */
+  replied_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** Stream sequence of the last event on `crm.<agent>.client.<id>` (the ETag); null until one is projected. */
   aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
@@ -139,6 +143,52 @@ export interface EmailLogsTable {
   webhook_event_count: Generated<number>;
   open_count: Generated<number>;
   click_count: Generated<number>;
+  /** Provenance and review (issue 9); null on emails written before. */
+  prompt_version: Opt<string | null>;
+  fallback_reason: Opt<string | null>;
+  facts: ColumnType<{ label: string; value: string }[] | null, string | null | undefined, string | null>;
+  review_reason: Opt<string | null>;
+  review_revision: Opt<number | null>;
+  approved_by: Opt<string | null>;
+  approved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  rejected_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  rejected_reason: Opt<string | null>;
+  ai_subject: Opt<string | null>;
+  ai_body: Opt<string | null>;
+}
+/** A client's reply (SendGrid Inbound Parse), matched to the email it answers. */
+export interface RepliesTable {
+  inbound_id: string;
+  agent_id: string;
+  client_id: string;
+  email_id: string;
+  matched_by: string;
+  from_email: string;
+  from_name: string | null;
+  subject: string;
+  text: string;
+  auto_reply: string | null;
+  attachments: Json<{ filename: string; content_type: string; size: number }[]>;
+  received_at: Timestamp;
+}
+/** An inbound message matched to nobody (ops). */
+export interface InboundUnmatchedTable {
+  inbound_id: string;
+  reason: string;
+  from_email: string | null;
+  to_address: string;
+  subject: string;
+  message_id: string | null;
+  received_at: Timestamp;
+}
+export interface ActivitiesTable {
+  id: string;
+  agent_id: string;
+  client_id: string;
+  kind: string;
+  body: string;
+  stop_followups: boolean;
+  logged_at: Timestamp;
 }
 /** One SendGrid report on an email (the email's `webhook_events` in the API). */
 export interface EmailEventsTable {
@@ -194,6 +244,9 @@ export interface Database {
   plan_versions: PlanVersionsTable;
   enrollments: EnrollmentsTable;
   agent_settings: AgentSettingsTable;
+  replies: RepliesTable;
+  inbound_unmatched: InboundUnmatchedTable;
+  activities: ActivitiesTable;
 }
 
 /**

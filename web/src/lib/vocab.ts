@@ -23,6 +23,8 @@ export const EMAIL_STATUSES = [
   'dropped',
   'spam_reported',
   'unsubscribed',
+  'awaiting_approval',
+  'rejected',
 ] as const;
 export const CLIENT_SORTS = [
   'name',
@@ -109,6 +111,8 @@ export const EMAIL_STATUS_LABELS: Record<EmailStatus, string> = {
   dropped: 'Dropped',
   spam_reported: 'Spam report',
   unsubscribed: 'Unsubscribed',
+  awaiting_approval: 'Awaiting approval',
+  rejected: 'Rejected',
 };
 export const SORT_LABELS: Record<ClientSort, string> = {
   '-created_at': 'Newest first',
@@ -203,6 +207,8 @@ export const EMAIL_STATUS_TONES: Record<EmailStatus, Tone> = {
   dropped: 'danger',
   spam_reported: 'danger',
   unsubscribed: 'warning',
+  awaiting_approval: 'accent',
+  rejected: 'neutral',
 };
 
 export const ENROLLMENT_STATUS_TONES: Record<EnrollmentStatus, Tone> = { active: 'success', paused: 'warning', ended: 'neutral' };

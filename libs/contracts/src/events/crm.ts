@@ -82,3 +82,14 @@ export const AgentSettingsFields = {
 export const AgentSettings = Type.Object(AgentSettingsFields);
 /** Only the settings that changed, with their new values (the rest keep theirs, or the defaults). */
 export const AgentSettingsChanged = Type.Object({ changes: Type.Partial(AgentSettings) });
+
+/** A call, meeting, text or note the agent logged (issue 9); `stop_followups` ends the client's plan (reason `conversation`). */
+export const ACTIVITY_KINDS = ['call', 'meeting', 'text', 'note'] as const;
+export const ActivityKind = Type.Union(ACTIVITY_KINDS.map((k) => Type.Literal(k)));
+export const ActivityLogged = Type.Object({
+  activity_id: Uuid,
+  kind: ActivityKind,
+  body: Text({ maxLength: 5000 }),
+  stop_followups: Type.Boolean(),
+  logged_at: Timestamp,
+});

@@ -59,3 +59,44 @@ export const EmailSpamReported = WebhookEventData;
 export const EmailUnsubscribed = WebhookEventData;
 /** Webhook events we don't act on (deferred, processed, group_unsubscribe, …) are kept in history. */
 export const EmailWebhookRecorded = WebhookEventData;
+
+// ---------------------------------------------------------------------------------------
+// Replies (issue 9): SendGrid Inbound Parse posts each message to the gateway; the mailer
+// matches it to an email we sent and records it on the client's reply subject
+// (`mail.<agent>.client.<client_id>`), or records it for ops as unmatched
+// (`mail.<nil agent>.inbound.<inbound_id>`: no agent's data).
+
+/** An attachment as kept: metadata only, the content is never stored. */
+export const InboundAttachment = Type.Object({
+  filename: Text({ maxLength: 255 }),
+  content_type: Text({ maxLength: 255 }),
+  size: Type.Integer({ minimum: 0 }),
+});
+export const ClientReplied = Type.Object({
+  client_id: Uuid,
+  /** deterministicId of the message (its Message-ID, else its content): SendGrid posting it again records nothing new. */
+  inbound_id: Uuid,
+  /** The email it answers. */
+  email_id: Uuid,
+  matched_by: Type.Union([Type.Literal('token'), Type.Literal('in_reply_to'), Type.Literal('references')]),
+  from_email: Email,
+  from_name: Type.Union([Text({ maxLength: 200 }), Type.Null()]),
+  subject: Text({ maxLength: 500 }),
+  /** The new text, quoted history stripped. */
+  text: Text({ maxLength: 10000 }),
+  received_at: Timestamp,
+  /** Why it was taken for an automatic reply (out of office…): it pauses the plan instead of ending it. Null: a person wrote it. */
+  auto_reply: Type.Union([Text({ maxLength: 200 }), Type.Null()]),
+  message_id: Type.Union([Text({ maxLength: 500 }), Type.Null()]),
+  attachments: Type.Array(InboundAttachment, { maxItems: 50 }),
+});
+/** A message we could not attach to anybody: recorded for ops (no body, no agent's data). */
+export const InboundUnmatched = Type.Object({
+  inbound_id: Uuid,
+  reason: Text({ maxLength: 300 }),
+  from_email: Type.Union([Text({ maxLength: 320 }), Type.Null()]),
+  to: Text({ maxLength: 1000 }),
+  subject: Text({ maxLength: 500 }),
+  received_at: Timestamp,
+  message_id: Type.Union([Text({ maxLength: 500 }), Type.Null()]),
+});
