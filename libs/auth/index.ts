@@ -64,3 +64,4 @@ export function verifyToken(secret: string, token: string | undefined | null, no
   }
 }
 export { signUnsubscribeToken, verifyUnsubscribeToken, type UnsubscribeClaims } from './src/unsubscribe.ts';
+export { replyAddress, replyTokenOf, signReplyToken, verifyReplyToken } from './src/reply-token.ts';

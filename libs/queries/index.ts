@@ -15,3 +15,4 @@ export {
 export { likePattern, offsetOf, type PageRequest, toJson } from './src/rows.ts';
 export { getTask, listTasks, upcomingTasks } from './src/tasks.ts';
 export { emailTrailEvents, taskEvents } from './src/trails.ts';
+export { clientActivities, clientConversation, reviewCount, reviewQueue } from './src/conversation.ts';

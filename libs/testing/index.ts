@@ -5,7 +5,7 @@ export { startService, type ServiceProcess } from './src/processes.ts';
 export { startStack, type Stack, type ServiceName } from './src/stack.ts';
 export { startHttpFake, type HttpFake, type FakeStep, type RecordedRequest } from './src/fakes/http-fake.ts';
 export { startFakeOpenAI, type FakeOpenAI, type ChatMessage } from './src/fakes/openai.ts';
-export { startFakeSendGrid, createWebhookSigner, sendGridError, sendGridEvent, type FakeSendGrid, type SentMail, type WebhookSigner } from './src/fakes/sendgrid.ts';
+export { startFakeSendGrid, createWebhookSigner, postInbound, sendGridError, sendGridEvent, type FakeSendGrid, type InboundMessage, type SentMail, type WebhookSigner } from './src/fakes/sendgrid.ts';
 export { startJetStream, type TestJetStream } from './src/jetstream.ts';
 export { deciderSpec, type DeciderSpec, type GivenEvent, type SpecOptions } from './src/spec.ts';
 export { startTcpProxy, type TcpProxy, type ProxyPauseMode } from './src/tcp-proxy.ts';

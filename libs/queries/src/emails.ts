@@ -95,10 +95,46 @@ export async function listEmails(db: Db, agentId: string, q: EmailListQuery): Pr
   };
 }
 
-/** One email with its whole SendGrid history in time order. */
+const PROVENANCE = [
+  'e.prompt_version',
+  'e.fallback_reason',
+  'e.facts',
+  'e.review_reason',
+  'e.approved_by',
+  'e.approved_at',
+  'e.rejected_at',
+  'e.rejected_reason',
+  'e.ai_subject',
+  'e.ai_body',
+] as const;
+
+/** One email with its whole SendGrid history in time order, and where its text came from. */
 export async function getEmail(db: Db, agentId: string, id: string): Promise<EmailLog | undefined> {
-  const row = await emailsOf(db, agentId).select(COLUMNS).where('e.id', '=', id).executeTakeFirst();
-  if (!row) return undefined;
+  const found = await emailsOf(db, agentId)
+    .select([...COLUMNS, ...PROVENANCE])
+    .where('e.id', '=', id)
+    .executeTakeFirst();
+  if (!found) return undefined;
+  const { prompt_version, fallback_reason, facts, review_reason, approved_by, approved_at, rejected_at, rejected_reason, ai_subject, ai_body, ...row } =
+    found;
+  // Emails written before provenance was recorded (no facts, no review) show what is known: the writer.
+  const provenance =
+    row.provider === null
+      ? null
+      : {
+          provider: row.provider,
+          model: row.model ?? '',
+          prompt_version,
+          fallback_reason,
+          facts: facts ?? [],
+          review_reason,
+          approved_by,
+          approved_at: approved_at?.toISOString() ?? null,
+          rejected_at: rejected_at?.toISOString() ?? null,
+          rejected_reason,
+          ai_subject,
+          ai_body,
+        };
   const history = await db
     .selectFrom('email_events')
     .select(['email_id', 'sg_event_id', 'event', 'occurred_at', 'url', 'reason'])
@@ -107,7 +143,7 @@ export async function getEmail(db: Db, agentId: string, id: string): Promise<Ema
     .orderBy('occurred_at')
     .orderBy('sg_event_id')
     .execute();
-  return { ...toJson(row), webhook_events: history.map(toWebhookEvent) } as unknown as EmailLog;
+  return { ...toJson(row), webhook_events: history.map(toWebhookEvent), provenance } as unknown as EmailLog;
 }
 
 /** The last emails actually sent to one client (newest first): context for the next one. */

@@ -162,12 +162,16 @@ describe('ai-agent service', () => {
     expect(openai.promptOf(openai.completions()[0]!)).not.toContain('Ask about the move date');
   });
 
-  it('an email_review step is written and recorded like an email for now (the approval queue comes later)', async () => {
-    const c = await client({ name: 'Vic Review', email: 'vic@example.com' });
+  it('an email_review step is written as a draft that waits for the agent (nothing for the mailer), with what the writer was given', async () => {
+    const c = await client({ name: 'Vic Review', email: 'vic@example.com', notes: 'Wants a garden' });
     const e = await waitGenerated(
       await taskDue(c, uuidv7(), 1, { action: 'email_review', step_label: 'Day 3', instructions: 'Short and warm' }),
     );
-    expect(e).toMatchObject({ type: 'EmailGenerated', data: { provider: 'openai', to_email: 'vic@example.com' } });
+    expect(e).toMatchObject({ type: 'EmailAwaitingApproval', data: { provider: 'openai', to_email: 'vic@example.com', review_reason: 'step', revision: 1 } });
+    if (e.type !== 'EmailAwaitingApproval') return;
+    expect(e.data.facts).toEqual(expect.arrayContaining([{ label: 'Plan step', value: 'Day 3' }, { label: 'Notes', value: 'given (14 characters)' }]));
+    // A summary, never the notes themselves.
+    expect(JSON.stringify(e.data.facts)).not.toContain('garden');
     expect(openai.promptOf(openai.completions()[0]!)).toContain('Short and warm');
   });
 

@@ -1,7 +1,7 @@
 import type { CommandPayload, FollowupType } from '@realtoros/contracts';
 import { subjects } from '@realtoros/contracts';
-import { type CommandContext, type CommandHandlers, type CommandResult, DomainError, deterministicId } from '@realtoros/messaging';
-import { createGeneratedEmails } from './email/generated-email.ts';
+import { type CommandContext, type CommandHandlers, type CommandResult, DomainError, deterministicId, type EventStore } from '@realtoros/messaging';
+import { createGeneratedEmails, type Draft } from './email/generated-email.ts';
 import { foldClient, foldTask, type StepFacts } from './facts.ts';
 import { type ComposeResult, composeEmail, type Generated, type GeneratorDeps } from './generate.ts';
 import { PROMPT_VERSION } from './prompt.ts';
@@ -117,5 +117,133 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
       const res = written.position ?? { stream: 'AI' as const, seq: written.seq };
       return { data: { email_id: emailId, status: 'generated' }, position: { stream: res.stream, seq: res.seq } };
     },
+
+    async approve(p, ctx) {
+      const ref = { agentId: ctx.meta.agent_id, aggregateId: p.email_id };
+      const emails = createGeneratedEmails(deps.store);
+      const draft = waiting((await emails.load(ref)).state);
+      const stale = await staleReason(deps.store, ctx.meta.agent_id, draft);
+      if (stale) throw new DomainError('conflict', `cannot approve: ${stale}`);
+      const r = await emails.handle(
+        ref,
+        { type: 'ApproveDraft', data: { by: ctx.meta.agent_id, at: ctx.meta.issued_at, subject: p.subject, body: p.body } },
+        causedBy(ctx),
+      );
+      return { data: { email_id: p.email_id, status: 'approved' }, position: r.position };
+    },
+
+    async reject(p, ctx) {
+      const ref = { agentId: ctx.meta.agent_id, aggregateId: p.email_id };
+      const r = await createGeneratedEmails(deps.store).handle(
+        ref,
+        { type: 'RejectDraft', data: { by: ctx.meta.agent_id, at: ctx.meta.issued_at, reason: p.reason.trim() || 'rejected' } },
+        causedBy(ctx),
+      );
+      return { data: { email_id: p.email_id, status: 'rejected' }, position: r.position };
+    },
+
+    async regenerate(p, ctx) {
+      const agentId = ctx.meta.agent_id;
+      const ref = { agentId, aggregateId: p.email_id };
+      const emails = createGeneratedEmails(deps.store);
+      const draft = waiting((await emails.load(ref)).state);
+      const t = draft.task_id ? await targetOf(deps, agentId, { task_id: draft.task_id }) : null;
+      const step = t?.step ?? null;
+      const r = await composeEmail(deps, {
+        agentId,
+        clientId: draft.client_id,
+        followupType: draft.followup_type,
+        // The agent's words for this version first, then what the step asked for.
+        instructions: [p.agent_instructions, step?.instructions].filter(Boolean).join('\n\n') || null,
+        stepLabel: step?.label ?? null,
+        today: today(ctx),
+        seed: ctx.meta.command_id,
+      });
+      if (r.kind === 'unavailable') unavailable(r);
+      const written = await emails.handle(
+        ref,
+        {
+          type: 'RecordDraft',
+          data: {
+            ...draftFields(draft),
+            ...r.email,
+            facts: r.facts,
+            revision: draft.revision + 1,
+            agent_instructions: p.agent_instructions,
+          },
+        },
+        causedBy(ctx),
+      );
+      return { data: { email_id: p.email_id, status: 'awaiting_approval', subject: r.email.subject, body: r.email.body }, position: written.position };
+    },
   };
+}
+
+const causedBy = (ctx: CommandContext) => ({
+  correlationId: ctx.meta.correlation_id,
+  causationId: ctx.meta.command_id,
+  traceparent: ctx.traceparent,
+});
+
+function waiting(state: Awaited<ReturnType<ReturnType<typeof createGeneratedEmails>['load']>>['state']): Draft {
+  if (state.status === 'awaiting') return state.draft;
+  if (state.status === 'absent') throw new DomainError('not_found', 'no draft with this id');
+  throw new DomainError(
+    'conflict',
+    state.status === 'rejected' ? 'this draft was rejected' : state.status === 'generated' ? 'this email was already approved or sent' : 'writing this email failed',
+  );
+}
+
+const draftFields = (d: Draft) => ({
+  task_id: d.task_id,
+  client_id: d.client_id,
+  followup_type: d.followup_type,
+  to_email: d.to_email,
+  to_name: d.to_name,
+  review_reason: d.review_reason,
+});
+
+const END_REASON_WORDS: Record<string, string> = {
+  replied: 'the client replied',
+  unsubscribed: 'the client unsubscribed',
+  bounced: "the client's address bounced",
+  spam_reported: 'the client reported an email as spam',
+  stage_lost: 'the client was marked lost',
+  stage_closed: 'the client was marked closed',
+  deleted: 'the client was deleted',
+  conversation: 'you are in a conversation with the client',
+  manual: 'you ended their plan',
+  replaced: 'the client moved to another plan',
+  plan_deleted: 'the plan was deleted',
+};
+
+/**
+ * Why a waiting draft must not go out any more, or null. Read from the facts themselves, not
+ * from the read models (which may lag): the client (deleted, unsubscribed, lost or closed),
+ * a reply received since the draft was written, and the end of the plan enrolment it belongs to.
+ */
+export async function staleReason(store: EventStore, agentId: string, draft: Draft): Promise<string | null> {
+  const [clientEvents, replies, task] = await Promise.all([
+    store.readSubject('CRM', subjects.client(agentId, draft.client_id)),
+    store.readSubject('MAILER', subjects.clientReplies(agentId, draft.client_id)),
+    draft.task_id ? store.readSubject('SCHEDULER', subjects.task(agentId, draft.task_id)) : null,
+  ]);
+  const client = foldClient(clientEvents.events.map((e) => e.event));
+  if (!client || client.deleted) return 'the client was deleted';
+  if (client.unsubscribed) return 'the client unsubscribed';
+  if (client.stage === 'lost' || client.stage === 'closed') return `the client was marked ${client.stage}`;
+  const replied = replies.events.find(
+    (e) => e.event.type === 'ClientReplied' && e.event.data.auto_reply === null && Date.parse(e.event.data.received_at) >= Date.parse(draft.drafted_at) - 60_000,
+  );
+  if (replied?.event.type === 'ClientReplied') return `the client replied on ${replied.event.data.received_at.slice(0, 10)} (“${replied.event.data.subject.slice(0, 80)}”)`;
+  const step = task ? foldTask(task.events.map((e) => e.event))?.step : null;
+  if (step?.enrollment_id) {
+    const { events } = await store.readSubject('SCHEDULER', subjects.enrollment(agentId, draft.client_id));
+    const ended = events
+      .map((e) => e.event)
+      .filter((e) => e.type === 'EnrollmentEnded' && e.data.enrollment_id === step.enrollment_id)
+      .at(-1);
+    if (ended?.type === 'EnrollmentEnded') return `the plan stopped: ${END_REASON_WORDS[ended.data.reason] ?? ended.data.reason.replace(/_/g, ' ')}`;
+  }
+  return null;
 }

@@ -27,7 +27,7 @@ export type ClientFacts = {
 };
 export type AgentFacts = { name: string; email: string | null };
 /** A planned step's part of a task: what to do and the agent's instructions for it (null on manual tasks). */
-export type StepFacts = { label: string; action: PlanAction; instructions: string | null };
+export type StepFacts = { label: string; action: PlanAction; instructions: string | null; enrollment_id: string | null };
 export type TaskFacts = {
   id: string;
   client_id: string;
@@ -87,8 +87,8 @@ export function foldTask(events: readonly Envelope[]): TaskFacts | null {
   return t;
 }
 
-function stepOf(plan: { step_label: string; action: PlanAction; instructions: string | null }): StepFacts {
-  return { label: plan.step_label, action: plan.action, instructions: plan.instructions };
+function stepOf(plan: { step_label: string; action: PlanAction; instructions: string | null; enrollment_id: string }): StepFacts {
+  return { label: plan.step_label, action: plan.action, instructions: plan.instructions, enrollment_id: plan.enrollment_id };
 }
 
 export const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? name;

@@ -1,4 +1,4 @@
-import { type FollowupType, subjects } from '@realtoros/contracts';
+import { type EventData, type FollowupType, foldAgentSettings, subjects } from '@realtoros/contracts';
 import { type EventStore, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { type AgentFacts, type ClientFacts, foldAgent, foldClient, type PreviousEmail } from './facts.ts';
@@ -16,6 +16,7 @@ export type GeneratorDeps = {
 };
 
 export type Generated = EmailDraft & { provider: string; model: string; prompt_version: string; fallback_reason: string | null };
+export type EmailFact = NonNullable<EventData<'EmailGenerated'>['facts']>[number];
 
 export type ComposeRequest = {
   agentId: string;
@@ -29,7 +30,15 @@ export type ComposeRequest = {
 };
 
 export type ComposeResult =
-  | { kind: 'generated'; client: ClientFacts; email: Generated }
+  | {
+      kind: 'generated';
+      client: ClientFacts;
+      email: Generated;
+      /** What the writer was given, as the email page shows it. */
+      facts: EmailFact[];
+      /** The agent reviews every automated email (settings `review_by_default`). */
+      reviewByDefault: boolean;
+    }
   | { kind: 'unavailable'; reason: 'client_not_found' | 'client_deleted' | 'client_unsubscribed'; detail: string };
 
 /**
@@ -63,7 +72,40 @@ export async function composeEmail(deps: GeneratorDeps, req: ComposeRequest): Pr
     stepLabel: req.stepLabel ?? null,
     seed: req.seed,
   };
-  return { kind: 'generated', client, email: await generate(deps.writer, input, deps.log) };
+  const events = agentEvents.events.map((e) => e.event);
+  return {
+    kind: 'generated',
+    client,
+    email: await generate(deps.writer, input, deps.log),
+    facts: factsOf(input),
+    reviewByDefault: foldAgentSettings(events).review_by_default,
+  };
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/**
+ * A summary of what the writer was given (HUD 2024: the agent answers for AI text in their
+ * name, so the email page shows it). Notes and instructions are the agent's own words about
+ * a person: they are named with their size, not repeated; nothing secret is in the prompt.
+ */
+export function factsOf(input: GenerationInput): EmailFact[] {
+  const c = input.client;
+  const facts: EmailFact[] = [
+    { label: 'Client', value: clip(c.name, 300) },
+    { label: 'Stage', value: c.stage },
+    { label: 'Property type', value: c.property_type ?? 'not given' },
+    { label: 'Property address', value: c.property_address ? clip(c.property_address, 300) : 'not given' },
+    { label: 'Notes', value: c.notes ? `given (${c.notes.length} characters)` : 'none' },
+    { label: 'Custom fields', value: String(Object.keys(c.custom_fields).length) },
+    { label: 'Follow-up', value: input.followupType },
+    { label: 'Earlier emails', value: String(input.previous.length) },
+    { label: 'Agent', value: clip(input.agent.name, 300) },
+    { label: 'Date', value: input.today },
+  ];
+  if (input.stepLabel) facts.push({ label: 'Plan step', value: clip(input.stepLabel, 300) });
+  facts.push({ label: 'Instructions', value: input.instructions ? `given (${input.instructions.length} characters)` : 'none' });
+  return facts;
 }
 
 export async function generate(writer: EmailWriter, input: GenerationInput, log: Logger): Promise<Generated> {

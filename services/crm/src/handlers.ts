@@ -137,5 +137,21 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
       const at = now().toISOString();
       return result(await clients.handle(clientRef(ctx, p.client_id), { type: 'UnsubscribeClient', source: p.source, at }, causedBy(ctx)));
     },
+    async log_activity(p, ctx) {
+      const data = {
+        activity_id: deterministicId('activity', ctx.meta.command_id),
+        kind: p.kind,
+        body: p.body,
+        stop_followups: p.stop_followups ?? false,
+        logged_at: now().toISOString(),
+      };
+      const r = await clients.handle(clientRef(ctx, p.client_id), { type: 'LogActivity', data }, causedBy(ctx));
+      // A retried command finds its activity already logged: answer with it as stored.
+      const logged = r.events.find((e) => e.type === 'ActivityLogged')?.data as typeof data | undefined;
+      return {
+        data: { id: data.activity_id, client_id: p.client_id, ...(logged ?? data) },
+        position: r.position ?? (r.seq > 0 ? { stream: 'CRM', seq: r.seq } : null),
+      };
+    },
   };
 }

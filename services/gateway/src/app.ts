@@ -21,6 +21,8 @@ import { settingsRoutes } from './routes/settings.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { trailRoutes } from './routes/trails.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { inboundRoutes } from './routes/inbound.ts';
+import { reviewRoutes } from './routes/review.ts';
 import { webhookRoutes } from './routes/webhook.ts';
 
 /**
@@ -89,11 +91,13 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
   await app.register(clientRoutes);
   await app.register(taskRoutes);
   await app.register(emailRoutes);
+  await app.register(reviewRoutes);
   await app.register(trailRoutes);
   await app.register(planRoutes);
   await app.register(settingsRoutes);
   await app.register(dashboardRoutes);
   await app.register(webhookRoutes);
+  await app.register(inboundRoutes);
   await app.register(unsubscribeRoutes);
   await app.register(eventStreamRoutes);
   return app;

@@ -13,6 +13,7 @@ export const MailerConfig = Type.Object({
   OUTBOX_DIR: Type.String({ default: '.data/outbox', minLength: 1, description: 'where the outbox provider writes .eml files' }),
   PUBLIC_BASE_URL: Type.String({ default: 'http://localhost:8000', pattern: '^https?://', description: 'public URL of the gateway (unsubscribe links)' }),
   JWT_SECRET: Type.String({ minLength: 16, description: 'secret the unsubscribe link key is derived from (sensitive, ≥16 chars; same as the gateway)' }),
+  INBOUND_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$', maxLength: 200, description: "domain SendGrid Inbound Parse receives for (MX): emails carry Reply-To reply+<token>@<it>, so a client's reply reaches RealtorOS; unset → replies go to the agent's own address and are not seen" })),
   MAILER_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 10, default: 3, description: 'tries per email for transient provider failures' }),
   MAILER_RETRY_BASE_MS: Type.Integer({ minimum: 0, default: 1000, description: 'first retry delay (doubles each try; retry-after wins when longer)' }),
   MAILER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 8, description: 'emails sent in parallel per replica' }),

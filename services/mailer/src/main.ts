@@ -8,6 +8,7 @@ import { openMailerState } from './state.ts';
 import { onEmailGenerated, type MailerDeps } from './workflows/send-email.ts';
 import { onResendRequested, resolveUnknownCommand } from './workflows/resolve.ts';
 import { onEngagement } from './workflows/suppression.ts';
+import { recordInbound } from './workflows/inbound.ts';
 import { mailerCommands } from './workflows/webhook.ts';
 
 const config = loadMailerConfigOrExit();
@@ -28,6 +29,7 @@ const deps: MailerDeps = {
   message: {
     publicBaseUrl: config.PUBLIC_BASE_URL, jwtSecret: config.JWT_SECRET, fromEmail: config.SENDGRID_FROM_EMAIL,
     fromName: config.SENDGRID_FROM_NAME, postalAddress: config.SENDER_POSTAL_ADDRESS ?? null,
+    inboundDomain: config.INBOUND_DOMAIN ?? null,
   },
   maxAttempts: config.MAILER_MAX_ATTEMPTS,
   retryBaseMs: config.MAILER_RETRY_BASE_MS,
@@ -35,7 +37,20 @@ const deps: MailerDeps = {
 
 // Commands first: once a restarted replica's consumers make an email `unknown`, the agent's
 // resolve_unknown must find someone answering it.
-const commands = serveCommands(nc, 'mailer', { ...mailerCommands({ store, state, log }), resolve_unknown: resolveUnknownCommand({ store, state, log }) }, log);
+const inbound = {
+  store, state, log, secret: config.JWT_SECRET, inboundDomain: config.INBOUND_DOMAIN ?? null,
+  messageIdDomain: config.SENDGRID_FROM_EMAIL.split('@')[1] ?? 'realtoros.local',
+};
+const commands = serveCommands(
+  nc,
+  'mailer',
+  {
+    ...mailerCommands({ store, state, log }),
+    resolve_unknown: resolveUnknownCommand({ store, state, log }),
+    record_inbound: async (p, ctx) => ({ data: await recordInbound(inbound, p, ctx.meta.correlation_id), position: null }),
+  },
+  log,
+);
 
 // One durable consumer handling several messages at once: a slow call doesn't hold up the others.
 const consumers: RunningConsumer[] = [];

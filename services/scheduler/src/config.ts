@@ -29,6 +29,12 @@ export const SchedulerConfig = Type.Object({
     default: 5000,
     description: 'ticker lease lifetime: how soon another replica takes over from a dead ticker',
   }),
+  AUTO_REPLY_PAUSE_DAYS: Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 90,
+    default: 7,
+    description: "how long an automatic reply (out of office…) pauses the client's plan before it resumes by itself (days; fractions allowed, for tests)",
+  }),
   SCHEDULER_HORIZON_DAYS: Type.Integer({
     minimum: 1,
     maximum: 365,

@@ -14,7 +14,7 @@ import { startPlanChanges } from './plan/plan-changes.workflow.ts';
 import { createPlanStore } from './plan/plan-store.ts';
 import { startPlanner } from './planning/client-events.listener.ts';
 import { clientTaskIndex } from './planning/client-tasks-index.ts';
-import { startDefaultPlans, startEmailStops } from './planning/outcome-events.listener.ts';
+import { startDefaultPlans, startEmailStops, startReplyStops } from './planning/outcome-events.listener.ts';
 import { defaultPlanSteps } from './planning/schedule.ts';
 import { createAgentSettingsReader } from './settings/agent-settings.ts';
 import { createTaskStore } from './task/task-store.ts';
@@ -51,6 +51,7 @@ const horizonMs = config.SCHEDULER_HORIZON_DAYS * 86_400_000;
 const planner = await startPlanner({ store, tasks, index, plans, enrollments, defaultSteps, log });
 const defaultPlans = await startDefaultPlans({ store, plans, defaultSteps, log });
 const emailStops = await startEmailStops({ store, enrollments, log });
+const replyStops = await startReplyStops({ store, enrollments, autoReplyPauseDays: config.AUTO_REPLY_PAUSE_DAYS, log });
 const enrollmentWorkflow = await startEnrollmentWorkflow({ store, tasks, plans, enrollments, index: enrollmentIndex, settings, log });
 const planChanges = await startPlanChanges({ store, enrollments, index: enrollmentIndex, log });
 const outcomes = await startEmailOutcomes({ store, tasks, log });
@@ -80,6 +81,15 @@ const ticker = startTicker({
   horizonMs,
   concurrency: config.SCHEDULER_FIRE_CONCURRENCY,
   gate,
+  // An auto-reply's pause ends by itself: its resume timer resumes the enrolment (if still so paused).
+  resume: async (t) => {
+    const at = new Date();
+    await enrollments.handle(
+      { agentId: t.agent_id, aggregateId: t.resume_client_id },
+      { type: 'ResumeEnrollment', data: { manual: false, enrollment_id: t.task_id }, now: at.toISOString() },
+      { correlationId: `resume:${t.task_id}`, causationId: `resume:${t.task_id}:${t.at}`, occurredAt: at },
+    );
+  },
 });
 log.info(
   {
@@ -100,6 +110,7 @@ onShutdown(log, [
   () => planner.stop(),
   () => defaultPlans.stop(),
   () => emailStops.stop(),
+  () => replyStops.stop(),
   () => planChanges.stop(),
   () => enrollmentWorkflow.stop(),
   () => Promise.all(outcomes.map((o) => o.stop())),

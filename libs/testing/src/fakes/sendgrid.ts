@@ -88,3 +88,52 @@ export function sendGridEvent(fields: { event: string; email?: string; sg_messag
     ...(fields.reason ? { reason: fields.reason } : {}),
   };
 }
+
+/** One SendGrid Inbound Parse post, as SendGrid builds it (multipart/form-data; parsed mode unless `email` is given). */
+export type InboundMessage = {
+  from: string;
+  to: string;
+  subject: string;
+  text?: string;
+  html?: string;
+  /** Header lines of the message (joined with CRLF into the `headers` field). */
+  headers?: string[];
+  envelope?: { to: string[]; from: string };
+  attachments?: { filename: string; type: string; content: Uint8Array | string }[];
+  /** Raw mode: the whole message instead of text/html/headers. */
+  email?: string;
+};
+
+/**
+ * Posts an inbound message to the gateway's `/webhook/sendgrid/inbound` the way SendGrid
+ * Inbound Parse does: a real multipart body built with the platform's FormData, HTTP Basic
+ * auth with the configured password (SendGrid puts it in the webhook URL).
+ */
+export async function postInbound(baseUrl: string, password: string | null, m: InboundMessage): Promise<{ status: number; body: any }> {
+  const form = new FormData();
+  const headerLines = m.headers ?? [`From: ${m.from}`, `To: ${m.to}`, `Subject: ${m.subject}`];
+  if (m.email !== undefined) form.set('email', m.email);
+  else {
+    form.set('headers', headerLines.join('\r\n'));
+    if (m.text !== undefined) form.set('text', m.text);
+    if (m.html !== undefined) form.set('html', m.html);
+  }
+  form.set('from', m.from);
+  form.set('to', m.to);
+  form.set('subject', m.subject);
+  form.set('envelope', JSON.stringify(m.envelope ?? { to: [m.to], from: m.from }));
+  const files = m.attachments ?? [];
+  form.set('attachments', String(files.length));
+  files.forEach((f, i) => form.set(`attachment${i + 1}`, new Blob([f.content], { type: f.type }), f.filename));
+  const res = await fetch(`${baseUrl}/webhook/sendgrid/inbound`, {
+    method: 'POST',
+    headers: password === null ? {} : { authorization: `Basic ${Buffer.from(`sendgrid:${password}`).toString('base64')}` },
+    body: form,
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: res.status, body };
+}

@@ -11,8 +11,10 @@ export const emailIdForTask = (taskId: string, version: number) => deterministic
  *
  * A plan step's TaskDue says what to do (`action`, absent on tasks planned before plans and
  * on manual ones = `email`): `task` is a reminder for the agent to call or text — no email is
- * written (the dashboard shows it due; the agent completes it); `email_review` is written and
- * sent like `email` until the approval queue exists (the trail says so). The step's
+ * written (the dashboard shows it due; the agent completes it); `email_review` — and any
+ * planned `email` step while the agent reviews by default — is written as a draft that waits
+ * for the agent (EmailAwaitingApproval; the review queue); so is an automated email whose AI
+ * text the guardrails refused (the template stands in, with the reason). The step's
  * `instructions` reach the writer as the agent's instructions for this email, with its label.
  *
  * Idempotent:
@@ -36,6 +38,28 @@ export async function onTaskDue(deps: GeneratorDeps, event: Envelope<'TaskDue'>,
     today: event.data.fired_at.slice(0, 10),
     seed: ref.aggregateId,
   });
+  const review = result.kind === 'generated' ? reviewReasonFor(event, result) : null;
+  if (result.kind === 'generated' && review) {
+    await emails.handle(
+      ref,
+      {
+        type: 'RecordDraft',
+        data: {
+          task_id: taskId,
+          client_id: event.data.client_id,
+          followup_type: event.data.followup_type,
+          to_email: result.client.email,
+          to_name: result.client.name,
+          ...result.email,
+          facts: result.facts,
+          review_reason: review,
+          revision: 1,
+        },
+      },
+      { correlationId: event.correlation_id, causationId: event.id, traceparent },
+    );
+    return;
+  }
   await emails.handle(
     ref,
     result.kind === 'generated'
@@ -48,6 +72,7 @@ export async function onTaskDue(deps: GeneratorDeps, event: Envelope<'TaskDue'>,
             to_email: result.client.email,
             to_name: result.client.name,
             ...result.email,
+            facts: result.facts,
           },
         }
       : {
@@ -57,3 +82,23 @@ export async function onTaskDue(deps: GeneratorDeps, event: Envelope<'TaskDue'>,
     { correlationId: event.correlation_id, causationId: event.id, traceparent },
   );
 }
+
+/**
+ * Why this step's email waits for the agent, or null when it goes automatically: the step
+ * says review; the agent reviews every planned email by default; or the guardrails refused
+ * the AI's text (a Fair Housing or promise problem: the agent should see why the template
+ * stands in before anything goes out).
+ */
+export function reviewReasonFor(
+  event: Envelope<'TaskDue'>,
+  result: { email: { fallback_reason: string | null }; reviewByDefault: boolean },
+): 'step' | 'default' | 'guardrail' | null {
+  if (event.data.action === 'email_review') return 'step';
+  const planned = event.data.step_label !== undefined;
+  if (planned && result.reviewByDefault) return 'default';
+  if (result.email.fallback_reason && hasGuardrailProblem(result.email.fallback_reason)) return 'guardrail';
+  return null;
+}
+
+/** The output check's Fair Housing and promise problems, as the fallback reason names them (guardrails.ts). */
+const hasGuardrailProblem = (reason: string) => /steers by|promises a price or legal outcome/i.test(reason);

@@ -1,7 +1,7 @@
 import { type ClientFacts, type Envelope, type EventData, evolveClientFacts, initialClientFacts } from '@realtoros/contracts';
 
 /** The events on a client's subject (`crm.<agent>.client.<id>`). */
-export type ClientEventType = 'ClientCreated' | 'ClientUpdated' | 'ClientStageChanged' | 'ClientDeleted' | 'ClientUnsubscribed';
+export type ClientEventType = 'ClientCreated' | 'ClientUpdated' | 'ClientStageChanged' | 'ClientDeleted' | 'ClientUnsubscribed' | 'ActivityLogged';
 
 export type ClientProfile = EventData<'ClientCreated'>;
 

@@ -1,4 +1,4 @@
-import type { CommandPayload } from '@realtoros/contracts';
+import type { CommandPayload, EventData } from '@realtoros/contracts';
 import { type Decider, DomainError, type EventDraft } from '@realtoros/messaging';
 import { type ClientEventType, type ClientState, evolve, initialClientState } from './client.ts';
 
@@ -6,7 +6,8 @@ export type ClientCommand =
   | { type: 'CreateClient'; data: CommandPayload<'crm', 'create_client'> }
   | { type: 'UpdateClient'; data: CommandPayload<'crm', 'update_client'> }
   | { type: 'DeleteClient' }
-  | { type: 'UnsubscribeClient'; source: 'link' | 'webhook' | 'agent'; at: string };
+  | { type: 'UnsubscribeClient'; source: 'link' | 'webhook' | 'agent'; at: string }
+  | { type: 'LogActivity'; data: EventData<'ActivityLogged'> };
 
 /** What the decider emits: event types with their data; ids and envelopes come later. */
 export type ClientDecision = EventDraft<ClientEventType>;
@@ -67,6 +68,10 @@ export function decide(command: ClientCommand, state: ClientState): ClientDecisi
       if (state.status === 'absent') throw new DomainError('not_found', 'client not found');
       if (state.unsubscribed) return []; // already: one-click links get clicked twice
       return [{ type: 'ClientUnsubscribed', data: { source: command.source, at: command.at } }];
+    case 'LogActivity':
+      // The id derives from the command: a retried command logs it once.
+      if (state.status !== 'active') throw new DomainError('not_found', 'client not found');
+      return [{ type: 'ActivityLogged', data: command.data }];
     default: {
       const unhandled: never = command;
       throw new Error(`unhandled command ${JSON.stringify(unhandled)}`);

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type CommandPayload, isStorableText, ProblemDetails } from '@realtoros/contracts';
+import { type CommandPayload, isStorableText, NO_AGENT, ProblemDetails } from '@realtoros/contracts';
 import { EventWebhook } from '@sendgrid/eventwebhook';
 import { Type } from '@sinclair/typebox';
 import { HttpProblem } from '../errors/index.ts';
@@ -9,7 +9,7 @@ import { execute } from '../plugins/commands.ts';
 export const WEBHOOK_MAX_AGE_S = 600;
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** Webhook batches name their tenant per event (custom args); the command's own is nil. */
-const NO_AGENT = '00000000-0000-0000-0000-000000000000';
+
 
 type Event = CommandPayload<'mailer', 'record_webhook_events'>['events'][number];
 /** A usable string: non-empty, bounded, and storable (no NUL or lone surrogate, which would make the batch unprojectable). */

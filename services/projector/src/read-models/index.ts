@@ -1,10 +1,12 @@
 import type { Projection } from '../projection.ts';
+import { activitiesProjection } from './activities/projection.ts';
 import { agentSettingsProjection } from './agent-settings/projection.ts';
 import { agentsProjection } from './agents/projection.ts';
 import { clientsProjection } from './clients/projection.ts';
 import { emailLogsProjection } from './email-logs/projection.ts';
 import { enrollmentsProjection } from './enrollments/projection.ts';
 import { plansProjection } from './plans/projection.ts';
+import { repliesProjection } from './replies/projection.ts';
 import { tasksProjection } from './tasks/projection.ts';
 import { timelineProjection } from './timeline/projection.ts';
 
@@ -18,4 +20,6 @@ export const PROJECTIONS: readonly Projection[] = [
   plansProjection,
   enrollmentsProjection,
   agentSettingsProjection,
+  repliesProjection,
+  activitiesProjection,
 ];

@@ -30,7 +30,12 @@ export type EnrollmentCommand =
       };
     }
   | { type: 'PauseEnrollment'; data: { reason: 'manual' | 'auto_reply'; until: string | null; manual: boolean; command_id?: string } }
-  | { type: 'ResumeEnrollment'; data: { manual: boolean; command_id?: string }; now: string }
+  | {
+      type: 'ResumeEnrollment';
+      /** `enrollment_id` (rules): only this enrolment, and only while its pause has an end that has come (an auto-reply's pause). */
+      data: { manual: boolean; command_id?: string; enrollment_id?: string };
+      now: string;
+    }
   | {
       type: 'EndEnrollment';
       data: {
@@ -89,8 +94,12 @@ export function decideEnrollment(command: EnrollmentCommand, state: EnrollmentSt
       ];
     }
     case 'ResumeEnrollment': {
-      const r = command.data.manual ? manualTarget(state, 'resume', (e) => e.status === 'paused') : liveEnrollment(state);
+      const d = command.data;
+      const r = d.manual ? manualTarget(state, 'resume', (e) => e.status === 'paused') : liveEnrollment(state);
       if (r?.status !== 'paused') return [];
+      // A timed pause's own resume: the agent may have paused it again (no end) or it moved on.
+      if (d.enrollment_id !== undefined && (d.enrollment_id !== r.enrollment_id || r.paused_until === null || Date.parse(r.paused_until) > Date.parse(command.now)))
+        return [];
       const paused_ms = Math.max(0, Date.parse(command.now) - Date.parse(r.paused_at ?? command.now));
       return [{ type: 'EnrollmentResumed', data: { client_id: r.client_id, enrollment_id: r.enrollment_id, paused_ms } }];
     }

@@ -4,6 +4,8 @@ import type { Logger } from '@realtoros/observability';
 import type { TaskCommand } from '../task/decide.ts';
 import type { TaskStore } from '../task/task-store.ts';
 
+const isOpenStatus = (status: string) => status === 'pending' || status === 'due';
+
 /**
  * Email outcomes → task commands. A task is `due` while its email is on the way: sent →
  * completed (by email), generation/sending failed for good or suppressed → failed. An
@@ -34,6 +36,9 @@ export function emailOutcomeCommand(event: Envelope, now: string): { taskId: str
             command: { type: 'FailTask', data: { reason: `not sent: ${event.data.reason}`, email_id: event.aggregate_id } },
           }
         : null;
+    case 'EmailRejected':
+      // The agent rejected the step's draft in review: the step is skipped (nothing is sent).
+      return event.data.task_id ? { taskId: event.data.task_id, command: { type: 'SkipTask' } } : null;
     case 'EmailGenerationFailed':
       return event.data.task_id
         ? {
@@ -52,6 +57,8 @@ export function emailOutcomesHandler(deps: { tasks: TaskStore; now?: () => Date 
     const at = now();
     const outcome = emailOutcomeCommand(event, at.toISOString());
     if (!outcome) return;
+    // A task already closed (the agent completed or skipped it meanwhile, or a redelivery): nothing left to skip.
+    if (outcome.command.type === 'SkipTask' && !isOpenStatus((await deps.tasks.load({ agentId: event.agent_id, aggregateId: outcome.taskId })).state.status)) return;
     await deps.tasks.handle({ agentId: event.agent_id, aggregateId: outcome.taskId }, outcome.command, {
       correlationId: event.correlation_id,
       causationId: event.id,

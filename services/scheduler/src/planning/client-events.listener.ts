@@ -122,6 +122,10 @@ export function clientEventsHandler(deps: PlannerDeps) {
         await end({ reason: 'unsubscribed', manual: false, enrolled_before: event.occurred_at });
         await legacyCancel('client_unsubscribed');
         return;
+      case 'ActivityLogged':
+        // The agent is in a conversation with the client ("stop automated follow-ups").
+        if (event.data.stop_followups) await end({ reason: 'conversation', manual: false, enrolled_before: event.data.logged_at });
+        return;
       default:
         return;
     }

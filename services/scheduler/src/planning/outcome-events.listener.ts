@@ -8,6 +8,7 @@ import { serialByKey } from './concurrency.ts';
 
 export const DEFAULT_PLANS_DURABLE = 'scheduler-default-plans';
 export const EMAIL_STOPS_DURABLE = 'scheduler-email-stops';
+export const REPLY_STOPS_DURABLE = 'scheduler-reply-stops';
 
 /**
  * AgentRegistered → the agent's default plan (PlanCreated expecting an empty subject, its id
@@ -79,5 +80,43 @@ export function startEmailStops(
       const clientId = (event.data as { client_id?: unknown }).client_id;
       return serial(`${event.agent_id}.${String(clientId)}`, () => handle(event, ctx.traceparent));
     },
+  });
+}
+
+/**
+ * A client's reply (MAILER `mail.<agent>.client.<client>`) → its live enrolment, when it
+ * began before the reply: a person's reply ends it (`replied`); an automatic one (out of
+ * office…) pauses it for `autoReplyPauseDays`, after which its resume timer resumes it.
+ */
+export function replyEventsHandler(deps: { enrollments: EnrollmentStore; autoReplyPauseDays: number; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  return async (event: Envelope, traceparent: string | null = null): Promise<void> => {
+    if (event.type !== 'ClientReplied') return;
+    const d = event.data;
+    const ref = { agentId: event.agent_id, aggregateId: d.client_id };
+    const cause = { correlationId: event.correlation_id, causationId: event.id, traceparent, occurredAt: now() };
+    if (d.auto_reply === null) {
+      await deps.enrollments.handle(ref, { type: 'EndEnrollment', data: { reason: 'replied', manual: false, enrolled_before: d.received_at } }, cause);
+      return;
+    }
+    const until = new Date(Date.parse(d.received_at) + deps.autoReplyPauseDays * 86_400_000).toISOString();
+    await deps.enrollments.handle(ref, { type: 'PauseEnrollment', data: { reason: 'auto_reply', until, manual: false } }, cause);
+  };
+}
+
+export function startReplyStops(
+  deps: Parameters<typeof replyEventsHandler>[0] & { store: EventStore; log: Logger },
+): Promise<RunningConsumer> {
+  const handle = replyEventsHandler(deps);
+  const serial = serialByKey();
+  return runConsumer({
+    js: deps.store.js,
+    jsm: deps.store.jsm,
+    stream: 'MAILER',
+    durable: REPLY_STOPS_DURABLE,
+    filterSubject: 'mail.*.client.*',
+    log: deps.log,
+    concurrency: 32,
+    handle: (event, ctx) => serial(`${event.agent_id}.${event.aggregate_id}`, () => handle(event, ctx.traceparent)),
   });
 }

@@ -2,19 +2,28 @@ import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, 
 import type { Envelope } from '@realtoros/contracts';
 import { decodeEvent, ensureConsumer, recordDeadLetter } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
-import { publishTimer } from './timer-stream.ts';
+import { publishTimer, type Timer } from './timer-stream.ts';
 
 export const ARMING_DURABLE = 'scheduler-timer-arming';
 
 /**
- * When a task event's schedule version falls due, or null when it arms nothing: a new or
- * moved time, and a daily-cap hold (`TaskHeld.until`, the next day's slot). A pause hold
- * (`until` null) arms nothing: its resume reschedules the task, which arms it.
+ * The timer an event arms, or null: a task's new or moved time, and a daily-cap hold
+ * (`TaskHeld.until`, the next day's slot). A pause hold (`until` null) arms nothing: its
+ * resume reschedules the task, which arms it. An enrolment paused until a time (an
+ * auto-reply's pause) arms its own resume.
  */
-export function timerOf(event: Envelope): { version: number; at: number } | null {
-  if (event.type === 'TaskScheduled' || event.type === 'TaskRescheduled')
-    return { version: event.data.version, at: Date.parse(event.data.scheduled_for) };
-  if (event.type === 'TaskHeld' && event.data.until !== null) return { version: event.data.version, at: Date.parse(event.data.until) };
+export function timerOf(event: Envelope): Timer | null {
+  const at = (version: number, when: string): Timer => ({ agent_id: event.agent_id, task_id: event.aggregate_id, version, at: Date.parse(when) });
+  if (event.type === 'TaskScheduled' || event.type === 'TaskRescheduled') return at(event.data.version, event.data.scheduled_for);
+  if (event.type === 'TaskHeld' && event.data.until !== null) return at(event.data.version, event.data.until);
+  if (event.type === 'EnrollmentPaused' && event.data.until !== null)
+    return {
+      agent_id: event.agent_id,
+      task_id: event.data.enrollment_id,
+      version: 0,
+      at: Date.parse(event.data.until),
+      resume_client_id: event.data.client_id,
+    };
   return null;
 }
 
@@ -65,13 +74,7 @@ export async function startTimerArming(opts: {
     }
     try {
       const timer = timerOf(event);
-      if (timer) {
-        await publishTimer(
-          opts.js,
-          { agent_id: event.agent_id, task_id: event.aggregate_id, ...timer },
-          { now: Date.now(), horizonMs: opts.horizonMs },
-        );
-      }
+      if (timer) await publishTimer(opts.js, timer, { now: Date.now(), horizonMs: opts.horizonMs });
       msg.ack();
     } catch (err) {
       const n = msg.info.deliveryCount;

@@ -49,6 +49,8 @@ export type TickerOptions = {
    * gate every timer fires unchecked (the timer specs and benchmarks of the bare mechanism).
    */
   gate?: FireGate;
+  /** An enrolment paused until a time falls due (a resume timer): resume it, if it still waits for that. */
+  resume?: (timer: Timer & { resume_client_id: string }) => Promise<void>;
 };
 
 export type TickerStats = {
@@ -57,6 +59,8 @@ export type TickerStats = {
   /** Held at fire time: the daily cap was reached / the enrolment was paused. */
   capped: number;
   paused: number;
+  /** Enrolments paused until a time that came (resume timers handled). */
+  resumed: number;
   hopped: number;
   retries: number;
   openMinutes: number;
@@ -124,7 +128,7 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
   const sweepBack = opts.sweepBackMinutes ?? 10;
   const maxOpen = opts.maxOpen ?? 16;
   const deepSweepMs = opts.deepSweepMs ?? 600_000;
-  const counters = { fired: 0, stale: 0, capped: 0, paused: 0, hopped: 0, retries: 0 };
+  const counters = { fired: 0, stale: 0, capped: 0, paused: 0, resumed: 0, hopped: 0, retries: 0 };
 
   let stopped = false;
   let session: Session | null = null;
@@ -250,6 +254,11 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
     if (e.hop) {
       await publishTimer(js, t, { now: Date.now(), horizonMs: opts.horizonMs, notBefore: e.om.minute + 1 });
       counters.hopped++;
+      return;
+    }
+    if (t.resume_client_id !== undefined) {
+      await opts.resume?.({ ...t, resume_client_id: t.resume_client_id });
+      counters.resumed++;
       return;
     }
     const key = `timer:${t.task_id}:${t.version}`;

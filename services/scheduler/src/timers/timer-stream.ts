@@ -10,7 +10,12 @@ export const TIMER_STREAM = 'TIMERS';
 export const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-export type Timer = { agent_id: string; task_id: string; version: number; /** epoch ms */ at: number };
+/**
+ * A task's schedule version falling due; or, with `resume_client_id`, an enrolment paused
+ * until `at` (an auto-reply's pause) resuming by itself — `task_id` is then the enrolment's
+ * id and `version` 0.
+ */
+export type Timer = { agent_id: string; task_id: string; version: number; /** epoch ms */ at: number; resume_client_id?: string };
 
 export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS);
 export const startOf = (minute: number): number => minute * MINUTE_MS;
@@ -51,14 +56,14 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export function encodeTimer(t: Timer): Uint8Array {
-  return enc.encode(JSON.stringify({ a: t.agent_id, t: t.task_id, v: t.version, at: t.at }));
+  return enc.encode(JSON.stringify({ a: t.agent_id, t: t.task_id, v: t.version, at: t.at, ...(t.resume_client_id ? { r: t.resume_client_id } : {}) }));
 }
 
 export function decodeTimer(data: Uint8Array): Timer | null {
   try {
-    const o = JSON.parse(dec.decode(data)) as { a?: unknown; t?: unknown; v?: unknown; at?: unknown };
+    const o = JSON.parse(dec.decode(data)) as { a?: unknown; t?: unknown; v?: unknown; at?: unknown; r?: unknown };
     if (typeof o.a !== 'string' || typeof o.t !== 'string' || typeof o.v !== 'number' || typeof o.at !== 'number') return null;
-    return { agent_id: o.a, task_id: o.t, version: o.v, at: o.at };
+    return { agent_id: o.a, task_id: o.t, version: o.v, at: o.at, ...(typeof o.r === 'string' ? { resume_client_id: o.r } : {}) };
   } catch {
     return null;
   }

@@ -16,7 +16,7 @@ const CLIENT_EVENTS: EventType[] = EVENT_TYPES.filter((t) => EVENTS[t].stream ==
 export const clientsProjection: Projection = {
   name: 'clients',
   tables: ['clients'],
-  handles: [...CLIENT_EVENTS, 'EmailSent'],
+  handles: [...CLIENT_EVENTS, 'EmailSent', 'ClientReplied'],
   async apply(db, event, pos) {
     // Monotonic, so re-applying an older event (a lost checkpoint) never moves the ETag back.
     // Also monotonic: an older event applied again never makes the row look older.
@@ -103,6 +103,24 @@ export const clientsProjection: Projection = {
           .updateTable('clients')
           .set({ last_contacted: sql`greatest(last_contacted, ${event.data.sent_at}::timestamptz)` })
           .where('id', '=', event.data.client_id)
+          .execute();
+        return;
+      case 'ActivityLogged':
+        // The agent talked to the client: that is contact, as an email sent is.
+        await db
+          .updateTable('clients')
+          .set({ last_contacted: sql`greatest(last_contacted, ${event.data.logged_at}::timestamptz)`, ...seq, ...touched })
+          .where('id', '=', event.aggregate_id)
+          .execute();
+        return;
+      case 'ClientReplied':
+        // On the MAILER stream: not the client's ETag. An auto-reply is nobody answering.
+        if (event.data.auto_reply !== null) return;
+        await db
+          .updateTable('clients')
+          .set({ replied_at: sql`greatest(replied_at, ${event.data.received_at}::timestamptz)` })
+          .where('id', '=', event.data.client_id)
+          .where('agent_id', '=', event.agent_id)
           .execute();
         return;
       default:

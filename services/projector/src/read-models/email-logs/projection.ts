@@ -44,6 +44,9 @@ export const emailLogsProjection: Projection = {
   handles: [
     'EmailGenerated',
     'EmailGenerationFailed',
+    'EmailAwaitingApproval',
+    'EmailApproved',
+    'EmailRejected',
     'EmailSent',
     'EmailFailed',
     'EmailSendUnknown',
@@ -71,10 +74,59 @@ export const emailLogsProjection: Projection = {
             task_id: sql`coalesce(task_id, ${d.task_id}::uuid)`,
             created_at: sql`least(created_at, ${event.occurred_at}::timestamptz)`,
             status: raise('generated'),
+            // Provenance: absent on emails written before it was recorded (kept as it was).
+            prompt_version: d.prompt_version,
+            fallback_reason: d.fallback_reason,
+            ...(d.facts ? { facts: JSON.stringify(d.facts) } : {}),
+            ...(d.ai_draft ? { ai_subject: d.ai_draft.subject, ai_body: d.ai_draft.body } : {}),
+            ...(d.approval ? { approved_by: d.approval.by, approved_at: d.approval.approved_at } : {}),
           })
           .execute();
         return;
       }
+      case 'EmailAwaitingApproval': {
+        // The AI's events of one email arrive in order: a row still `generated` here is the
+        // one just made for this draft (an approved one would come after). A regenerated
+        // draft replaces the text and keeps waiting.
+        const d = event.data;
+        await row
+          .set({
+            subject: d.subject,
+            body: d.body,
+            to_email: d.to_email,
+            provider: d.provider,
+            model: d.model,
+            prompt_version: d.prompt_version,
+            fallback_reason: d.fallback_reason,
+            facts: JSON.stringify(d.facts),
+            review_reason: d.review_reason,
+            review_revision: d.revision,
+            task_id: sql`coalesce(task_id, ${d.task_id}::uuid)`,
+            created_at: sql`least(created_at, ${event.occurred_at}::timestamptz)`,
+            status: sql`CASE WHEN status = 'generated' THEN 'awaiting_approval' ELSE status END`,
+          })
+          .execute();
+        return;
+      }
+      case 'EmailApproved':
+        // The EmailGenerated that follows carries the final text; the mailer's reports may already have raised it.
+        await row
+          .set({
+            approved_by: event.data.by,
+            approved_at: event.data.approved_at,
+            status: sql`CASE WHEN status = 'awaiting_approval' THEN 'generated' ELSE status END`,
+          })
+          .execute();
+        return;
+      case 'EmailRejected':
+        await row
+          .set({
+            rejected_at: event.data.rejected_at,
+            rejected_reason: event.data.reason,
+            status: sql`CASE WHEN status = 'awaiting_approval' THEN 'rejected' ELSE status END`,
+          })
+          .execute();
+        return;
       case 'EmailGenerationFailed':
         await row.set({ status: raise('failed'), error_message: event.data.reason }).execute();
         return;
