@@ -9,6 +9,7 @@ import * as m002 from './migrations/002_aggregate_seq.ts';
 import * as m003 from './migrations/003_projection_parked.ts';
 import * as m004 from './migrations/004_email_events.ts';
 import * as m005 from './migrations/005_plans.ts';
+import * as m006 from './migrations/006_replies_review.ts';
 
 describe('migrations on real Postgres', () => {
   it('004 moves existing webhook_events arrays into email_events rows with counters and delivered_at, then drops the array', async () => {
@@ -109,8 +110,18 @@ describe('migrations on real Postgres', () => {
       for (const table of ['plans', 'plan_versions', 'enrollments', 'agent_settings'] as const)
         expect(await t.db.selectFrom(table).selectAll().execute()).toEqual([]);
 
-      const all = { ...before, '005_plans': m005 };
-      expect((await new Migrator({ db: old, provider: { getMigrations: async () => all } }).migrateDown()).error).toBeUndefined();
+      // 006 (replies, review): its tables start empty, the existing client has no reply.
+      expect(await t.db.selectFrom('clients').select('replied_at').executeTakeFirstOrThrow()).toEqual({ replied_at: null });
+      for (const table of ['replies', 'inbound_unmatched', 'activities'] as const)
+        expect(await t.db.selectFrom(table).selectAll().execute()).toEqual([]);
+
+      const all = { ...before, '005_plans': m005, '006_replies_review': m006 };
+      const migrator = new Migrator({ db: old, provider: { getMigrations: async () => all } });
+      expect((await migrator.migrateDown()).error).toBeUndefined(); // 006
+      const { rows: left } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_name IN ('replies', 'inbound_unmatched', 'activities')`.execute(old);
+      expect(left[0]?.n).toBe(0);
+      expect((await migrator.migrateDown()).error).toBeUndefined(); // 005
       const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables
         WHERE table_schema = 'public' AND table_name IN ('plans', 'plan_versions', 'enrollments', 'agent_settings')`.execute(old);
       expect(rows[0]?.n).toBe(0);
