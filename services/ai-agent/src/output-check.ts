@@ -1,5 +1,6 @@
 import { isStorableText } from '@realtoros/contracts';
 import type { ClientFacts } from './facts.ts';
+import { fairHousingProblems } from './fair-housing.ts';
 
 export type EmailDraft = { subject: string; body: string };
 
@@ -34,6 +35,8 @@ export function checkDraft(draft: unknown, client: Pick<ClientFacts, 'email'>, a
   const withoutAddresses = `${s}\n${b}`.replace(EMAIL, ' ');
   if (LINK.test(withoutAddresses)) problems.push('contains a link');
   if (PLACEHOLDER.test(s) || PLACEHOLDER.test(b)) problems.push('contains a placeholder');
+  // Fair Housing steering and promises about price or legal outcomes (fair-housing.ts).
+  problems.push(...fairHousingProblems(`${s}\n${b}`));
   // A NUL or lone surrogate could not be stored (the event would be refused): use the template.
   if (!isStorableText(subject) || !isStorableText(body)) problems.push('contains characters that cannot be stored');
   return problems;

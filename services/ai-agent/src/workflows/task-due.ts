@@ -1,6 +1,7 @@
 import type { Envelope } from '@realtoros/contracts';
 import { deterministicId, storableText } from '@realtoros/messaging';
 import { createGeneratedEmails } from '../email/generated-email.ts';
+import { hasGuardrailProblem } from '../fair-housing.ts';
 import { composeEmail, type GeneratorDeps } from '../generate.ts';
 
 /** The email a task's firing produces: one per (task, schedule version), whatever redelivers. */
@@ -99,6 +100,3 @@ export function reviewReasonFor(
   if (result.email.fallback_reason && hasGuardrailProblem(result.email.fallback_reason)) return 'guardrail';
   return null;
 }
-
-/** The output check's Fair Housing and promise problems, as the fallback reason names them (guardrails.ts). */
-const hasGuardrailProblem = (reason: string) => /steers by|promises a price or legal outcome/i.test(reason);
