@@ -45,7 +45,7 @@ describe('review before sending', () => {
       async () => ((await api.get('/api/review')).body.items as { client_id: string; email_id: string }[]).find((i) => i.client_id === r.body.id),
       { timeoutMs: 30_000, what: `${name}'s draft in the queue` },
     );
-    return { id: r.body.id as string, email, draft: item as { email_id: string; review_reason: string; subject: string; facts: unknown[] } };
+    return { id: r.body.id as string, email, draft: item as unknown as { email_id: string; review_reason: string; subject: string; facts: unknown[] } };
   }
   const taskStatus = async (api: Api, clientId: string) =>
     ((await api.get(`/api/clients/${clientId}/tasks?limit=100`)).body.items as { followup_type: string; status: string }[]).find((t) => t.followup_type === 'Day 1')?.status;
