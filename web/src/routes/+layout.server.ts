@@ -1,3 +1,5 @@
+import { getDb } from '#lib/server/db.ts';
+import { reviewCount } from '#lib/server/queries.ts';
 import { takeFlash, timeZoneOf } from '#lib/server/session.ts';
 import type { LayoutServerLoad } from './$types';
 
@@ -5,4 +7,6 @@ export const load: LayoutServerLoad = async ({ locals, cookies }) => ({
   agent: locals.agent,
   tz: timeZoneOf(cookies),
   flash: takeFlash(cookies),
+  // The navigation's badge: drafts waiting for the agent (0 when the read models can't say).
+  reviewCount: locals.agent ? await reviewCount(getDb(), locals.agent.id).catch(() => 0) : 0,
 });

@@ -15,5 +15,7 @@ export {
   listEmails,
   listPlans,
   listTasks,
+  reviewCount,
+  reviewQueue,
   upcomingTasks,
 } from '@realtoros/queries';

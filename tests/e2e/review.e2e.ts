@@ -1,0 +1,68 @@
+import { type FakeSendGrid, type Stack, startFakeSendGrid, startStack, waitFor } from '@realtoros/testing';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient } from '../api/http.ts';
+import { browserHelpers, DESKTOP, launchChromium } from './browser.ts';
+import { startWebApp, type WebApp } from './web-app.ts';
+
+/**
+ * The review queue in a real browser against the whole stack: with "review every automated
+ * email" on, the plan's Day 1 waits as a draft; the agent edits and approves it from the queue
+ * (the navigation counts it), and SendGrid (the fake) receives exactly that text, once.
+ */
+describe('review queue in a browser', () => {
+  let stack: Stack;
+  let web: WebApp;
+  let browser: Browser;
+  let sendgrid: FakeSendGrid;
+  const { problems, newPage, go, signUp, shoot } = browserHelpers(() => web.url);
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    sendgrid = await startFakeSendGrid();
+    stack = await startStack(['projector', 'crm', 'scheduler', 'ai-agent', 'mailer', 'gateway'], {
+      SENDGRID_API_KEY: 'SG.test',
+      SENDGRID_BASE_URL: sendgrid.url,
+      MAILER_RETRY_BASE_MS: '50',
+      FOLLOWUP_SCHEDULE: JSON.stringify({ 'Day 1': { offset_seconds: 2 }, 'Day 3': { offset_days: 3 }, 'Week 1': { offset_days: 7 }, 'Week 2': { offset_days: 14 }, 'Month 1': { offset_days: 30 } }),
+    });
+    web = await startWebApp({ DATABASE_URL: stack.env.DATABASE_URL!, JWT_SECRET: stack.env.JWT_SECRET!, GATEWAY_URL: stack.api });
+  }, 240_000);
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await stack?.dispose();
+    await sendgrid?.close();
+  });
+
+  it('a draft appears in the queue with a count in the navigation; edited and approved there, it is sent once with the edit', async () => {
+    const stamp = Date.now().toString(36);
+    const agentEmail = `rev-${stamp}@example.com`;
+    const ctx = await browser.newContext({ viewport: DESKTOP, timezoneId: 'America/New_York' });
+    const page = await newPage(ctx);
+    await signUp(page, 'Rae Reviewer', agentEmail);
+    const login = await apiClient(stack.api).post('/api/auth/login', { email: agentEmail, password: 'correct-horse-1' });
+    const api = apiClient(stack.api, login.body.token);
+    expect((await api.patch('/api/settings', { review_by_default: true })).status).toBe(200);
+    const clientEmail = `kim.${stamp}@example.com`;
+    expect((await api.post('/api/clients', { name: 'Kim Draft', email: clientEmail, stage: 'qualified' })).status).toBe(201);
+    await waitFor(async () => (await api.get('/api/review')).body.total === 1, { timeoutMs: 30_000, what: 'the draft waits' });
+
+    await go(page, '/review');
+    expect(await page.getByTestId('nav-review-count').textContent()).toBe('1');
+    const item = page.getByTestId('review-item');
+    await item.waitFor();
+    expect(await item.textContent()).toContain('Kim Draft');
+    expect(sendgrid.accepted()).toHaveLength(0);
+    await shoot(page, 'review');
+    await item.getByTestId('review-subject').fill('Lovely to meet you, Kim');
+    await item.getByTestId('review-approve').click();
+    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Approved');
+    await expect.poll(() => page.getByTestId('review-empty').count()).toBe(1);
+    await waitFor(async () => sendgrid.accepted().length === 1, { timeoutMs: 20_000, what: 'sent' });
+    expect(sendgrid.mailOf(sendgrid.accepted()[0]!).subject).toBe('Lovely to meet you, Kim');
+    expect(await page.getByTestId('nav-review-count').count()).toBe(0);
+    await ctx.close();
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
