@@ -35,7 +35,7 @@ describe('review queue in a browser', () => {
     await sendgrid?.close();
   });
 
-  it('a draft appears in the queue with a count in the navigation; edited and approved there, it is sent once with the edit', async () => {
+  it('a draft appears in the queue with a count in the navigation; edited and approved there, it is sent once with the edit; the client page shows it in the conversation, and a logged call stops the plan', async () => {
     const stamp = Date.now().toString(36);
     const agentEmail = `rev-${stamp}@example.com`;
     const ctx = await browser.newContext({ viewport: DESKTOP, timezoneId: 'America/New_York' });
@@ -62,6 +62,21 @@ describe('review queue in a browser', () => {
     await waitFor(async () => sendgrid.accepted().length === 1, { timeoutMs: 20_000, what: 'sent' });
     expect(sendgrid.mailOf(sendgrid.accepted()[0]!).subject).toBe('Lovely to meet you, Kim');
     expect(await page.getByTestId('nav-review-count').count()).toBe(0);
+
+    // The client's page: the email in the conversation; a logged call that stops the plan.
+    const clientId = ((await api.get('/api/clients')).body.items as { id: string }[])[0]!.id;
+    await go(page, `/clients/${clientId}`);
+    await expect.poll(() => page.getByTestId('conversation-item').count(), { timeout: 15_000 }).toBe(1);
+    expect(await page.getByTestId('conversation-item').getAttribute('data-kind')).toBe('sent');
+    expect(await page.getByTestId('enrollment').getAttribute('data-status')).toBe('active');
+    await page.getByTestId('activity-kind').selectOption('call');
+    await page.getByTestId('activity-body').fill('Talked for 20 minutes; she will call back after the holidays.');
+    await page.getByTestId('activity-stop').check();
+    await page.getByTestId('activity-save').click();
+    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('automated follow-ups stopped');
+    await expect.poll(() => page.getByTestId('enrollment').getAttribute('data-status'), { timeout: 15_000 }).toBe('ended');
+    expect((await api.get(`/api/clients/${clientId}`)).body.enrollment.ended_reason).toBe('conversation');
+    await shoot(page, 'conversation');
     await ctx.close();
     expect(problems).toEqual([]);
   }, 120_000);

@@ -3,6 +3,7 @@ export type {
   Agent,
   AgentSettings,
   Client,
+  ConversationItem,
   EmailLog,
   Enrollment,
   PageOf,

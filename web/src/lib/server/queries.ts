@@ -4,6 +4,7 @@
  * has one surface to the read models.
  */
 export {
+  clientConversation,
   clientTimeline,
   dashboardStats,
   getClient,

@@ -5,7 +5,7 @@ import { getDb } from '#lib/server/db.ts';
 import { emailActions } from '#lib/server/email-actions.ts';
 import { failWithProblem, textFields } from '#lib/server/forms.ts';
 import { gateway } from '#lib/server/gateway.ts';
-import { clientTimeline, getClient, listEmails, listPlans, listTasks } from '#lib/server/queries.ts';
+import { clientConversation, clientTimeline, getClient, listEmails, listPlans, listTasks } from '#lib/server/queries.ts';
 import { setFlash, timeZoneOf } from '#lib/server/session.ts';
 import { taskActions, UUID_RE } from '#lib/server/task-actions.ts';
 import { CLIENT_STAGES, isOneOf, PRIORITIES } from '#lib/vocab.ts';
@@ -24,11 +24,12 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   const agentId = locals.agent!.id;
   const client = await getClient(db, agentId, params.id);
   if (!client) error(404, 'This client does not exist or was deleted.');
-  const [tasks, emails, timeline, plans] = await Promise.all([
+  const [tasks, emails, timeline, plans, conversation] = await Promise.all([
     listTasks(db, agentId, { page: 1, limit: 100, client_id: client.id }),
     listEmails(db, agentId, { page: 1, limit: 50, client_id: client.id }),
     clientTimeline(db, agentId, client.id),
     listPlans(db, agentId),
+    clientConversation(db, agentId, client.id, 100),
   ]);
   return {
     now: new Date().toISOString(),
@@ -36,6 +37,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
     tasks: tasks.items,
     emails: emails.items,
     timeline,
+    conversation,
     plans: plans.map((p) => ({ id: p.id, name: p.name, version: p.version, is_default: p.is_default })),
   };
 };
@@ -43,6 +45,19 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 export const actions: Actions = {
   ...taskActions,
   ...emailActions,
+
+  /** A call, meeting, text or note; "stop automated follow-ups" ends the plan (reason conversation). */
+  logActivity: async ({ request, locals, params }) => {
+    const data = await request.formData();
+    const kind = String(data.get('kind') ?? 'note');
+    const body = { kind, body: String(data.get('body') ?? '').trim(), stop_followups: data.get('stop_followups') === 'on' };
+    const res = await gateway('POST', `/api/clients/${params.id}/activities`, { token: locals.token, body });
+    if (!res.ok) {
+      const first = res.problem.errors?.[0]?.detail;
+      return fail(res.status, { ok: false, form: 'activity', message: first ? `Activity: ${first}` : (res.problem.detail ?? res.problem.title) });
+    }
+    return { ok: true, form: 'activity', message: body.stop_followups ? 'Logged — automated follow-ups stopped.' : 'Activity logged.' };
+  },
 
   update: async ({ request, locals, params }) => {
     const { body, values } = clientBody(await request.formData(), 'update');
