@@ -163,6 +163,23 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
       return { title: 'Email written', detail: str(d.subject) ? `“${str(d.subject)}”` : null, tone: 'accent', icon: 'sparkle' };
     case 'EmailGenerationFailed':
       return { title: 'Email could not be written', detail: str(d.reason), tone: 'danger', icon: 'alert' };
+    case 'EmailAwaitingApproval':
+      return { title: 'Draft waiting for your review', detail: str(d.subject) ? `“${str(d.subject)}”` : null, tone: 'accent', icon: 'sparkle' };
+    case 'EmailApproved':
+      return { title: 'Draft approved', detail: d.edited ? 'with your edits' : null, tone: 'success', icon: 'check' };
+    case 'EmailRejected':
+      return { title: 'Draft rejected', detail: str(d.reason), tone: 'neutral', icon: 'skip' };
+    case 'ClientReplied':
+      return d.auto_reply
+        ? { title: 'Automatic reply', detail: `${str(d.auto_reply) ?? ''} — the plan pauses`, tone: 'warning', icon: 'mail' }
+        : { title: 'Client replied', detail: str(d.text) ? `“${(str(d.text) ?? '').slice(0, 140)}”` : null, tone: 'success', icon: 'mail' };
+    case 'ActivityLogged':
+      return {
+        title: `${({ call: 'Call', meeting: 'Meeting', text: 'Text', note: 'Note' } as Record<string, string>)[String(d.kind)] ?? 'Activity'} logged`,
+        detail: `${(str(d.body) ?? '').slice(0, 140)}${d.stop_followups ? ' · automated follow-ups stopped' : ''}`,
+        tone: 'info',
+        icon: 'edit',
+      };
     case 'EmailSent':
       if (d.confirmed_by === 'agent')
         return { title: 'Email marked as sent', detail: 'You confirmed it was delivered', tone: 'info', icon: 'check' };
