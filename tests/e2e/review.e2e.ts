@@ -63,6 +63,13 @@ describe('review queue in a browser', () => {
     expect(sendgrid.mailOf(sendgrid.accepted()[0]!).subject).toBe('Lovely to meet you, Kim');
     expect(await page.getByTestId('nav-review-count').count()).toBe(0);
 
+    // The email's page says where it came from: approved by the agent, the AI's subject kept.
+    const emailId = ((await api.get('/api/emails')).body.items as { id: string }[])[0]!.id;
+    await go(page, `/emails/${emailId}`);
+    await page.getByTestId('email-provenance').waitFor();
+    expect(await page.getByTestId('provenance-approved').textContent()).toContain('by you');
+    expect(await page.getByTestId('provenance-ai-text').textContent()).not.toContain('Lovely to meet you, Kim');
+
     // The client's page: the email in the conversation; a logged call that stops the plan.
     const clientId = ((await api.get('/api/clients')).body.items as { id: string }[])[0]!.id;
     await go(page, `/clients/${clientId}`);
