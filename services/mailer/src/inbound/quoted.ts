@@ -18,9 +18,10 @@ const MAX_ATTRIBUTION_CHARS = 400;
  */
 const ATTRIBUTIONS: { lead: string; ends: (line: string) => boolean }[] = [
   { lead: 'on ', ends: (l) => l.endsWith(' wrote:') },
-  { lead: 'le ', ends: (l) => / a écrit ?:$/.test(l) },
+  // French and Spanish clients often put a no-break space before the colon (\s covers it).
+  { lead: 'le ', ends: (l) => /\sa\sécrit\s?:$/.test(l) },
   { lead: 'am ', ends: (l) => l.endsWith(':') && l.includes(' schrieb ') },
-  { lead: 'el ', ends: (l) => / escribi[óo] ?:$/.test(l) },
+  { lead: 'el ', ends: (l) => /\sescribi[óo]\s?:$/.test(l) },
 ];
 
 function isAttribution(line: string): boolean {
@@ -94,8 +95,8 @@ export function stripQuotedHistory(text: string): string {
 
 /** Elements whose content is never text: dropped with everything inside them. */
 const DROPPED_ELEMENTS = new Set(['style', 'script', 'head', 'title', 'template', 'noscript']);
-/** Elements that end a line of text. */
-const LINE_ENDING_ELEMENTS = new Set([
+/** Elements on lines of their own: their start and end break a line, unless one just did. */
+const BLOCK_ELEMENTS = new Set([
   'address',
   'article',
   'aside',
@@ -114,6 +115,7 @@ const LINE_ENDING_ELEMENTS = new Set([
   'h5',
   'h6',
   'header',
+  'hr',
   'li',
   'ol',
   'p',
@@ -123,7 +125,6 @@ const LINE_ENDING_ELEMENTS = new Set([
   'tr',
   'ul',
 ]);
-const BREAKS = new Set(['br', 'hr']);
 
 const NAMED_ENTITIES: Record<string, string> = {
   amp: '&',
@@ -168,16 +169,31 @@ function endOfDropped(html: string, name: string, from: number): number {
 
 /**
  * Plain text of an HTML body, for a reply that came without a text part: the content of
- * <style>, <script>, <head> and the like dropped, comments dropped, <br>, <hr> and the ends
- * of block elements as line breaks, every other tag removed, whitespace collapsed as HTML
- * does, the common entities and numeric ones decoded, blank-line runs cut to one. Reads at
- * most MAX_INPUT_CHARS, in one pass without backtracking regular expressions, so no input
- * takes long. Not a renderer: no tables, lists or <pre> layout.
+ * <style>, <script>, <head> and the like dropped, comments dropped, every <br> a line break
+ * and block elements (<div>, <p>, …) on lines of their own, every other tag removed,
+ * whitespace collapsed as HTML does, the common entities and numeric ones decoded, lines
+ * trimmed, blank-line runs cut to one. A block's break is "soft" (none when a line just
+ * ended), which is how Gmail's `<div>Hi</div><div><br></div><div>Thanks</div>` reads as
+ * "Hi", a blank line, "Thanks". Reads at most MAX_INPUT_CHARS in one pass, without
+ * backtracking regular expressions, so no input takes long. Not a renderer: no tables,
+ * lists or <pre> layout.
  */
 export function htmlToText(html: string): string {
   const input = capped(html, MAX_INPUT_CHARS);
   const out: string[] = [];
-  const text = (raw: string) => out.push(decodeEntities(raw.replace(/[ \t\n\r\f]+/g, ' ')));
+  // Tracked rather than read off `out`, which would make every check cost the text so far.
+  let atLineStart = true;
+  const push = (piece: string) => {
+    if (piece === '') return;
+    out.push(piece);
+    atLineStart = piece.endsWith('\n');
+  };
+  const text = (raw: string) => {
+    const collapsed = raw.replace(/[ \t\n\r\f]+/g, ' ');
+    // Source indentation between blocks is no text; keeping it would defeat soft breaks.
+    if (collapsed === ' ' && atLineStart) return;
+    push(decodeEntities(collapsed));
+  };
   let pos = 0;
   while (pos < input.length) {
     const lt = input.indexOf('<', pos);
@@ -194,7 +210,7 @@ export function htmlToText(html: string): string {
     }
     // "a < b" is text; a tag starts with a letter, "/", "!" or "?".
     if (!/[a-zA-Z/!?]/.test(input.charAt(lt + 1))) {
-      out.push('<');
+      push('<');
       pos = lt + 1;
       continue;
     }
@@ -208,8 +224,8 @@ export function htmlToText(html: string): string {
     const name = tag[2]!.toLowerCase();
     if (!closing && DROPPED_ELEMENTS.has(name) && !input.slice(lt, gt).endsWith('/')) {
       pos = endOfDropped(input, name, gt + 1);
-    } else if (BREAKS.has(name) || (closing && LINE_ENDING_ELEMENTS.has(name))) {
-      out.push('\n');
+    } else if (name === 'br' || (BLOCK_ELEMENTS.has(name) && !atLineStart)) {
+      push('\n');
     }
   }
   return out
