@@ -102,6 +102,19 @@ describe('review before sending', () => {
     expect(sendsTo(c.email)).toHaveLength(1);
   }, 60_000);
 
+  it('regenerate writes the next revision with the agent’s instructions; the draft keeps waiting, nothing is sent', async () => {
+    const { api } = await reviewer();
+    const c = await draftFor(api, 'Gus');
+    const r = await api.post(`/api/emails/${c.draft.email_id}/regenerate`, { agent_instructions: 'Mention the open house on Sunday' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ email_id: c.draft.email_id, status: 'awaiting_approval', subject: expect.any(String), body: expect.any(String) });
+    await waitFor(
+      async () => ((await api.get('/api/review')).body.items as { email_id: string; revision: number }[]).find((i) => i.email_id === c.draft.email_id)?.revision === 2,
+      { timeoutMs: 15_000, what: 'revision 2 in the queue' },
+    );
+    expect(sendsTo(c.email)).toHaveLength(0);
+  }, 60_000);
+
   it('bad input is a 400 with a pointer; another agent’s draft is a 404', async () => {
     const { api } = await reviewer();
     const c = await draftFor(api, 'Pia');

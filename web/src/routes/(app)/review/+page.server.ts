@@ -27,4 +27,15 @@ async function decide(request: Request, token: string | null | undefined, action
 export const actions: Actions = {
   approve: ({ request, locals }) => decide(request, locals.token, 'approve'),
   reject: ({ request, locals }) => decide(request, locals.token, 'reject'),
+  /** Another version written with the agent's instructions; it keeps waiting. */
+  regenerate: async ({ request, locals }) => {
+    const data = await request.formData();
+    const id = String(data.get('id') ?? '');
+    const instructions = String(data.get('agent_instructions') ?? '').trim();
+    if (!UUID_RE.test(id)) return fail(400, { ok: false, message: 'Unknown draft.', id, form: 'regenerate' } satisfies RowResult);
+    if (!instructions) return fail(400, { ok: false, message: 'Say what to change, e.g. “shorter, mention Sunday’s open house”.', id, form: 'regenerate' } satisfies RowResult);
+    const res = await gateway('POST', `/api/emails/${id}/regenerate`, { token: locals.token ?? undefined, body: { agent_instructions: instructions }, timeoutMs: 65_000 });
+    if (!res.ok) return fail(res.status, { ok: false, message: res.problem.errors?.[0]?.detail ?? res.problem.detail ?? res.problem.title, id, form: 'regenerate' } satisfies RowResult);
+    return { ok: true, message: 'A new version is ready for your review.', id, form: 'regenerate' } satisfies RowResult;
+  },
 };
