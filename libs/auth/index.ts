@@ -63,5 +63,5 @@ export function verifyToken(secret: string, token: string | undefined | null, no
     return null;
   }
 }
-export { signUnsubscribeToken, verifyUnsubscribeToken, type UnsubscribeClaims } from './src/unsubscribe.ts';
 export { replyAddress, replyTokenOf, signReplyToken, verifyReplyToken } from './src/reply-token.ts';
+export { signUnsubscribeToken, verifyUnsubscribeToken, type UnsubscribeClaims } from './src/unsubscribe.ts';

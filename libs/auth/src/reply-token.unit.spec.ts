@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signUnsubscribeToken } from './unsubscribe.ts';
 import { base32Decode, base32Encode, replyAddress, replyTokenOf, signReplyToken, verifyReplyToken } from './reply-token.ts';
+import { signUnsubscribeToken } from './unsubscribe.ts';
 
 const SECRET = 'a-secret-of-at-least-16-chars';
 const EMAIL = '0190a000-0000-7000-8000-0000000000e1';

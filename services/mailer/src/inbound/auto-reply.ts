@@ -50,11 +50,7 @@ const keywordOf = (value: string) =>
 /** A header value as it may appear in a reason: short, and only harmless characters. */
 const shown = (value: string) => value.replace(/[^a-z0-9_-]/g, '').slice(0, 40);
 
-const foldedForMatching = (subject: string) =>
-  subject
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase();
+const foldedForMatching = (subject: string) => subject.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 
 export function outOfOfficeSubject(subject: string): string | null {
   const rest = foldedForMatching(subject).replace(REPLY_PREFIXES, '').trimStart();

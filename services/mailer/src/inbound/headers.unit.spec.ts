@@ -97,7 +97,11 @@ describe('messageIdsIn', () => {
     ['ids with no space between', '<a@x.com><b@y.com>', ['a@x.com', 'b@y.com']],
     ['an In-Reply-To with a comment', '<a@x.com> (Maria Lopez\'s message of "Tue, 1 Dec 2026")', ['a@x.com']],
     ['the obsolete In-Reply-To phrase', 'Your message of "Tue, 1 Dec 2026" <a@x.com>', ['a@x.com']],
-    ['an id folded inside its brackets', '<0190a000-0000-7000-8000-\r\n 0000000000e1@realtoros.example>', ['0190a000-0000-7000-8000-0000000000e1@realtoros.example']],
+    [
+      'an id folded inside its brackets',
+      '<0190a000-0000-7000-8000-\r\n 0000000000e1@realtoros.example>',
+      ['0190a000-0000-7000-8000-0000000000e1@realtoros.example'],
+    ],
     ['a bare id', '  a@x.com ', ['a@x.com']],
     ['an id missing its closing bracket', '<a@x.com', ['a@x.com']],
     ['an id missing its opening bracket', 'a@x.com>', ['a@x.com']],
@@ -119,7 +123,10 @@ describe('messageIdsIn', () => {
 
   it('reads the ids of the Gmail sample', () => {
     const h = parseHeaders(GMAIL);
-    expect(messageIdsIn(h.get('references')?.[0])).toEqual(['0190a000-0000-7000-8000-0000000000e1@realtoros.example', 'CAJx9=first@mail.gmail.com']);
+    expect(messageIdsIn(h.get('references')?.[0])).toEqual([
+      '0190a000-0000-7000-8000-0000000000e1@realtoros.example',
+      'CAJx9=first@mail.gmail.com',
+    ]);
     expect(messageIdsIn(h.get('in-reply-to')?.[0])).toEqual(['0190a000-0000-7000-8000-0000000000e1@realtoros.example']);
   });
 });

@@ -24,6 +24,11 @@ const ATTRIBUTIONS: { lead: string; ends: (line: string) => boolean }[] = [
   { lead: 'el ', ends: (l) => /\sescribi[óo]\s?:$/.test(l) },
 ];
 
+const startsLikeAttribution = (line: string) => {
+  const l = line.trimStart().slice(0, 3).toLowerCase();
+  return ATTRIBUTIONS.some((a) => l === a.lead);
+};
+
 function isAttribution(line: string): boolean {
   const l = line.trim().toLowerCase();
   if (l.length > MAX_ATTRIBUTION_CHARS || !/\d/.test(l)) return false;
@@ -51,7 +56,7 @@ function historyStart(lines: string[]): number {
     if (isAttribution(line)) return i;
     // Gmail wraps a long attribution: "On Tue, …, Jane Doe <" / "jane@x.com> wrote:".
     const next = lines[i + 1];
-    if (next !== undefined && line.trim() !== '' && isAttribution(`${line.trim()} ${next.trim()}`)) return i;
+    if (next !== undefined && startsLikeAttribution(line) && isAttribution(`${line.trim()} ${next.trim()}`)) return i;
     if (ORIGINAL_MESSAGE.test(line)) return i;
     if (SEPARATOR.test(line) && FROM_FIELD.test(nextNonEmpty(lines, i + 1) ?? '')) return i;
     if (FROM_FIELD.test(line) && lines.slice(i + 1, i + 1 + SENT_WITHIN_LINES).some((l) => SENT_FIELD.test(l))) return i;
