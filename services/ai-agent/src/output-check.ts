@@ -1,6 +1,6 @@
 import { isStorableText } from '@realtoros/contracts';
 import type { ClientFacts } from './facts.ts';
-import { fairHousingProblems } from './fair-housing.ts';
+import { guardrailProblems } from './guardrails.ts';
 
 export type EmailDraft = { subject: string; body: string };
 
@@ -14,7 +14,9 @@ export const MAX_BODY_WORDS = 300;
 /**
  * Checks a model's draft before it is accepted: the model read untrusted notes, so its output
  * is untrusted too. Returns the problems; empty means accepted. No link or foreign address
- * can leave through an email, the subject is one line, and the length stays bounded.
+ * can leave through an email, the subject is one line, and the length stays bounded. Nor may it
+ * steer by a Fair Housing class or promise a price or legal outcome in the agent's name: those
+ * problems read "<category> (“<phrase>”)" and `isGuardrailProblem` (guardrails.ts) tells them apart.
  */
 export function checkDraft(draft: unknown, client: Pick<ClientFacts, 'email'>, allowedEmails: readonly string[] = []): string[] {
   if (!draft || typeof draft !== 'object') return ['not an object'];
@@ -35,8 +37,8 @@ export function checkDraft(draft: unknown, client: Pick<ClientFacts, 'email'>, a
   const withoutAddresses = `${s}\n${b}`.replace(EMAIL, ' ');
   if (LINK.test(withoutAddresses)) problems.push('contains a link');
   if (PLACEHOLDER.test(s) || PLACEHOLDER.test(b)) problems.push('contains a placeholder');
-  // Fair Housing steering and promises about price or legal outcomes (fair-housing.ts).
-  problems.push(...fairHousingProblems(`${s}\n${b}`));
+  // Fair Housing steering and promises about price or legal outcomes (guardrails.ts).
+  problems.push(...guardrailProblems(`${s}\n${b}`));
   // A NUL or lone surrogate could not be stored (the event would be refused): use the template.
   if (!isStorableText(subject) || !isStorableText(body)) problems.push('contains characters that cannot be stored');
   return problems;

@@ -1,7 +1,7 @@
 import type { Envelope } from '@realtoros/contracts';
 import { deterministicId, storableText } from '@realtoros/messaging';
 import { createGeneratedEmails } from '../email/generated-email.ts';
-import { hasGuardrailProblem } from '../fair-housing.ts';
+import { hasGuardrailProblem } from '../guardrails.ts';
 import { composeEmail, type GeneratorDeps } from '../generate.ts';
 
 /** The email a task's firing produces: one per (task, schedule version), whatever redelivers. */
