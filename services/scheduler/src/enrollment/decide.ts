@@ -29,7 +29,11 @@ export type EnrollmentCommand =
         source: EventData<'ClientEnrolled'>['source'];
       };
     }
-  | { type: 'PauseEnrollment'; data: { reason: 'manual' | 'auto_reply'; until: string | null; manual: boolean; command_id?: string } }
+  | {
+      type: 'PauseEnrollment';
+      /** `enrolled_before` (rules): only an enrolment that began by then (a redelivered old auto-reply pauses no later one). */
+      data: { reason: 'manual' | 'auto_reply'; until: string | null; manual: boolean; command_id?: string; enrolled_before?: string };
+    }
   | {
       type: 'ResumeEnrollment';
       /** `enrollment_id` (rules): only this enrolment, and only while its pause has an end that has come (an auto-reply's pause). */
@@ -89,6 +93,7 @@ export function decideEnrollment(command: EnrollmentCommand, state: EnrollmentSt
       const d = command.data;
       const r = d.manual ? manualTarget(state, 'pause', (e) => e.status === 'active') : liveEnrollment(state);
       if (r?.status !== 'active') return [];
+      if (d.enrolled_before !== undefined && Date.parse(r.enrolled_at) > Date.parse(d.enrolled_before)) return [];
       return [
         { type: 'EnrollmentPaused', data: { client_id: r.client_id, enrollment_id: r.enrollment_id, reason: d.reason, until: d.until } },
       ];

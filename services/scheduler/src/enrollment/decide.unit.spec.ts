@@ -148,6 +148,16 @@ describe('enrolment decider', () => {
         .when(manual('pause', T2, 'cmd-1'))
         .then([]);
     });
+    it('an auto-reply from before the enrolment began (a redelivery, a replay) pauses nothing; one after it pauses until its end', () => {
+      spec
+        .given([enrolled()])
+        .when({ type: 'PauseEnrollment', data: { reason: 'auto_reply', until: T2, manual: false, enrolled_before: '2026-11-20T10:00:00.000Z' } })
+        .then([]);
+      spec
+        .given([enrolled()])
+        .when({ type: 'PauseEnrollment', data: { reason: 'auto_reply', until: T2, manual: false, enrolled_before: T1 } })
+        .then([{ type: 'EnrollmentPaused', data: { client_id: CLIENT, enrollment_id: E1, reason: 'auto_reply', until: T2 } }]);
+    });
     it('rule-driven pause/resume on the wrong state → nothing', () => {
       spec
         .given([enrolled(), paused])

@@ -100,7 +100,7 @@ export function replyEventsHandler(deps: { enrollments: EnrollmentStore; autoRep
       return;
     }
     const until = new Date(Date.parse(d.received_at) + deps.autoReplyPauseDays * 86_400_000).toISOString();
-    await deps.enrollments.handle(ref, { type: 'PauseEnrollment', data: { reason: 'auto_reply', until, manual: false } }, cause);
+    await deps.enrollments.handle(ref, { type: 'PauseEnrollment', data: { reason: 'auto_reply', until, manual: false, enrolled_before: d.received_at } }, cause);
   };
 }
 
