@@ -27,7 +27,13 @@ describe('replies stop the plan (SendGrid Inbound Parse)', () => {
       // An auto-reply pauses for ~10 s here (days in production).
       AUTO_REPLY_PAUSE_DAYS: String(10 / 86_400),
       MAILER_RETRY_BASE_MS: '50',
-      FOLLOWUP_SCHEDULE: JSON.stringify({ 'Day 1': { offset_seconds: DAY1_S }, 'Day 3': { offset_seconds: DAY3_S }, 'Week 1': { offset_days: 7 }, 'Week 2': { offset_days: 14 }, 'Month 1': { offset_days: 30 } }),
+      FOLLOWUP_SCHEDULE: JSON.stringify({
+        'Day 1': { offset_seconds: DAY1_S },
+        'Day 3': { offset_seconds: DAY3_S },
+        'Week 1': { offset_days: 7 },
+        'Week 2': { offset_days: 14 },
+        'Month 1': { offset_days: 30 },
+      }),
     });
   }, 240_000);
   afterAll(async () => {
@@ -44,11 +50,19 @@ describe('replies stop the plan (SendGrid Inbound Parse)', () => {
     const mail = sendgrid.mailOf(sendsTo(email)[0]!);
     return { id: r.body.id as string, email, replyTo: mail.reply_to?.email ?? '', messageId: mail.headers?.['Message-ID'] ?? '' };
   }
-  const enrollment = async (api: Api, id: string) => (await api.get(`/api/clients/${id}`)).body.enrollment as { status: string; ended_reason?: string | null; paused_until?: string | null };
+  const enrollment = async (api: Api, id: string) =>
+    (await api.get(`/api/clients/${id}`)).body.enrollment as { status: string; ended_reason?: string | null; paused_until?: string | null };
   const day3 = async (api: Api, id: string) =>
-    ((await api.get(`/api/clients/${id}/tasks?limit=100`)).body.items as { followup_type: string; status: string }[]).find((t) => t.followup_type === 'Day 3')?.status;
+    ((await api.get(`/api/clients/${id}/tasks?limit=100`)).body.items as { followup_type: string; status: string }[]).find(
+      (t) => t.followup_type === 'Day 3',
+    )?.status;
   const counts = async () => {
-    const { rows } = await sql<{ replies: number; unmatched: number }>`SELECT (SELECT count(*)::int FROM replies) AS replies, (SELECT count(*)::int FROM inbound_unmatched) AS unmatched`.execute(stack.database.db);
+    const { rows } = await sql<{
+      replies: number;
+      unmatched: number;
+    }>`SELECT (SELECT count(*)::int FROM replies) AS replies, (SELECT count(*)::int FROM inbound_unmatched) AS unmatched`.execute(
+      stack.database.db,
+    );
     return rows[0]!;
   };
 
@@ -84,7 +98,14 @@ describe('replies stop the plan (SendGrid Inbound Parse)', () => {
       to: 'agent@example.com',
       subject: 'Re: hello',
       text: 'Call me tomorrow please',
-      headers: [`From: ${c.email}`, 'To: agent@example.com', 'Subject: Re: hello', 'Message-ID: <abc123@mail.example.com>', `In-Reply-To: ${c.messageId}`, `References: ${c.messageId}`],
+      headers: [
+        `From: ${c.email}`,
+        'To: agent@example.com',
+        'Subject: Re: hello',
+        'Message-ID: <abc123@mail.example.com>',
+        `In-Reply-To: ${c.messageId}`,
+        `References: ${c.messageId}`,
+      ],
     };
     expect(await postInbound(stack.api, SECRET, message)).toMatchObject({ status: 200, body: { status: 'matched' } });
     expect(await postInbound(stack.api, SECRET, message)).toMatchObject({ status: 200, body: { status: 'duplicate' } });
@@ -111,6 +132,43 @@ describe('replies stop the plan (SendGrid Inbound Parse)', () => {
     await waitFor(async () => (await enrollment(api, c.id))?.status === 'active', { timeoutMs: 40_000, what: 'resumed by itself' });
   }, 90_000);
 
+  it('a plan that says "pause" on a reply pauses instead of ending: the next step waits (held, not cancelled), nothing is sent, until the agent resumes', async () => {
+    const { api } = await signUp(stack.api);
+    const plans = (await api.get('/api/plans')).body.items as { id: string; is_default: boolean; on_reply: string }[];
+    const standard = plans.find((p) => p.is_default)!;
+    expect(standard.on_reply).toBe('end');
+    const patched = await api.patch(`/api/plans/${standard.id}`, { on_reply: 'pause' });
+    expect(patched).toMatchObject({ status: 200, body: { on_reply: 'pause', version: 2 } });
+    await waitFor(async () => ((await api.get(`/api/plans/${standard.id}`)).body as { on_reply: string }).on_reply === 'pause', {
+      timeoutMs: 10_000,
+      what: 'the plan read model has on_reply',
+    });
+    const c = await clientWithDay1(api, 'Paula');
+    expect(
+      await postInbound(stack.api, SECRET, { from: c.email, to: c.replyTo, subject: 'Re: hi', text: 'Let me think about it.' }),
+    ).toMatchObject({
+      status: 200,
+      body: { status: 'matched' },
+    });
+    await waitFor(async () => (await enrollment(api, c.id))?.status === 'paused', { timeoutMs: 15_000, what: 'paused by the reply' });
+    expect(await enrollment(api, c.id)).toMatchObject({ status: 'paused', paused_until: null, ended_reason: null });
+    const day3Task = async () =>
+      (
+        (await api.get(`/api/clients/${c.id}/tasks?limit=100`)).body.items as {
+          followup_type: string;
+          status: string;
+          held_reason: string | null;
+        }[]
+      ).find((t) => t.followup_type === 'Day 3');
+    await waitFor(async () => (await day3Task())?.held_reason === 'paused', { timeoutMs: 15_000, what: 'Day 3 held' });
+    expect((await day3Task())?.status).toBe('pending');
+    expect((await api.get(`/api/clients/${c.id}`)).body.replied_at).toEqual(expect.any(String));
+    await new Promise((res) => setTimeout(res, (DAY3_S + 3) * 1000 - 8_000));
+    expect(sendsTo(c.email)).toHaveLength(1);
+    expect((await api.patch(`/api/clients/${c.id}/enrollment`, { action: 'resume' })).status).toBe(200);
+    await waitFor(async () => (await enrollment(api, c.id))?.status === 'active', { timeoutMs: 15_000, what: 'resumed by the agent' });
+  }, 90_000);
+
   it('a forged secret → 401 and nothing recorded; an unknown token → 200, recorded as unmatched, nobody changed; 50 MB → 413', async () => {
     const { api } = await signUp(stack.api);
     const c = await clientWithDay1(api, 'Una');
@@ -119,7 +177,12 @@ describe('replies stop the plan (SendGrid Inbound Parse)', () => {
     expect(forged.status).toBe(401);
     expect(forged.body).toMatchObject({ status: 401 });
     expect((await postInbound(stack.api, null, { from: c.email, to: c.replyTo, subject: 'Re: x', text: 'hi' })).status).toBe(401);
-    const unknown = await postInbound(stack.api, SECRET, { from: c.email, to: `reply+${'a'.repeat(42)}@${DOMAIN}`, subject: 'Re: x', text: 'hi' });
+    const unknown = await postInbound(stack.api, SECRET, {
+      from: c.email,
+      to: `reply+${'a'.repeat(42)}@${DOMAIN}`,
+      subject: 'Re: x',
+      text: 'hi',
+    });
     expect(unknown).toMatchObject({ status: 200, body: { status: 'unmatched' } });
     const big = await postInbound(stack.api, SECRET, {
       from: c.email,
@@ -148,10 +211,12 @@ describe('replies stop the plan (SendGrid Inbound Parse)', () => {
       headers: [`From: ${ca.email}`, 'Subject: Re: hi', `In-Reply-To: ${ca.messageId}`],
     });
     expect(mixed).toMatchObject({ status: 200, body: { status: 'unmatched' } });
-    expect(await postInbound(stack.api, SECRET, { from: ca.email, to: cb.replyTo, subject: 'Re: hi', text: 'wrong thread' })).toMatchObject({
-      status: 200,
-      body: { status: 'matched' },
-    });
+    expect(await postInbound(stack.api, SECRET, { from: ca.email, to: cb.replyTo, subject: 'Re: hi', text: 'wrong thread' })).toMatchObject(
+      {
+        status: 200,
+        body: { status: 'matched' },
+      },
+    );
     await waitFor(async () => (await enrollment(b.api, cb.id))?.status === 'ended', { timeoutMs: 15_000, what: "B's client ended" });
     expect((await enrollment(a.api, ca.id)).status).toBe('active');
     expect((await a.api.get(`/api/clients/${ca.id}/conversation`)).body.items.map((i: { kind: string }) => i.kind)).toEqual(['sent']);

@@ -65,7 +65,9 @@ describe('plans and the decision trail in a browser', () => {
     // Wait for this answer, not the first one's errors still on the page: typing before it
     // arrives would be replaced by the form it re-creates.
     await expect.poll(() => page.getByTestId('error-time_zone').count()).toBe(0);
-    const windowOrCap = page.locator('[data-testid="error-window_end"], [data-testid="error-window_start"], [data-testid="error-daily_cap"]');
+    const windowOrCap = page.locator(
+      '[data-testid="error-window_end"], [data-testid="error-window_start"], [data-testid="error-daily_cap"]',
+    );
     await expect.poll(() => windowOrCap.count()).toBeGreaterThan(0);
 
     await page.getByTestId('settings-window-start').fill('08:30');
@@ -111,6 +113,8 @@ describe('plans and the decision trail in a browser', () => {
     await page.getByTestId('plan-name').fill(planName);
     expect(await page.getByTestId('stop-lost').isChecked()).toBe(true);
     expect(await page.getByTestId('stop-closed').isChecked()).toBe(true);
+    expect(await page.getByTestId('plan-on-reply').inputValue()).toBe('end');
+    await page.getByTestId('plan-on-reply').selectOption('pause');
     await step(page, 0).getByTestId('step-label').fill('Call them');
     await step(page, 0).getByTestId('step-offset').fill('5');
     await step(page, 0).getByTestId('step-action').selectOption('task');
@@ -137,6 +141,7 @@ describe('plans and the decision trail in a browser', () => {
     await page.waitForSelector('html[data-hydrated="true"]');
     expect(await page.getByTestId('plan-title').textContent()).toBe(planName);
     expect(await labels(page)).toEqual(['Thank you', 'Call them']);
+    expect(await page.getByTestId('plan-on-reply').inputValue()).toBe('pause');
     const ids = await page.getByTestId('plan-step').evaluateAll((els) => els.map((e) => e.getAttribute('data-step-id')));
     expect(ids.every((id) => id && /^[a-z0-9][a-z0-9-]*$/.test(id))).toBe(true);
 

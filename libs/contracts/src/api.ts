@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { CustomFields, Email, Text, TimeOfDay, TimeZone, Timestamp, Uuid } from './common.ts';
+import { CustomFields, Email, Text, TimeOfDay, Timestamp, TimeZone, Uuid } from './common.ts';
 import {
   ClientStage,
   EmailStatus,
@@ -199,25 +199,23 @@ export const WebhookEvent = Type.Object({
 export type WebhookEvent = Static<typeof WebhookEvent>;
 export const EmailFactView = Type.Object({ label: Type.String(), value: Type.String() });
 /** Where an email came from: the writer, what it was given, who approved it and what they changed. */
-export const EmailProvenance = Type.Object(
-  {
-    provider: Type.String(),
-    model: Type.String(),
-    prompt_version: Nullable(Type.String()),
-    /** The template wrote it because the writer failed or its text was refused (the reason). */
-    fallback_reason: Nullable(Type.String()),
-    facts: Type.Array(EmailFactView),
-    /** Why it waited for approval (`step`, `default`, `guardrail`); null: sent automatically or manual. */
-    review_reason: Nullable(Type.String()),
-    approved_by: Nullable(Uuid),
-    approved_at: Nullable(Timestamp),
-    rejected_at: Nullable(Timestamp),
-    rejected_reason: Nullable(Type.String()),
-    /** The AI's text when the agent edited it before approving (the email's subject/body are the final text). */
-    ai_subject: Nullable(Type.String()),
-    ai_body: Nullable(Type.String()),
-  },
-);
+export const EmailProvenance = Type.Object({
+  provider: Type.String(),
+  model: Type.String(),
+  prompt_version: Nullable(Type.String()),
+  /** The template wrote it because the writer failed or its text was refused (the reason). */
+  fallback_reason: Nullable(Type.String()),
+  facts: Type.Array(EmailFactView),
+  /** Why it waited for approval (`step`, `default`, `guardrail`); null: sent automatically or manual. */
+  review_reason: Nullable(Type.String()),
+  approved_by: Nullable(Uuid),
+  approved_at: Nullable(Timestamp),
+  rejected_at: Nullable(Timestamp),
+  rejected_reason: Nullable(Type.String()),
+  /** The AI's text when the agent edited it before approving (the email's subject/body are the final text). */
+  ai_subject: Nullable(Type.String()),
+  ai_body: Nullable(Type.String()),
+});
 export const EmailLog = Type.Object({
   id: Uuid,
   agent_id: Uuid,
@@ -300,6 +298,8 @@ const PlanFields = {
   steps: Type.Array(PlanStepInput, { minItems: 1, maxItems: 30 }),
   stop_stages: Type.Array(ClientStage, { maxItems: 7, uniqueItems: true }),
   stage_trigger: Nullable(ClientStage),
+  /** A client's reply ends the enrolment (`end`, the default) or pauses it until the agent resumes it. */
+  on_reply: StringEnum(['end', 'pause'] as const),
 };
 export const PlanCreateBody = Type.Object(
   {
@@ -307,6 +307,7 @@ export const PlanCreateBody = Type.Object(
     steps: PlanFields.steps,
     stop_stages: Type.Optional(PlanFields.stop_stages),
     stage_trigger: Type.Optional(PlanFields.stage_trigger),
+    on_reply: Type.Optional(PlanFields.on_reply),
   },
   closed,
 );
@@ -316,6 +317,7 @@ export const PlanPatchBody = Type.Object(
     steps: Type.Optional(PlanFields.steps),
     stop_stages: Type.Optional(PlanFields.stop_stages),
     stage_trigger: Type.Optional(PlanFields.stage_trigger),
+    on_reply: Type.Optional(PlanFields.on_reply),
     /** `current`: move the clients enrolled now onto the new version; `new` (default): only later enrolments get it. */
     apply_to: Type.Optional(StringEnum(['current', 'new'] as const)),
   },
@@ -340,6 +342,7 @@ export const Plan = Type.Object({
   steps: Type.Array(PlanStepView),
   stop_stages: Type.Array(ClientStage),
   stage_trigger: Nullable(ClientStage),
+  on_reply: PlanFields.on_reply,
   is_default: Type.Boolean(),
   /** Clients whose enrolment in this plan is active or paused. */
   enrolled_count: Type.Optional(Type.Integer()),

@@ -7,6 +7,7 @@ import * as m003 from './migrations/003_projection_parked.ts';
 import * as m004 from './migrations/004_email_events.ts';
 import * as m005 from './migrations/005_plans.ts';
 import * as m006 from './migrations/006_replies_review.ts';
+import * as m007 from './migrations/007_plan_on_reply.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns such as stream sequences fit in a JS number for our lifetimes.
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_email_events': m004,
   '005_plans': m005,
   '006_replies_review': m006,
+  '007_plan_on_reply': m007,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

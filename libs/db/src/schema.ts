@@ -75,6 +75,7 @@ export interface PlansTable {
   steps: Json<object[]>;
   stop_stages: Json<string[]>;
   stage_trigger: string | null;
+  on_reply: Generated<'end' | 'pause'>;
   is_default: Generated<boolean>;
   is_deleted: Generated<boolean>;
   created_at: Timestamp;
@@ -90,6 +91,7 @@ export interface PlanVersionsTable {
   steps: Json<object[]>;
   stop_stages: Json<string[]>;
   stage_trigger: string | null;
+  on_reply: Generated<'end' | 'pause'>;
   is_default: Generated<boolean>;
   created_at: Timestamp;
 }

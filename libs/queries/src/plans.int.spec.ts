@@ -67,6 +67,7 @@ describe('plans, settings, enrolments, previews and trails (read models on real 
       steps: s.steps.v2,
       stop_stages: ['lost', 'closed'],
       stage_trigger: null,
+      on_reply: 'pause',
       is_default: true,
       enrolled_count: 2,
       created_at: expect.stringMatching(/^2026-11-23T14:\d\d:00\.000Z$/),

@@ -30,6 +30,7 @@ const PLAN_COLUMNS = [
   'p.steps',
   'p.stop_stages',
   'p.stage_trigger',
+  'p.on_reply',
   'p.is_default',
   'p.created_at',
   'p.updated_at',

@@ -142,7 +142,13 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
     case 'EnrollmentPaused':
       return {
         title: 'Plan paused',
-        detail: str(d.until) ? `until ${when(d.until)}` : d.reason === 'manual' ? 'by you' : null,
+        detail: str(d.until)
+          ? `until ${when(d.until)}`
+          : d.reason === 'manual'
+            ? 'by you'
+            : d.reason === 'replied'
+              ? 'The client replied — resume the plan when you are ready'
+              : null,
         tone: 'warning',
         icon: 'clock',
       };
@@ -164,7 +170,12 @@ export function describeEvent(e: TimelineItem, tz: string, now: Date): Described
     case 'EmailGenerationFailed':
       return { title: 'Email could not be written', detail: str(d.reason), tone: 'danger', icon: 'alert' };
     case 'EmailAwaitingApproval':
-      return { title: 'Draft waiting for your review', detail: str(d.subject) ? `“${str(d.subject)}”` : null, tone: 'accent', icon: 'sparkle' };
+      return {
+        title: 'Draft waiting for your review',
+        detail: str(d.subject) ? `“${str(d.subject)}”` : null,
+        tone: 'accent',
+        icon: 'sparkle',
+      };
     case 'EmailApproved':
       return { title: 'Draft approved', detail: d.edited ? 'with your edits' : null, tone: 'success', icon: 'check' };
     case 'EmailRejected':

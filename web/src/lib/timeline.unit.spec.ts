@@ -54,6 +54,9 @@ describe('timeline wording', () => {
       title: 'Plan paused',
       detail: 'by you',
     });
+    expect(describeEvent(ev('EnrollmentPaused', { reason: 'replied', until: null }), 'UTC', now).detail).toBe(
+      'The client replied — resume the plan when you are ready',
+    );
     expect(describeEvent(ev('EnrollmentResumed', { paused_ms: 1000 }), 'UTC', now).title).toBe('Plan resumed');
     expect(describeEvent(ev('EnrollmentEnded', { reason: 'replaced' }), 'UTC', now)).toMatchObject({
       title: 'Plan ended',

@@ -1,14 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { Text, TimeOfDay, TimeZone, Timestamp, Uuid } from '../common.ts';
-import {
-  ClientStage,
-  EnrollmentEndReason,
-  FollowupType,
-  PlanAction,
-  Priority,
-  TaskCancelReason,
-  TaskHoldReason,
-} from '../enums.ts';
+import { Text, TimeOfDay, Timestamp, TimeZone, Uuid } from '../common.ts';
+import { ClientStage, EnrollmentEndReason, FollowupType, PlanAction, Priority, TaskCancelReason, TaskHoldReason } from '../enums.ts';
 
 const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -47,6 +39,12 @@ export const PlanVersionData = {
   stage_trigger: Nullable(ClientStage),
   /** The plan new clients join unless the form picks another (or none). */
   is_default: Type.Boolean(),
+  /**
+   * What a client's reply (a person's, not an automatic one) does to an enrolment in this
+   * plan: `end` it (reason `replied`) or `pause` it until the agent resumes it. Absent in
+   * events written before the option existed: `end`.
+   */
+  on_reply: Type.Optional(Type.Union([Type.Literal('end'), Type.Literal('pause')])),
 };
 export const PlanCreated = Type.Object(PlanVersionData);
 /** A new version. `apply_to`: `current` moves the enrolled clients onto it; `new` leaves them on theirs. */
@@ -71,7 +69,8 @@ export const ClientEnrolled = Type.Object({
 export const EnrollmentPaused = Type.Object({
   client_id: Uuid,
   enrollment_id: Uuid,
-  reason: Type.Union([Type.Literal('manual'), Type.Literal('auto_reply')]),
+  /** `replied`: the client wrote back and the plan says pause (`on_reply`), not end. */
+  reason: Type.Union([Type.Literal('manual'), Type.Literal('auto_reply'), Type.Literal('replied')]),
   /** When it resumes by itself; null → until the agent resumes it. */
   until: Nullable(Timestamp),
 });

@@ -173,7 +173,8 @@ export function planScenario(seed: string) {
   });
 
   // P v2 (apply_to new), then e1 migrated onto it: day-1 relabelled, day-3 removed (cancelled), week-1 added.
-  ev('PlanChanged', planP, { name: 'Standard follow-up', version: 2, steps: v2Steps, ...planData, apply_to: 'new' });
+  // v1 was written before plans had on_reply (absent: end); v2 pauses on a reply.
+  ev('PlanChanged', planP, { name: 'Standard follow-up', version: 2, steps: v2Steps, ...planData, on_reply: 'pause', apply_to: 'new' });
   ev('EnrollmentMigrated', c1, { client_id: c1, enrollment_id: e1, plan_id: planP, from_version: 1, to_version: 2 });
   ev('TaskRescheduled', t1, {
     client_id: c1,

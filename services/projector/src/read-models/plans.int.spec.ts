@@ -84,13 +84,15 @@ describe('plans, enrollments, agent_settings, tasks and clients (issue 8) on rea
     const p = plans[1];
     expect(p?.steps).toEqual(s.steps.v2);
     expect(p?.stop_stages).toEqual(['lost', 'closed']);
+    expect(p?.on_reply).toBe('pause');
+    expect(plans[0]?.on_reply).toBe('end');
     expect(p?.created_at.toISOString()).toBe(s.at(9).toISOString());
     const last = (messages.get('SCHEDULER') ?? []).filter((m) => m.subject === `sched.${s.agent}.plan.${s.plans.P}`).at(-1);
     expect(p?.aggregate_seq).toBe(last?.seq);
     const versions = await fast.db.selectFrom('plan_versions').selectAll().where('plan_id', '=', s.plans.P).orderBy('version').execute();
-    expect(versions.map((v) => [v.version, v.steps])).toEqual([
-      [1, s.steps.v1],
-      [2, s.steps.v2],
+    expect(versions.map((v) => [v.version, v.steps, v.on_reply])).toEqual([
+      [1, s.steps.v1, 'end'],
+      [2, s.steps.v2, 'pause'],
     ]);
   });
 

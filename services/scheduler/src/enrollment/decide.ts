@@ -32,7 +32,13 @@ export type EnrollmentCommand =
   | {
       type: 'PauseEnrollment';
       /** `enrolled_before` (rules): only an enrolment that began by then (a redelivered old auto-reply pauses no later one). */
-      data: { reason: 'manual' | 'auto_reply'; until: string | null; manual: boolean; command_id?: string; enrolled_before?: string };
+      data: {
+        reason: 'manual' | 'auto_reply' | 'replied';
+        until: string | null;
+        manual: boolean;
+        command_id?: string;
+        enrolled_before?: string;
+      };
     }
   | {
       type: 'ResumeEnrollment';
@@ -92,7 +98,11 @@ export function decideEnrollment(command: EnrollmentCommand, state: EnrollmentSt
     case 'PauseEnrollment': {
       const d = command.data;
       const r = d.manual ? manualTarget(state, 'pause', (e) => e.status === 'active') : liveEnrollment(state);
-      if (r?.status !== 'active') return [];
+      // A person's reply outlasts a pause that would end by itself (an out-of-office before
+      // it): paused again, until the agent resumes. Any other pause of a paused one is nothing.
+      const outlasts = d.reason === 'replied' && d.until === null && r?.status === 'paused' && r.paused_until !== null;
+      if (r?.status !== 'active' && !outlasts) return [];
+      if (!r) return [];
       if (d.enrolled_before !== undefined && Date.parse(r.enrolled_at) > Date.parse(d.enrolled_before)) return [];
       return [
         { type: 'EnrollmentPaused', data: { client_id: r.client_id, enrollment_id: r.enrollment_id, reason: d.reason, until: d.until } },
@@ -103,7 +113,10 @@ export function decideEnrollment(command: EnrollmentCommand, state: EnrollmentSt
       const r = d.manual ? manualTarget(state, 'resume', (e) => e.status === 'paused') : liveEnrollment(state);
       if (r?.status !== 'paused') return [];
       // A timed pause's own resume: the agent may have paused it again (no end) or it moved on.
-      if (d.enrollment_id !== undefined && (d.enrollment_id !== r.enrollment_id || r.paused_until === null || Date.parse(r.paused_until) > Date.parse(command.now)))
+      if (
+        d.enrollment_id !== undefined &&
+        (d.enrollment_id !== r.enrollment_id || r.paused_until === null || Date.parse(r.paused_until) > Date.parse(command.now))
+      )
         return [];
       const paused_ms = Math.max(0, Date.parse(command.now) - Date.parse(r.paused_at ?? command.now));
       return [{ type: 'EnrollmentResumed', data: { client_id: r.client_id, enrollment_id: r.enrollment_id, paused_ms } }];

@@ -151,12 +151,39 @@ describe('enrolment decider', () => {
     it('an auto-reply from before the enrolment began (a redelivery, a replay) pauses nothing; one after it pauses until its end', () => {
       spec
         .given([enrolled()])
-        .when({ type: 'PauseEnrollment', data: { reason: 'auto_reply', until: T2, manual: false, enrolled_before: '2026-11-20T10:00:00.000Z' } })
+        .when({
+          type: 'PauseEnrollment',
+          data: { reason: 'auto_reply', until: T2, manual: false, enrolled_before: '2026-11-20T10:00:00.000Z' },
+        })
         .then([]);
       spec
         .given([enrolled()])
         .when({ type: 'PauseEnrollment', data: { reason: 'auto_reply', until: T2, manual: false, enrolled_before: T1 } })
         .then([{ type: 'EnrollmentPaused', data: { client_id: CLIENT, enrollment_id: E1, reason: 'auto_reply', until: T2 } }]);
+    });
+    it("a person's reply on a plan that pauses: active → paused until resumed; a timed (out-of-office) pause becomes open-ended, counted from its start; an open pause stays", () => {
+      const replied: EnrollmentCommand = {
+        type: 'PauseEnrollment',
+        data: { reason: 'replied', until: null, manual: false, enrolled_before: T1 },
+      };
+      const pausedByReply: EnrollmentEventDraft = {
+        type: 'EnrollmentPaused',
+        data: { client_id: CLIENT, enrollment_id: E1, reason: 'replied', until: null },
+      };
+      spec.given([enrolled()]).when(replied).then([pausedByReply]);
+      const outOfOffice = at(
+        { type: 'EnrollmentPaused', data: { client_id: CLIENT, enrollment_id: E1, reason: 'auto_reply', until: T2 } },
+        T1,
+      );
+      spec.given([enrolled(), outOfOffice]).when(replied).then([pausedByReply]);
+      const r = liveEnrollment(spec.given([enrolled(), outOfOffice, at(pausedByReply, T2)]).state());
+      expect(r).toMatchObject({ status: 'paused', paused_at: T1, paused_until: null });
+      spec.given([enrolled(), paused]).when(replied).then([]);
+      // Its timed resume then finds an open pause: nothing.
+      spec
+        .given([enrolled(), outOfOffice, at(pausedByReply, T2)])
+        .when({ type: 'ResumeEnrollment', data: { manual: false, enrollment_id: E1 }, now: '2026-12-01T10:00:00.000Z' })
+        .then([]);
     });
     it('rule-driven pause/resume on the wrong state → nothing', () => {
       spec

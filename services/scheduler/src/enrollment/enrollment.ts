@@ -92,7 +92,13 @@ function evolveRecords(state: EnrollmentState, event: Envelope<EnrollmentEventTy
   });
   switch (event.type) {
     case 'EnrollmentPaused':
-      return update((r) => ({ ...r, status: 'paused', paused_at: at, paused_until: event.data.until }));
+      // Paused again while paused (a reply after an out-of-office): the pause began at the first.
+      return update((r) => ({
+        ...r,
+        status: 'paused',
+        paused_at: r.status === 'paused' ? r.paused_at : at,
+        paused_until: event.data.until,
+      }));
     case 'EnrollmentResumed':
       return update((r) => ({
         ...r,

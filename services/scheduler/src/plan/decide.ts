@@ -39,7 +39,10 @@ export function decidePlan(command: PlanCommand, state: PlanState): PlanEventDra
       checkTrigger(stage_trigger, stop_stages, '/stage_trigger', issues);
       if (issues.length) throw new DomainError('validation', 'the plan is not valid', issues);
       checkConflict(plan_id, stage_trigger, others);
-      return [{ type: 'PlanCreated', data: { name: body.name, version: 1, steps, stop_stages, stage_trigger, is_default: false } }];
+      const on_reply = body.on_reply ?? 'end';
+      return [
+        { type: 'PlanCreated', data: { name: body.name, version: 1, steps, stop_stages, stage_trigger, is_default: false, on_reply } },
+      ];
     }
     case 'ChangePlan': {
       if (state.status !== 'absent' && state.causes.includes(command.command_id)) return [];
@@ -54,9 +57,11 @@ export function decidePlan(command: PlanCommand, state: PlanState): PlanEventDra
       checkTrigger(stage_trigger, stop_stages, changes.stage_trigger !== undefined ? '/stage_trigger' : '/stop_stages', issues);
       if (issues.length) throw new DomainError('validation', 'the plan is not valid', issues);
       if (stage_trigger !== plan.stage_trigger) checkConflict(plan.id, stage_trigger, others);
+      const on_reply = changes.on_reply ?? plan.on_reply;
       const apply_to = changes.apply_to ?? 'new';
       const same =
         name === plan.name &&
+        on_reply === plan.on_reply &&
         stage_trigger === plan.stage_trigger &&
         json(stop_stages) === json(plan.stop_stages) &&
         json(steps) === json(plan.steps);
@@ -66,7 +71,7 @@ export function decidePlan(command: PlanCommand, state: PlanState): PlanEventDra
       return [
         {
           type: 'PlanChanged',
-          data: { name, version, steps, stop_stages, stage_trigger, is_default: plan.is_default, apply_to },
+          data: { name, version, steps, stop_stages, stage_trigger, is_default: plan.is_default, on_reply, apply_to },
         },
       ];
     }
@@ -88,6 +93,7 @@ export function decidePlan(command: PlanCommand, state: PlanState): PlanEventDra
             stop_stages: [...DEFAULT_STOP_STAGES],
             stage_trigger: null,
             is_default: true,
+            on_reply: 'end',
           },
         },
       ];

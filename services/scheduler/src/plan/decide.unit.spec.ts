@@ -89,6 +89,7 @@ describe('plan decider', () => {
               stop_stages: ['lost', 'closed'],
               stage_trigger: null,
               is_default: false,
+              on_reply: 'end',
             },
           },
         ]);
@@ -180,6 +181,7 @@ describe('plan decider', () => {
               stop_stages: ['lost', 'closed'],
               stage_trigger: null,
               is_default: false,
+              on_reply: 'end',
               apply_to: 'current',
             },
           },
@@ -204,6 +206,23 @@ describe('plan decider', () => {
         .when(change({ apply_to: 'current' }))
         .decided();
       expect(d).toMatchObject({ type: 'PlanChanged', data: { version: 2, apply_to: 'current' } });
+    });
+
+    it('on_reply: a plan written before the option ends on a reply; changing only it is a new version; the same again is nothing', () => {
+      const [d] = spec
+        .given([created()])
+        .when(change({ on_reply: 'pause' }))
+        .decided();
+      expect(d).toMatchObject({ type: 'PlanChanged', data: { version: 2, on_reply: 'pause', steps: [step()] } });
+      spec
+        .given([created({ on_reply: 'pause' })])
+        .when(change({ on_reply: 'pause' }))
+        .then([]);
+      const [c] = spec
+        .given([])
+        .when(create({ on_reply: 'pause' }))
+        .decided();
+      expect(c).toMatchObject({ type: 'PlanCreated', data: { on_reply: 'pause' } });
     });
 
     it('a retried command (its id already wrote the plan) → nothing, however late', () => {
@@ -288,6 +307,7 @@ describe('plan decider', () => {
           stop_stages: ['lost', 'closed'],
           stage_trigger: null,
           is_default: true,
+          on_reply: 'end',
         },
       });
     });

@@ -11,9 +11,12 @@ export type PlanEventType = (typeof PLAN_EVENT_TYPES)[number];
 export type PlanEventDraft = { [K in PlanEventType]: { type: K; data: EventData<K> } }[PlanEventType];
 
 /** One version, whole, as its event stored it. */
+export type OnReply = 'end' | 'pause';
+
 export type StoredPlanVersion = PlanVersion & {
   stop_stages: ClientStage[];
   stage_trigger: ClientStage | null;
+  on_reply: OnReply;
   is_default: boolean;
   /** `new` for the first version (nobody is enrolled yet). */
   apply_to: 'current' | 'new';
@@ -29,6 +32,7 @@ export type ExistingPlan = {
   steps: PlanStep[];
   stop_stages: ClientStage[];
   stage_trigger: ClientStage | null;
+  on_reply: OnReply;
   is_default: boolean;
   created_at: string;
   updated_at: string;
@@ -56,6 +60,7 @@ export function evolvePlan(state: PlanState, event: Envelope<PlanEventType>): Pl
         steps: d.steps,
         stop_stages: d.stop_stages,
         stage_trigger: d.stage_trigger,
+        on_reply: d.on_reply ?? 'end',
         is_default: d.is_default,
         created_at: event.occurred_at,
         updated_at: event.occurred_at,
@@ -73,6 +78,7 @@ export function evolvePlan(state: PlanState, event: Envelope<PlanEventType>): Pl
         steps: d.steps,
         stop_stages: d.stop_stages,
         stage_trigger: d.stage_trigger,
+        on_reply: d.on_reply ?? 'end',
         is_default: d.is_default,
         updated_at: event.occurred_at,
         versions: [...state.versions, { ...versionOf(state.id, d, d.apply_to), at: event.occurred_at }],
@@ -96,6 +102,7 @@ function versionOf(planId: string, d: EventData<'PlanCreated'>, apply_to: 'curre
     steps: d.steps,
     stop_stages: d.stop_stages,
     stage_trigger: d.stage_trigger,
+    on_reply: d.on_reply ?? 'end',
     is_default: d.is_default,
     apply_to,
   };
@@ -116,6 +123,7 @@ export function planView(plan: ExistingPlan) {
     steps: plan.steps,
     stop_stages: plan.stop_stages,
     stage_trigger: plan.stage_trigger,
+    on_reply: plan.on_reply,
     is_default: plan.is_default,
     created_at: plan.created_at,
     updated_at: plan.updated_at,

@@ -133,7 +133,19 @@ describe('plans: commands, rules, default plans, edits applied to current enrolm
     expect(created).toMatchObject({ ok: true, position: { stream: 'SCHEDULER' } });
     const plan = ok<PlanView>(created);
     expect(Object.keys(plan).sort()).toEqual(
-      ['agent_id', 'created_at', 'id', 'is_default', 'name', 'stage_trigger', 'steps', 'stop_stages', 'updated_at', 'version'].sort(),
+      [
+        'agent_id',
+        'created_at',
+        'id',
+        'is_default',
+        'name',
+        'on_reply',
+        'stage_trigger',
+        'steps',
+        'stop_stages',
+        'updated_at',
+        'version',
+      ].sort(),
     );
     expect(plan).toMatchObject({
       agent_id: agent,

@@ -2,6 +2,7 @@ import type { Envelope } from '@realtoros/contracts';
 import { type EventStore, type RunningConsumer, runConsumer } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import type { PlanStep } from '@realtoros/planning';
+import { liveEnrollment } from '../enrollment/enrollment.ts';
 import type { EnrollmentStore } from '../enrollment/enrollment-store.ts';
 import { ensureDefaultPlan, type PlanStore } from '../plan/plan-store.ts';
 import { serialByKey } from './concurrency.ts';
@@ -85,22 +86,39 @@ export function startEmailStops(
 
 /**
  * A client's reply (MAILER `mail.<agent>.client.<client>`) → its live enrolment, when it
- * began before the reply: a person's reply ends it (`replied`); an automatic one (out of
- * office…) pauses it for `autoReplyPauseDays`, after which its resume timer resumes it.
+ * began before the reply. A person's reply ends it (`replied`), or — when the enrolment's
+ * plan says `on_reply: pause` — pauses it until the agent resumes it. An automatic reply
+ * (out of office…) pauses it for `autoReplyPauseDays`, after which its resume timer resumes it.
  */
-export function replyEventsHandler(deps: { enrollments: EnrollmentStore; autoReplyPauseDays: number; now?: () => Date }) {
+export function replyEventsHandler(deps: { enrollments: EnrollmentStore; plans: PlanStore; autoReplyPauseDays: number; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return async (event: Envelope, traceparent: string | null = null): Promise<void> => {
     if (event.type !== 'ClientReplied') return;
     const d = event.data;
     const ref = { agentId: event.agent_id, aggregateId: d.client_id };
     const cause = { correlationId: event.correlation_id, causationId: event.id, traceparent, occurredAt: now() };
-    if (d.auto_reply === null) {
-      await deps.enrollments.handle(ref, { type: 'EndEnrollment', data: { reason: 'replied', manual: false, enrolled_before: d.received_at } }, cause);
+    const enrolled_before = d.received_at;
+    if (d.auto_reply !== null) {
+      const until = new Date(Date.parse(d.received_at) + deps.autoReplyPauseDays * 86_400_000).toISOString();
+      await deps.enrollments.handle(
+        ref,
+        { type: 'PauseEnrollment', data: { reason: 'auto_reply', until, manual: false, enrolled_before } },
+        cause,
+      );
       return;
     }
-    const until = new Date(Date.parse(d.received_at) + deps.autoReplyPauseDays * 86_400_000).toISOString();
-    await deps.enrollments.handle(ref, { type: 'PauseEnrollment', data: { reason: 'auto_reply', until, manual: false, enrolled_before: d.received_at } }, cause);
+    // The plan's current choice decides (as its stop stages do), read before the decision.
+    const planId = liveEnrollment((await deps.enrollments.load(ref)).state)?.plan_id ?? null;
+    const plan = planId ? (await deps.plans.load({ agentId: event.agent_id, aggregateId: planId })).state : null;
+    const pausingPlan = plan && plan.status !== 'absent' && plan.on_reply === 'pause' ? plan.id : null;
+    await deps.enrollments.handle(
+      ref,
+      (state) =>
+        pausingPlan && liveEnrollment(state)?.plan_id === pausingPlan
+          ? { type: 'PauseEnrollment', data: { reason: 'replied', until: null, manual: false, enrolled_before } }
+          : { type: 'EndEnrollment', data: { reason: 'replied', manual: false, enrolled_before } },
+      cause,
+    );
   };
 }
 

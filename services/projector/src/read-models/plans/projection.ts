@@ -36,6 +36,7 @@ export const plansProjection: Projection = {
           steps: JSON.stringify(d.steps),
           stop_stages: JSON.stringify(d.stop_stages),
           stage_trigger: d.stage_trigger,
+          on_reply: d.on_reply ?? 'end',
           is_default: d.is_default,
         };
         // Version N, as written: immutable, so once is enough.

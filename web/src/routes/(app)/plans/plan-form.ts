@@ -15,7 +15,9 @@ export type StepDraft = {
   action: string;
   instructions: string;
 };
-export type PlanDraft = { name: string; stop_stages: string[]; stage_trigger: string; steps: StepDraft[] };
+/** `on_reply`: what a client's reply does — `end` the plan (the default) or `pause` it until the agent resumes. */
+export type PlanDraft = { name: string; stop_stages: string[]; stage_trigger: string; on_reply: string; steps: StepDraft[] };
+export const ON_REPLY = ['end', 'pause'] as const;
 
 export const DEFAULT_STOP_STAGES = ['lost', 'closed'] as const;
 export const MAX_STEPS = 30;
@@ -24,6 +26,8 @@ type PlanLike = {
   name: string;
   stop_stages: readonly string[];
   stage_trigger: string | null;
+  /** Absent from a plan read before the option existed: `end`. */
+  on_reply?: string;
   steps: readonly {
     id: string;
     label: string;
@@ -40,6 +44,7 @@ export function draftOf(plan: PlanLike): PlanDraft {
     name: plan.name,
     stop_stages: [...plan.stop_stages],
     stage_trigger: plan.stage_trigger ?? '',
+    on_reply: plan.on_reply ?? 'end',
     steps: plan.steps.map((s) => ({
       id: s.id,
       label: s.label,
@@ -60,7 +65,13 @@ export function blankStep(after?: StepDraft): StepDraft {
 }
 
 export function newPlanDraft(): PlanDraft {
-  return { name: '', stop_stages: [...DEFAULT_STOP_STAGES], stage_trigger: '', steps: [{ ...blankStep(), label: 'Day 1' }] };
+  return {
+    name: '',
+    stop_stages: [...DEFAULT_STOP_STAGES],
+    stage_trigger: '',
+    on_reply: 'end',
+    steps: [{ ...blankStep(), label: 'Day 1' }],
+  };
 }
 
 const text = (data: FormData, name: string) => {
@@ -89,6 +100,7 @@ export function readPlanForm(data: FormData): PlanDraft {
     name: text(data, 'name').trim(),
     stop_stages: data.getAll('stop_stages').filter((v): v is string => typeof v === 'string'),
     stage_trigger: text(data, 'stage_trigger'),
+    on_reply: text(data, 'on_reply') || 'end',
     steps,
   };
 }
@@ -133,6 +145,7 @@ export function planBody(d: PlanDraft): Record<string, unknown> {
     name: d.name,
     stop_stages: CLIENT_STAGES.filter((s) => d.stop_stages.includes(s)),
     stage_trigger: isOneOf(CLIENT_STAGES, d.stage_trigger) ? d.stage_trigger : null,
+    on_reply: isOneOf(ON_REPLY, d.on_reply) ? d.on_reply : 'end',
     steps: d.steps.map((s) => {
       const step: Record<string, unknown> = {
         label: s.label,
@@ -149,4 +162,4 @@ export function planBody(d: PlanDraft): Record<string, unknown> {
 }
 
 /** Which pointers the editor shows on a field (the rest go to the form's message). */
-export const isPlanField = (path: string) => /^(name|stop_stages|stage_trigger|steps)(\/|$)/.test(path);
+export const isPlanField = (path: string) => /^(name|stop_stages|stage_trigger|on_reply|steps)(\/|$)/.test(path);

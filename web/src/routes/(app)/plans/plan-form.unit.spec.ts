@@ -19,6 +19,7 @@ describe('the plan editor’s form', () => {
     f.append('stop_stages', 'lost');
     f.append('stop_stages', 'closed');
     f.set('stage_trigger', 'under_contract');
+    f.set('on_reply', 'pause');
     f.set('step_count', '2');
     for (const [i, s] of [
       step('Day 1', { id: 'day-1', time_of_day: '02:00' }),
@@ -26,7 +27,9 @@ describe('the plan editor’s form', () => {
     ].entries())
       for (const [k, v] of Object.entries(s)) f.set(stepField(i, k as never), v);
     const d = readPlanForm(f);
-    expect(d).toMatchObject({ name: 'New lead', stop_stages: ['lost', 'closed'], stage_trigger: 'under_contract' });
+    expect(d).toMatchObject({ name: 'New lead', stop_stages: ['lost', 'closed'], stage_trigger: 'under_contract', on_reply: 'pause' });
+    f.delete('on_reply');
+    expect(readPlanForm(f).on_reply).toBe('end');
     expect(d.steps.map((s) => [s.id, s.label, s.action])).toEqual([
       ['day-1', 'Day 1', 'email'],
       ['', 'Call', 'task'],
@@ -38,6 +41,7 @@ describe('the plan editor’s form', () => {
       name: 'N',
       stop_stages: ['closed', 'lost'],
       stage_trigger: '',
+      on_reply: 'bogus',
       steps: [
         step('Day 1', { id: 'day-1', time_of_day: '09:30', instructions: 'Warm' }),
         step('Later', { offset_days: '-2' }),
@@ -48,6 +52,7 @@ describe('the plan editor’s form', () => {
       name: 'N',
       stop_stages: ['closed', 'lost'],
       stage_trigger: null,
+      on_reply: 'end',
       steps: [
         { id: 'day-1', label: 'Day 1', offset_days: 1, time_of_day: '09:30', priority: 'medium', action: 'email', instructions: 'Warm' },
         { label: 'Later', offset_days: -2, time_of_day: null, priority: 'medium', action: 'email', instructions: null },
@@ -72,6 +77,7 @@ describe('the plan editor’s form', () => {
     expect(newPlanDraft()).toMatchObject({
       stop_stages: ['lost', 'closed'],
       stage_trigger: '',
+      on_reply: 'end',
       steps: [{ label: 'Day 1', offset_days: '1' }],
     });
     expect(blankStep()).toMatchObject({ priority: 'medium', action: 'email' });
@@ -79,8 +85,10 @@ describe('the plan editor’s form', () => {
       name: 'P',
       stop_stages: ['lost'],
       stage_trigger: null,
+      on_reply: 'pause',
       steps: [{ id: 's-1', label: 'L', offset_days: 0, time_of_day: null, priority: 'high', action: 'task', instructions: null }],
     });
+    expect(d.on_reply).toBe('pause');
     expect(d.steps[0]).toEqual({
       id: 's-1',
       label: 'L',
