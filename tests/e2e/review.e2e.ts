@@ -1,4 +1,4 @@
-import { type FakeSendGrid, type Stack, startFakeSendGrid, startStack, waitFor } from '@realtoros/testing';
+import { type FakeSendGrid, postInbound, type Stack, startFakeSendGrid, startStack, waitFor } from '@realtoros/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../api/http.ts';
@@ -10,6 +10,8 @@ import { startWebApp, type WebApp } from './web-app.ts';
  * email" on, the plan's Day 1 waits as a draft; the agent edits and approves it from the queue
  * (the navigation counts it), and SendGrid (the fake) receives exactly that text, once.
  */
+const INBOUND_SECRET = 'inbound-secret-for-the-browser-test';
+
 describe('review queue in a browser', () => {
   let stack: Stack;
   let web: WebApp;
@@ -24,6 +26,8 @@ describe('review queue in a browser', () => {
       SENDGRID_API_KEY: 'SG.test',
       SENDGRID_BASE_URL: sendgrid.url,
       MAILER_RETRY_BASE_MS: '50',
+      INBOUND_DOMAIN: 'in.realtoros.test',
+      INBOUND_PARSE_SECRET: INBOUND_SECRET,
       FOLLOWUP_SCHEDULE: JSON.stringify({ 'Day 1': { offset_seconds: 2 }, 'Day 3': { offset_days: 3 }, 'Week 1': { offset_days: 7 }, 'Week 2': { offset_days: 14 }, 'Month 1': { offset_days: 30 } }),
     });
     web = await startWebApp({ DATABASE_URL: stack.env.DATABASE_URL!, JWT_SECRET: stack.env.JWT_SECRET!, GATEWAY_URL: stack.api });
@@ -84,6 +88,23 @@ describe('review queue in a browser', () => {
     await expect.poll(() => page.getByTestId('enrollment').getAttribute('data-status'), { timeout: 15_000 }).toBe('ended');
     expect((await api.get(`/api/clients/${clientId}`)).body.enrollment.ended_reason).toBe('conversation');
     await shoot(page, 'conversation');
+
+    // Kim answers; her emails page reads as one thread: our email, then her reply (newest last).
+    const sent = sendgrid.mailOf(sendgrid.accepted()[0]!);
+    const kim = sent.personalizations?.[0]?.to?.[0]?.email ?? '';
+    expect(
+      await postInbound(stack.api, INBOUND_SECRET, { from: kim, to: sent.reply_to?.email ?? '', subject: 'Re: Lovely to meet you', text: 'Thanks, talk soon!' }),
+    ).toMatchObject({ status: 200, body: { status: 'matched' } });
+    await waitFor(async () => ((await api.get(`/api/clients/${clientId}/conversation`)).body.items as unknown[]).length === 2, {
+      timeoutMs: 15_000,
+      what: 'the reply in the conversation',
+    });
+    await go(page, `/emails?client_id=${clientId}`);
+    const thread = page.getByTestId('client-emails-thread');
+    await thread.waitFor();
+    expect(await thread.getByTestId('conversation-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(['sent', 'reply']);
+    expect(await thread.getByTestId('conversation-item').nth(1).textContent()).toContain('Thanks, talk soon!');
+    await shoot(page, 'client-emails-thread');
     await ctx.close();
     expect(problems).toEqual([]);
   }, 120_000);

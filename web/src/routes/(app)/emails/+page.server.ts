@@ -1,6 +1,6 @@
 import { getDb } from '#lib/server/db.ts';
 import { emailActions } from '#lib/server/email-actions.ts';
-import { getClient, listEmails } from '#lib/server/queries.ts';
+import { clientConversation, getClient, listEmails } from '#lib/server/queries.ts';
 import { UUID_RE } from '#lib/server/task-actions.ts';
 import { EMAIL_STATUSES, isOneOf } from '#lib/vocab.ts';
 import type { Actions, PageServerLoad } from './$types';
@@ -14,16 +14,19 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const page = Math.max(1, Number.parseInt(p.get('page') ?? '1', 10) || 1);
   const db = getDb();
   const agentId = locals.agent!.id;
-  const [emails, client] = await Promise.all([
+  const [emails, client, conversation] = await Promise.all([
     listEmails(db, agentId, { page, limit: LIMIT, status: status || undefined, client_id: clientId || undefined } as Parameters<
       typeof listEmails
     >[2]),
     clientId ? getClient(db, agentId, clientId) : Promise.resolve(undefined),
+    // One client's emails read as a thread too: what was sent and what they answered.
+    clientId ? clientConversation(db, agentId, clientId, 100) : Promise.resolve([]),
   ]);
   return {
     now: new Date().toISOString(),
     filters: { status, client_id: clientId },
     client: client ? { id: client.id, name: client.name } : null,
+    conversation: client ? conversation : [],
     emails,
   };
 };
