@@ -45,6 +45,7 @@ export async function listClients(db: Db, agentId: string, q: ClientListQuery): 
       .offset(offsetOf(q))
       .execute(),
     base,
+    offsetOf(q),
   );
   const enrollments = await enrollmentsOf(
     db,

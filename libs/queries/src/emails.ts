@@ -80,6 +80,7 @@ export async function listEmails(db: Db, agentId: string, q: EmailListQuery): Pr
       .offset(offsetOf(q))
       .execute(),
     base,
+    offsetOf(q),
   );
   const events = await latestEvents(
     db,

@@ -24,13 +24,20 @@ export const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c
 export const totalCount = sql<string>`count(*) over ()`.as('total_count');
 
 const countAll = sql<string>`count(*)`.as('n');
-/** Splits `total_count` off the rows; a page past the end has no row to carry it, so only then is `base` counted alone. */
+/**
+ * Splits `total_count` off the rows. A page with no rows has none to carry it: on the first
+ * page that is the answer itself (nothing matches, in the rows' own snapshot — a second
+ * count could see rows committed since, the "total 5, no items" race again); only a page
+ * past the end (`offset` > 0) counts `base` alone.
+ */
 export async function pageTotal<R extends { total_count: string | number }, DB, TB extends keyof DB, O>(
   rows: R[],
   base: SelectQueryBuilder<DB, TB, O>,
+  offset: number,
 ): Promise<{ rows: Omit<R, 'total_count'>[]; total: number }> {
   const first = rows[0];
   if (!first) {
+    if (offset === 0) return { rows: [], total: 0 };
     // Kysely cannot name the selection's type over a generic builder; it is `{ n }`.
     const counted = (await base.select(countAll).executeTakeFirstOrThrow()) as { n: string };
     return { rows: [], total: Number(counted.n) };

@@ -55,6 +55,7 @@ export async function listTasks(db: Db, agentId: string, q: TaskListQuery): Prom
       .offset(offsetOf(q))
       .execute(),
     base,
+    offsetOf(q),
   );
   return { items: rows.map((r) => toJson(r) as unknown as Task), total, page: q.page, limit: q.limit };
 }
