@@ -20,6 +20,8 @@ export const subjects = {
   command: (service: string, name: string) => `cmd.${service}.${name}`,
   deadLetter: (stream: string, consumer: string) => `dlq.${stream}.${consumer}`,
   live: (agentId: string) => `live.${agentId}`,
+  /** Core NATS: the projector's checkpoint of a stream after each commit (payload: the sequence, as text). */
+  projected: (stream: string) => `projector.projected.${stream}`,
 } as const;
 
 /** Parses `<prefix>.<agent_id>.<aggregate>[.<id>]`. */

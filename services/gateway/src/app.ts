@@ -7,6 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { answerClientError, answerFrameworkError, READ_YOUR_WRITES_HEADER, registerErrorHandling } from './errors/index.ts';
 import { registerAuth } from './plugins/auth.ts';
 import type { GatewayDeps } from './plugins/context.ts';
+import { watchProjection } from './projection-watch.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerValidation } from './plugins/validation.ts';
@@ -48,6 +49,8 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('deps', deps);
+  app.decorate('projection', watchProjection(deps.nc));
+  app.addHook('onClose', async () => app.projection.close());
   registerValidation(app);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { loadConfigOrExit } from '@realtoros/config';
+import { subjects } from '@realtoros/contracts';
 import { createDb, migrateToLatest, sql } from '@realtoros/db';
 import { connectNats, createEventStore, ensureEventStreams, onShutdown } from '@realtoros/messaging';
 import { createLogger, startHealthServer, startTelemetry } from '@realtoros/observability';
@@ -32,6 +33,8 @@ const running = await Promise.all(
       onBatch: ({ applied, lastSeq, events }) => {
         log.debug({ stream, applied, lastSeq }, 'batch applied');
         announce(nc, stream, events);
+        // The gateway's read-your-writes waits on this rather than polling the checkpoint.
+        nc.publish(subjects.projected(stream), String(lastSeq));
       },
       onParked: (parked) => deadLetterParked(js, stream, parked),
     }),

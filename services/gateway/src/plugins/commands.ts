@@ -45,27 +45,23 @@ export async function execute<S extends CommandService, N extends CommandName<S>
 }
 
 /**
- * Waits, bounded by READ_YOUR_WRITES_TIMEOUT_MS, until the projector's checkpoint for
- * `stream` reaches `seq`. True when it did; false when it did not in time or Postgres could
- * not be asked (down, pool exhausted): never throws, since the write it waits for is
- * already committed.
+ * Waits, bounded by READ_YOUR_WRITES_TIMEOUT_MS, until the projector has committed `stream`
+ * up to `seq`: on its announcement (app.projection), with a look at the checkpoint in
+ * Postgres now and then in case one was missed. True when it did; false when it did not in
+ * time or Postgres could not be asked (down, pool exhausted): never throws, since the write
+ * it waits for is already committed.
  */
 export async function waitForProjection(app: FastifyInstance, stream: StreamName, seq: number): Promise<boolean> {
   const deadline = Date.now() + app.deps.config.READ_YOUR_WRITES_TIMEOUT_MS;
-  for (let wait = 5; ; wait = Math.min(wait * 2, 50)) {
-    try {
-      // Bounded by the deadline too: a Postgres that accepts connections but never answers
-      // would otherwise hold the request for the pool's connection timeout.
-      if ((await withDeadline(projectedSeq(app.deps.db, stream), deadline)) >= seq) return true;
-    } catch (err) {
-      app.log.warn({ stream, seq, err: (err as Error).message }, 'read models unavailable: cannot confirm the write is projected');
-      return false;
-    }
-    if (Date.now() > deadline) {
-      app.log.warn({ stream, seq }, 'read model did not catch up in time');
-      return false;
-    }
-    await new Promise((r) => setTimeout(r, wait));
+  try {
+    // Bounded by the deadline too: a Postgres that accepts connections but never answers
+    // would otherwise hold the request for the pool's connection timeout.
+    const ok = await app.projection.waitFor(stream, seq, deadline, () => withDeadline(projectedSeq(app.deps.db, stream), deadline));
+    if (!ok) app.log.warn({ stream, seq }, 'read model did not catch up in time');
+    return ok;
+  } catch (err) {
+    app.log.warn({ stream, seq, err: (err as Error).message }, 'read models unavailable: cannot confirm the write is projected');
+    return false;
   }
 }
 
