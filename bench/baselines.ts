@@ -29,3 +29,28 @@ export async function jetstreamPublishRate(nc: NatsConnection, count = 20_000, b
   await jsm.streams.delete(name);
   return count / (ms / 1000);
 }
+
+/**
+ * Bare Fastify + one pg SELECT: a server of its own on a free port, a pool of 10 as the
+ * gateway has, answering GET /client/:id with `SELECT * FROM clients WHERE agent_id = $1 AND
+ * id = $2` as JSON — no auth, no tenancy plugin, no schema. The reads benchmark loads it as
+ * it loads the gateway.
+ */
+export async function startFastifyPgBaseline(databaseUrl: string, agentId: string) {
+  const { default: Fastify } = await import('fastify');
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const app = Fastify({ logger: false });
+  app.get<{ Params: { id: string } }>('/client/:id', async (req) => {
+    const { rows } = await pool.query('SELECT * FROM clients WHERE agent_id = $1 AND id = $2', [agentId, req.params.id]);
+    return rows[0] ?? null;
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url,
+    async close() {
+      await app.close();
+      await pool.end();
+    },
+  };
+}

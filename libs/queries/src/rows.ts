@@ -23,6 +23,16 @@ export const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c
  */
 export const totalCount = sql<string>`count(*) over ()`.as('total_count');
 
+/**
+ * The same total, cheaper: `(SELECT count(*) FROM <base>)` as a column of the page's own
+ * statement — one snapshot still, but counted by an index scan of the filter alone, where
+ * `count(*) OVER ()` had to produce every matching row whole (bodies and all) before the
+ * LIMIT. Postgres runs the uncorrelated subquery once per statement.
+ */
+export function totalOf<DB, TB extends keyof DB, O>(base: SelectQueryBuilder<DB, TB, O>) {
+  return sql<string>`(${base.select(sql<string>`count(*)`.as('n'))})`.as('total_count');
+}
+
 const countAll = sql<string>`count(*)`.as('n');
 /**
  * Splits `total_count` off the rows. A page with no rows has none to carry it: on the first

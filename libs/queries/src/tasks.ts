@@ -1,6 +1,6 @@
 import type { PageOf, Task, TaskListQuery } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
-import { offsetOf, pageTotal, toJson, totalCount } from './rows.ts';
+import { offsetOf, pageTotal, toJson, totalOf } from './rows.ts';
 
 /**
  * Follow-up tasks. As everywhere in this module set, `agent_id = $agent` is the first
@@ -48,7 +48,7 @@ export async function listTasks(db: Db, agentId: string, q: TaskListQuery): Prom
   if (q.due_before) base = base.where('t.scheduled_for', '<', new Date(q.due_before));
   const { rows, total } = await pageTotal(
     await base
-      .select([...COLUMNS, totalCount])
+      .select([...COLUMNS, totalOf(base)])
       .orderBy('t.scheduled_for')
       .orderBy('t.id')
       .limit(q.limit)
