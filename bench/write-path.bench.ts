@@ -129,6 +129,8 @@ export async function writePathBench(args = parseArgs(process.argv.slice(2))): P
   } finally {
     http.close();
     await nc.close();
+    // With NODE_OPTIONS=--cpu-prof, each service writes its profile on a graceful exit.
+    if (process.env.BENCH_GRACEFUL_STOP) for (const name of [...stack.services.keys()]) await stack.stop(name);
     await stack.dispose();
   }
 }

@@ -1,4 +1,5 @@
 import { FormatRegistry } from '@sinclair/typebox';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 
@@ -85,9 +86,28 @@ export const FORMAT_DETAILS: Record<string, string> = {
 
 export type SchemaIssue = { pointer: string; detail: string };
 
+/**
+ * Each schema compiled once into a checker function: every event read is validated, and
+ * `Value.Check` (an interpreter walking the schema) was most of the cost of decoding one.
+ * A schema the compiler cannot take (none today) is checked by `Value.Check` instead.
+ */
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema> | null>();
+function check(schema: TSchema, value: unknown): boolean {
+  let checker = compiled.get(schema);
+  if (checker === undefined) {
+    try {
+      checker = TypeCompiler.Compile(schema);
+    } catch {
+      checker = null;
+    }
+    compiled.set(schema, checker);
+  }
+  return checker ? checker.Check(value) : Value.Check(schema, value);
+}
+
 /** Validates a value against a schema; returns RFC 9457-style pointers, empty when valid. */
 export function schemaIssues(schema: TSchema, value: unknown): SchemaIssue[] {
-  if (Value.Check(schema, value)) return [];
+  if (check(schema, value)) return [];
   return [...Value.Errors(schema, value)].slice(0, 20).map((e) => {
     const allowed = (e.schema as { enum?: unknown[] }).enum;
     const format = (e.schema as { format?: string }).format ?? '';
