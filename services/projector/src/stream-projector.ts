@@ -8,6 +8,9 @@ import type { Projection } from './projection.ts';
 
 export type StreamProjector = { stop(): Promise<void>; done: Promise<void> };
 
+/** How long a batch may wait for messages already delivered to this process. */
+const LINGER_MS = 5;
+
 /**
  * Follows one stream with an ordered consumer starting after the Postgres checkpoint (the
  * checkpoint, not a durable consumer, is the truth), and writes batches: up to `batchSize`
@@ -72,14 +75,36 @@ export async function startStreamProjector(opts: {
     }
   };
 
+  // Batches are applied one at a time, in order: by the loop, or by the linger timer below.
+  let applying: Promise<void> = Promise.resolve();
+  const flushInOrder = (pending: number) => {
+    const next = applying.catch(() => {}).then(() => flush(pending));
+    applying = next;
+    return next;
+  };
+  let linger: NodeJS.Timeout | undefined;
+
   const done = (async () => {
     for await (const m of messages) {
+      clearTimeout(linger);
       batch.push({ seq: m.seq, data: m.data, subject: m.subject });
       const pending = m.info.pending;
-      if (batch.length >= batchSize || pending === 0) await flush(pending);
-      if (opts.untilCaughtUp && pending === 0) break;
+      if (batch.length >= batchSize) await flushInOrder(pending);
+      else if (pending === 0 && messages.getPending() <= 0) {
+        // Caught up: nothing on the server (as of this message's delivery), nothing delivered
+        // and waiting here. Apply now.
+        await flushInOrder(0);
+        if (opts.untilCaughtUp) break;
+      } else if (pending === 0) {
+        // More were delivered while the last batch was being applied (under steady load every
+        // message says "0 pending" on the server, as it is delivered when published): take
+        // them into this batch rather than one transaction each — but never hold a batch
+        // longer than LINGER_MS should the count include something that is not a message.
+        linger = setTimeout(() => flushInOrder(0).catch((err) => log.error({ err }, 'batch failed')), LINGER_MS);
+      }
     }
-    await flush(0);
+    clearTimeout(linger);
+    await flushInOrder(0);
   })();
 
   return {
