@@ -210,7 +210,7 @@ describe('createCommandHandler on a real JetStream', () => {
         return js.store.readSubject(stream, subject);
       },
     };
-    const fast = createCommandHandler(counting, decider, { stream: 'CRM', aggregate: 'client', firstEventTypes: ['ClientCreated'] });
+    const fast = createCommandHandler(counting, decider, { stream: 'CRM', aggregate: 'client', firstEventTypes: ['ClientCreated'], cacheSize: 0 });
     const ref = { agentId: AGENT, aggregateId: newClient() };
     expect(await fast.load(ref)).toEqual({ state: { status: 'absent' }, seq: 0 });
     const created = await fast.handle(ref, { type: 'Create', name: 'Ann' }, cause());
@@ -220,6 +220,42 @@ describe('createCommandHandler on a real JetStream', () => {
     expect(await fast.load(ref)).toEqual({ state: edited.state, seq: edited.seq });
     expect(await handlerOn(js.store).load(ref)).toEqual(await fast.load(ref));
     expect(walks).toBeGreaterThan(0);
+  });
+
+  it('kept states: an unchanged aggregate loads from its last sequence alone; one written elsewhere reads only the newer events; both fold what a fresh walk folds', async () => {
+    const reads = { last: 0, walked: 0 };
+    const counting: EventStore = {
+      ...js.store,
+      readLast: (stream, subject) => {
+        reads.last++;
+        return js.store.readLast(stream, subject);
+      },
+      readSubject: async (stream, subject, range) => {
+        const r = await js.store.readSubject(stream, subject, range);
+        reads.walked += r.events.length;
+        return r;
+      },
+    };
+    const kept = createCommandHandler(counting, decider, { stream: 'CRM', aggregate: 'client' });
+    const elsewhere = handlerOn(js.store); // another replica, with its own memory
+    const ref = { agentId: AGENT, aggregateId: newClient() };
+    await kept.handle(ref, { type: 'Create', name: 'Ann' }, cause());
+    await kept.handle(ref, { type: 'Edit', stage: 'contacted' }, cause());
+    Object.assign(reads, { last: 0, walked: 0 });
+    const a = await kept.load(ref);
+    expect(reads).toEqual({ last: 1, walked: 0 }); // written here: nothing to walk
+    await elsewhere.handle(ref, { type: 'Edit', stage: 'qualified' }, cause());
+    await elsewhere.handle(ref, { type: 'Edit', stage: 'negotiating' }, cause());
+    Object.assign(reads, { last: 0, walked: 0 });
+    const b = await kept.load(ref);
+    expect(reads).toEqual({ last: 1, walked: 2 }); // only the two newer events
+    expect(b.seq).toBeGreaterThan(a.seq);
+    expect(b).toEqual(await createCommandHandler(js.store, decider, { stream: 'CRM', aggregate: 'client', cacheSize: 0 }).load(ref));
+    expect(b.state).toMatchObject({ status: 'active', stage: 'negotiating' });
+    // A decision on the kept state still expects the real last sequence: a stale memory cannot write.
+    const r = await kept.handle(ref, { type: 'Edit', stage: 'closed' }, cause());
+    expect(r.state).toMatchObject({ stage: 'closed' });
+    expect(await elsewhere.load(ref)).toEqual({ state: r.state, seq: r.seq });
   });
 
   it('deciderSpec reads any decider as given/when/then', () => {

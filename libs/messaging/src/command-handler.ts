@@ -80,6 +80,13 @@ export type CommandHandlerOptions = {
    * tasks by the thousand). Older aggregates cost one read more.
    */
   firstEventTypes?: readonly EventType[];
+  /**
+   * How many aggregates' folded states to keep in memory (default 5,000; 0: none). A load
+   * then asks only for the subject's last sequence: the same as the kept one → the kept
+   * state; higher → only the newer events are read and folded onto it. Sequences on a
+   * subject only grow, so an equal sequence is the same history, whichever process wrote it.
+   */
+  cacheSize?: number;
 };
 
 /** The default event id: (event type, aggregate, cause) — never a position in a list. */
@@ -106,17 +113,34 @@ export function createCommandHandler<Command, State, T extends EventType>(
   const maxAttempts = options.maxAttempts ?? 8;
   const subjectOf = (ref: AggregateRef) => subjectFor(stream, ref.agentId, aggregate, ref.aggregateId);
 
+  const cache = new StateCache<State>(options.cacheSize ?? 5000);
+
   async function load(ref: AggregateRef): Promise<{ state: State; seq: number }> {
-    if (options.firstEventTypes) {
-      const last = await store.readLast(stream, subjectOf(ref));
-      if (!last) return { state: decider.initialState, seq: 0 };
-      if (options.firstEventTypes.includes(last.event.type))
-        return { state: decider.evolve(decider.initialState, last.event as Envelope<T>), seq: last.seq };
+    const subject = subjectOf(ref);
+    const last = await store.readLast(stream, subject);
+    if (!last) {
+      cache.delete(subject);
+      return { state: decider.initialState, seq: 0 };
     }
-    const { events, lastSeq } = await store.readSubject(stream, subjectOf(ref));
-    let state = decider.initialState;
-    for (const e of events) state = decider.evolve(state, e.event as Envelope<T>);
-    return { state, seq: lastSeq };
+    const kept = cache.get(subject);
+    if (kept && kept.seq === last.seq) return kept;
+    let loaded: { state: State; seq: number };
+    if (kept && kept.seq < last.seq) {
+      // Only what was appended since (by us elsewhere, another replica, another service).
+      const { events, lastSeq } = await store.readSubject(stream, subject, { after: kept.seq, until: last.seq });
+      let state = kept.state;
+      for (const e of events) state = decider.evolve(state, e.event as Envelope<T>);
+      loaded = { state, seq: lastSeq };
+    } else if (options.firstEventTypes?.includes(last.event.type)) {
+      loaded = { state: decider.evolve(decider.initialState, last.event as Envelope<T>), seq: last.seq };
+    } else {
+      const { events, lastSeq } = await store.readSubject(stream, subject, { until: last.seq });
+      let state = decider.initialState;
+      for (const e of events) state = decider.evolve(state, e.event as Envelope<T>);
+      loaded = { state, seq: lastSeq };
+    }
+    cache.set(subject, loaded);
+    return loaded;
   }
 
   /** True when the stored message at `seq` is this very event (a twin or an earlier try appended it). */
@@ -178,6 +202,7 @@ export function createCommandHandler<Command, State, T extends EventType>(
           }
           state = decider.evolve(state, event as Envelope<T>);
         }
+        cache.set(subjectOf(ref), { state, seq });
         return { before, state, events: appended, seq, position: { stream, seq } };
       } catch (err) {
         if (err instanceof ConcurrencyError && attempt < maxAttempts) continue; // the state moved under us: decide again
@@ -187,4 +212,35 @@ export function createCommandHandler<Command, State, T extends EventType>(
   }
 
   return { load, handle };
+}
+
+/**
+ * Folded aggregate states by subject, least recently used dropped first. States are never
+ * mutated (deciders return new ones), so one can be handed to several callers.
+ */
+class StateCache<State> {
+  private readonly entries = new Map<string, { state: State; seq: number }>();
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  get(subject: string): { state: State; seq: number } | undefined {
+    const e = this.entries.get(subject);
+    if (e) {
+      this.entries.delete(subject);
+      this.entries.set(subject, e);
+    }
+    return e;
+  }
+  set(subject: string, entry: { state: State; seq: number }): void {
+    if (this.max <= 0) return;
+    const kept = this.entries.get(subject);
+    if (kept && kept.seq > entry.seq) return; // a slower caller's older view
+    this.entries.delete(subject);
+    this.entries.set(subject, entry);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+  }
+  delete(subject: string): void {
+    this.entries.delete(subject);
+  }
 }

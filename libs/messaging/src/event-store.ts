@@ -20,8 +20,12 @@ export type StoredEvent = { event: Envelope; seq: number; subject: string };
 /** Appends and reads domain events on JetStream (one subject per aggregate instance). */
 export type EventStore = {
   append(event: Envelope, opts?: AppendOptions): Promise<AppendResult>;
-  /** Every event on one aggregate's subject, oldest first, and the subject's last sequence. */
-  readSubject(stream: StreamName, subject: string): Promise<{ events: StoredEvent[]; lastSeq: number }>;
+  /**
+   * Every event on one aggregate's subject, oldest first, and the subject's last sequence.
+   * `after`: only those past this sequence; `until`: the subject's last sequence when the
+   * caller knows it (the walk then stops there instead of asking once more to find the end).
+   */
+  readSubject(stream: StreamName, subject: string, range?: { after?: number; until?: number }): Promise<{ events: StoredEvent[]; lastSeq: number }>;
   /** The event stored at one stream sequence, or null when there is none (deleted, purged). */
   readAt(stream: StreamName, seq: number): Promise<StoredEvent | null>;
   /** The last event on one subject, or null when the subject is empty. */
@@ -52,12 +56,12 @@ export async function createEventStore(nc: NatsConnection): Promise<EventStore> 
     }
   }
 
-  async function readSubject(stream: StreamName, subject: string) {
+  async function readSubject(stream: StreamName, subject: string, range: { after?: number; until?: number } = {}) {
     const events: StoredEvent[] = [];
-    let seq = 1;
-    let lastSeq = 0;
+    let seq = (range.after ?? 0) + 1;
+    let lastSeq = range.after ?? 0;
     // Direct get walks the subject's messages one by one: aggregates hold few events.
-    for (;;) {
+    while (range.until === undefined || seq <= range.until) {
       const m = await jsm.direct.getMessage(stream, { seq, next_by_subj: subject });
       if (!m) break;
       events.push({ event: decodeEvent(m.data), seq: m.seq, subject: m.subject });
