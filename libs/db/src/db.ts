@@ -8,6 +8,7 @@ import * as m004 from './migrations/004_email_events.ts';
 import * as m005 from './migrations/005_plans.ts';
 import * as m006 from './migrations/006_replies_review.ts';
 import * as m007 from './migrations/007_plan_on_reply.ts';
+import * as m008 from './migrations/008_read_indexes.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns such as stream sequences fit in a JS number for our lifetimes.
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_plans': m005,
   '006_replies_review': m006,
   '007_plan_on_reply': m007,
+  '008_read_indexes': m008,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

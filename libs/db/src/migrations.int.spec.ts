@@ -11,6 +11,7 @@ import * as m004 from './migrations/004_email_events.ts';
 import * as m005 from './migrations/005_plans.ts';
 import * as m006 from './migrations/006_replies_review.ts';
 import * as m007 from './migrations/007_plan_on_reply.ts';
+import * as m008 from './migrations/008_read_indexes.ts';
 
 describe('migrations on real Postgres', () => {
   it('004 moves existing webhook_events arrays into email_events rows with counters and delivered_at, then drops the array', async () => {
@@ -38,7 +39,7 @@ describe('migrations on real Postgres', () => {
         await sql`INSERT INTO email_logs (id, agent_id, client_id, status, created_at, webhook_events)
                   VALUES (${id}, ${agent}, ${uuidv7()}, 'clicked', now(), ${JSON.stringify(events)}::jsonb)`.execute(old);
 
-      expect(await migrateToLatest(t.db)).toEqual(['004_email_events', '005_plans', '006_replies_review', '007_plan_on_reply']);
+      expect(await migrateToLatest(t.db)).toEqual(['004_email_events', '005_plans', '006_replies_review', '007_plan_on_reply', '008_read_indexes']);
 
       const rows = await t.db.selectFrom('email_events').selectAll().orderBy('occurred_at').execute();
       expect(rows.map((r) => [r.email_id, r.agent_id, r.sg_event_id, r.event, r.occurred_at.toISOString(), r.url])).toEqual([
@@ -77,7 +78,7 @@ describe('migrations on real Postgres', () => {
       await sql`INSERT INTO clients (id, agent_id, name, email, stage, custom_fields, created_at, updated_at)
                 VALUES (${client}, ${uuidv7()}, 'A', 'a@example.com', 'lead', '{}', now(), now())`.execute(old);
 
-      expect(await migrateToLatest(t.db)).toEqual(['005_plans', '006_replies_review', '007_plan_on_reply']);
+      expect(await migrateToLatest(t.db)).toEqual(['005_plans', '006_replies_review', '007_plan_on_reply', '008_read_indexes']);
       expect(
         await t.db
           .selectFrom('tasks')
@@ -124,8 +125,9 @@ describe('migrations on real Postgres', () => {
         { table_name: 'plans', column_default: "'end'::text" },
       ]);
 
-      const all = { ...before, '005_plans': m005, '006_replies_review': m006, '007_plan_on_reply': m007 };
+      const all = { ...before, '005_plans': m005, '006_replies_review': m006, '007_plan_on_reply': m007, '008_read_indexes': m008 };
       const migrator = new Migrator({ db: old, provider: { getMigrations: async () => all } });
+      expect((await migrator.migrateDown()).error).toBeUndefined(); // 008
       expect((await migrator.migrateDown()).error).toBeUndefined(); // 007
       expect((await migrator.migrateDown()).error).toBeUndefined(); // 006
       const { rows: left } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables

@@ -2,7 +2,7 @@ import type { Client, ClientListQuery, Enrollment, PageOf, TimelineEntry } from 
 import type { Db } from '@realtoros/db';
 import { sql } from 'kysely';
 import { enrollmentsOf } from './plans.ts';
-import { likePattern, offsetOf, pageTotal, toJson, totalCount } from './rows.ts';
+import { likePattern, offsetOf, pageTotal, toJson, totalOf } from './rows.ts';
 
 /**
  * Every read starts from the tenant: `agent_id = $agent` is the first condition of every
@@ -35,10 +35,13 @@ export async function listClients(db: Db, agentId: string, q: ClientListQuery): 
     );
   }
   const [column, direction] = SORTS[q.sort ?? '-created_at'];
+  // The default order (created_at DESC NULLS LAST, id) is clients_agent_list_idx's: the page
+  // reads `limit` rows off the index; the total, in the same statement (one snapshot), is an
+  // index-only count of the filter (`count(*) OVER ()` had to fetch every matching row first).
   const { rows, total } = await pageTotal(
     await base
       .selectAll()
-      .select(totalCount)
+      .select(totalOf(base))
       .orderBy(sql.ref(column), (ob) => (direction === 'asc' ? ob.asc() : ob.desc()).nullsLast())
       .orderBy('id')
       .limit(q.limit)

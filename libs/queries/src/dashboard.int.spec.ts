@@ -102,6 +102,69 @@ describe('dashboardStats', () => {
     expect(s.daily.reduce((n, d) => n + d.sent, 0)).toBe(3); // the 40-day-old one is outside the window
   });
 
+  it('pins the edges: day boundaries of the series (UTC, [start, start + 24 h)), today after now, held tasks no longer pending, delivered by status alone', async () => {
+    const edge = uuidv7();
+    const first = new Date('2026-10-23T00:00:00Z');
+    const tomorrow = new Date('2026-11-22T00:00:00Z');
+    const at = (iso: string) => new Date(iso);
+    const email = (status: string, sent_at: Date | null, extra: { opened_at?: Date; clicked_at?: Date; delivered_at?: Date } = {}) => ({
+      id: uuidv7(),
+      agent_id: edge,
+      client_id: uuidv7(),
+      status,
+      created_at: sent_at ?? NOW,
+      sent_at,
+      ...extra,
+    });
+    await pg.db
+      .insertInto('email_logs')
+      .values([
+        email('sent', first), // the first day's first instant: in
+        email('sent', new Date(first.getTime() - 1)), // the day before the series: out of it (still sent)
+        email('sent', at('2026-11-20T23:59:59.999Z')), // yesterday's last instant
+        email('sent', at('2026-11-21T23:00:00Z')), // later today (after now): today
+        email('sent', tomorrow), // tomorrow: out of the series
+        email('delivered', at('2026-11-01T12:00:00Z'), { opened_at: at('2026-10-31T23:59:00Z'), clicked_at: tomorrow }), // opened the day before it was sent (clock skew): counted where it says
+        email('opened', null, { opened_at: at('2026-11-21T00:00:00Z') }), // an open without a send time
+        email('spam_reported', at('2026-11-10T00:00:00Z')), // delivered by status alone
+      ])
+      .execute();
+    const task = (status: string, scheduled_for: Date, held_reason: string | null = null) => ({
+      id: uuidv7(),
+      agent_id: edge,
+      client_id: uuidv7(),
+      followup_type: 'Day 1',
+      scheduled_for,
+      status,
+      priority: 'high',
+      created_at: NOW,
+      updated_at: NOW,
+      version: 1,
+      held_reason,
+    });
+    await pg.db
+      .insertInto('tasks')
+      .values([
+        task('pending', at('2026-11-21T00:00:00Z')), // today's first instant: due today, overdue
+        task('due', tomorrow), // tomorrow's first instant: neither
+        task('pending', NOW), // now exactly: due today, not overdue
+        task('completed', ago(1), 'daily_cap'), // held once, no longer pending: not held
+        task('skipped', ago(1)), // neither open nor counted by status
+      ])
+      .execute();
+    const s = await dashboardStats(pg.db, edge, NOW);
+    expect(s.tasks).toEqual({ pending: 2, due_today: 2, overdue: 1, completed: 1, failed: 0 });
+    expect(s.held).toEqual({ daily_cap: 0, paused: 0 });
+    expect(s.emails).toEqual({ sent: 7, failed: 0, delivered: 3, opened: 2, clicked: 1, bounced: 0, sent_this_week: 3 });
+    const day = (date: string) => s.daily.find((d) => d.date === date);
+    expect(s.daily[0]).toEqual({ date: '2026-10-23', sent: 1, opened: 0, clicked: 0 });
+    expect(day('2026-10-31')).toEqual({ date: '2026-10-31', sent: 0, opened: 1, clicked: 0 });
+    expect(day('2026-11-01')).toEqual({ date: '2026-11-01', sent: 1, opened: 0, clicked: 0 });
+    expect(day('2026-11-20')).toEqual({ date: '2026-11-20', sent: 1, opened: 0, clicked: 0 });
+    expect(s.daily.at(-1)).toEqual({ date: '2026-11-21', sent: 1, opened: 1, clicked: 0 });
+    expect(s.daily.reduce((n, d) => n + d.sent, 0)).toBe(5);
+  });
+
   it('answers zeros, not NaN, for a new agent', async () => {
     const s = await dashboardStats(pg.db, uuidv7(), NOW);
     expect(s.open_rate).toBe(0);
