@@ -5,7 +5,7 @@ import * as mailer from './events/mailer.ts';
 import * as scheduler from './events/scheduler.ts';
 
 export type StreamName = 'CRM' | 'SCHEDULER' | 'AI' | 'MAILER';
-export type AggregateName = 'agent' | 'client' | 'task' | 'email' | 'plan' | 'enrollment' | 'inbound';
+export type AggregateName = 'agent' | 'client' | 'task' | 'email' | 'plan' | 'enrollment' | 'inbound' | 'template' | 'import';
 export type EventSpec = { schema: TSchema; stream: StreamName; aggregate: AggregateName; version: number };
 
 /**

@@ -7,6 +7,10 @@ export const NO_AGENT = '00000000-0000-0000-0000-000000000000';
 export const subjects = {
   agent: (agentId: string) => `crm.${agentId}.agent`,
   client: (agentId: string, clientId: string) => `crm.${agentId}.client.${clientId}`,
+  /** An agent's email template (issue 10). */
+  template: (agentId: string, templateId: string) => `crm.${agentId}.template.${templateId}`,
+  /** A CSV import job: its start, progress and end (issue 10). */
+  importJob: (agentId: string, importId: string) => `crm.${agentId}.import.${importId}`,
   task: (agentId: string, taskId: string) => `sched.${agentId}.task.${taskId}`,
   plan: (agentId: string, planId: string) => `sched.${agentId}.plan.${planId}`,
   /** One subject per client: its enrolments, one after another. */
@@ -41,7 +45,13 @@ export const STREAM_SUBJECTS: Record<StreamName, string[]> = {
 export function subjectFor(stream: StreamName, agentId: string, aggregate: string, aggregateId: string): string {
   switch (stream) {
     case 'CRM':
-      return aggregate === 'agent' ? subjects.agent(agentId) : subjects.client(agentId, aggregateId);
+      return aggregate === 'agent'
+        ? subjects.agent(agentId)
+        : aggregate === 'template'
+          ? subjects.template(agentId, aggregateId)
+          : aggregate === 'import'
+            ? subjects.importJob(agentId, aggregateId)
+            : subjects.client(agentId, aggregateId);
     case 'SCHEDULER':
       return aggregate === 'plan'
         ? subjects.plan(agentId, aggregateId)
