@@ -59,7 +59,9 @@ COPY --from=web-build /app/web/build web/build
 COPY deploy/docker/start.sh /usr/local/bin/realtoros-start
 RUN chmod 0755 /usr/local/bin/realtoros-start \
  && mkdir -p /data/outbox && chown node:node /data/outbox
+# The flags of libs/config/node-flags.ts (young generation capped: see there).
 ENV OUTBOX_DIR=/data/outbox \
+    NODE_OPTIONS=--max-semi-space-size=16 \
     GATEWAY_PORT=8000 \
     PORT=3000
 USER node

@@ -19,7 +19,9 @@ import { liveSubject } from '@realtoros/contracts';
 import { startStack } from '@realtoros/testing';
 import { jetstreamPublishRate } from './baselines.ts';
 import { httpClient, inFlight, quantile } from './http-load.ts';
+import { formatUsage, measureProcesses, type ProcessUsage, stackPids } from './process-usage.ts';
 import { done, fmt, progress } from './progress.ts';
+import { recordSummary } from './summary.ts';
 
 function parseArgs(argv: string[]) {
   const a = { n: 4000, inFlight: 32, followups: 5 };
@@ -42,16 +44,24 @@ export type WritePathResult = {
   followupsP50: number;
   followupsP99: number;
   missing: number;
+  /** Per process: CPU spent during the load and the follow-ups, peak RSS. */
+  usage: ProcessUsage[];
 };
 
 export async function writePathBench(args = parseArgs(process.argv.slice(2))): Promise<WritePathResult> {
-  console.log(`write path: ${fmt(args.n)} clients, ${args.inFlight} in flight · ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`);
+  console.log(
+    `write path: ${fmt(args.n)} clients, ${args.inFlight} in flight · ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+  );
   progress('starting nats-server, Postgres database, projector, crm, scheduler, gateway…', true);
   const stack = await startStack(['projector', 'crm', 'scheduler', 'gateway'], { LOG_LEVEL: 'error' });
   const http = httpClient(stack.api, args.inFlight);
   const nc = await connect({ servers: stack.nats.url });
   try {
-    const signup = await http.call('POST', '/api/auth/signup', { email: `bench-${Date.now()}@example.com`, password: 'correct-horse-1', name: 'Bench Agent' });
+    const signup = await http.call('POST', '/api/auth/signup', {
+      email: `bench-${Date.now()}@example.com`,
+      password: 'correct-horse-1',
+      name: 'Bench Agent',
+    });
     const { token, agent } = JSON.parse(signup.body) as { token: string; agent: { id: string } };
     const auth = { authorization: `Bearer ${token}` };
     // The default plan exists before the clock starts (its PlanCreated is the first client's cost otherwise).
@@ -79,12 +89,18 @@ export async function writePathBench(args = parseArgs(process.argv.slice(2))): P
 
     const latencies: number[] = [];
     let errors = 0;
+    const usage = measureProcesses(await stackPids(stack));
     const started = performance.now();
     await inFlight(
       args.n,
       args.inFlight,
       async (i) => {
-        const r = await http.call('POST', '/api/clients', { name: `Bench Client ${i}`, email: `c${i}.${Date.now().toString(36)}@example.com`, stage: 'lead' }, auth);
+        const r = await http.call(
+          'POST',
+          '/api/clients',
+          { name: `Bench Client ${i}`, email: `c${i}.${Date.now().toString(36)}@example.com`, stage: 'lead' },
+          auth,
+        );
         latencies.push(r.ms);
         if (r.status !== 201) {
           errors++;
@@ -93,13 +109,14 @@ export async function writePathBench(args = parseArgs(process.argv.slice(2))): P
         answeredAt.set((JSON.parse(r.body) as { id: string }).id, performance.now());
       },
       (finished) => {
-        if (finished % 250 === 0) progress(`POST /api/clients ${fmt(finished)}/${fmt(args.n)} · ${fmt(finished / ((performance.now() - started) / 1000))}/s`);
+        if (finished % 250 === 0)
+          progress(`POST /api/clients ${fmt(finished)}/${fmt(args.n)} · ${fmt(finished / ((performance.now() - started) / 1000))}/s`);
       },
     );
     const ms = performance.now() - started;
     const clientsPerS = args.n / (ms / 1000);
     done(
-      `POST /api/clients  ${fmt(clientsPerS)}/s · p50 ${quantile(latencies, 0.5).toFixed(0)} ms · p99 ${quantile(latencies, 0.99).toFixed(0)} ms · ${errors} not 201 · ratio ${(clientsPerS / baseline * 100).toFixed(1)}% of bare publish`,
+      `POST /api/clients  ${fmt(clientsPerS)}/s · p50 ${quantile(latencies, 0.5).toFixed(0)} ms · p99 ${quantile(latencies, 0.99).toFixed(0)} ms · ${errors} not 201 · ratio ${((clientsPerS / baseline) * 100).toFixed(1)}% of bare publish`,
     );
 
     // Wait (bounded) for the last follow-ups, then read the lags.
@@ -120,10 +137,12 @@ export async function writePathBench(args = parseArgs(process.argv.slice(2))): P
       followupsP50: quantile(finite, 0.5),
       followupsP99: quantile(finite, 0.99),
       missing,
+      usage: usage.read(),
     };
     done(
       `follow-ups visible after the POST's answer: p50 ${(result.followupsP50 / 1000).toFixed(2)} s · p99 ${(result.followupsP99 / 1000).toFixed(2)} s · ${missing} clients without all ${args.followups} in 120 s`,
     );
+    done(`where the CPU went (per client, POST through follow-ups visible):\n${formatUsage(result.usage, args.n, 'client')}`);
     sub.unsubscribe();
     return result;
   } finally {
@@ -135,4 +154,32 @@ export async function writePathBench(args = parseArgs(process.argv.slice(2))): P
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await writePathBench();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = parseArgs(process.argv.slice(2));
+  const r = await writePathBench(args);
+  const heaviest = r.usage.filter((u) => u.peakRssMb !== null).sort((a, b) => (b.peakRssMb ?? 0) - (a.peakRssMb ?? 0))[0];
+  const cpuPerClient = r.usage.reduce((sum, u) => sum + (u.cpuMs ?? 0), 0) / args.n;
+  recordSummary('write', [
+    {
+      what: `POST /api/clients, ${args.inFlight} in flight (${fmt(args.n)} clients)`,
+      figure: `${fmt(r.clientsPerS)}/s · p50 ${r.p50.toFixed(0)} ms · p99 ${r.p99.toFixed(0)} ms · ${r.errors} not 201`,
+      baseline: `bare JetStream publish ${fmt(r.baselinePublishPerS)}/s`,
+      ratio: (r.clientsPerS / r.baselinePublishPerS) * 100,
+      goal: '≥ 1,000/s · p99 < 50 ms',
+    },
+    {
+      what: "client → its 5 follow-ups visible (after the POST's answer)",
+      figure: `p50 ${(r.followupsP50 / 1000).toFixed(2)} s · p99 ${(r.followupsP99 / 1000).toFixed(2)} s · ${r.missing} missing`,
+      baseline: '—',
+      ratio: null,
+      goal: 'p99 ≤ 1 s',
+    },
+    {
+      what: 'CPU per client, all processes; the largest peak RSS',
+      figure: `${cpuPerClient.toFixed(1)} ms CPU/client · ${heaviest ? `${heaviest.name} ${heaviest.peakRssMb?.toFixed(0)} MB` : '?'}`,
+      baseline: '—',
+      ratio: null,
+      goal: 'RSS ≤ 300 MB per service',
+    },
+  ]);
+}

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
+export { SERVICE_NODE_FLAGS } from './node-flags.ts';
+
 /** Thrown when the environment does not satisfy a service's configuration schema. */
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,5 +1,5 @@
 export { findAgentCredentials, getAgent, projectedSeq } from './src/agents.ts';
-export { clientTimeline, getClient, listClients } from './src/clients.ts';
+export { type ClientFilter, clientsForExport, clientTimeline, customFieldKeys, getClient, listClients } from './src/clients.ts';
 export { type DashboardStats, dashboardStats } from './src/dashboard.ts';
 export { getEmail, listEmails, recentEmailsTo } from './src/emails.ts';
 export {

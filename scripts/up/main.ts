@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { SERVICE_NODE_FLAGS } from '../../libs/config/node-flags.ts';
 import { DEMO_LOGIN, seed } from '../seed.ts';
 import { choosePort, jwtSecret, loadDotEnv, PortError, type Stack, serviceEnv, webEnv } from './env.ts';
 import { box, c, fail, lineSplitter, ok, prefixer, say, warn } from './log.ts';
@@ -112,7 +113,7 @@ export async function main(root: string): Promise<number> {
         process.stdout.write(`${prefix(name)} ${c.yellow(`not started: ${rel(entry)} does not exist yet`)}\n`);
         continue;
       }
-      running.push(supervisor.start({ name, command: process.execPath, args: [entry], env, cwd: root }));
+      running.push(supervisor.start({ name, command: process.execPath, args: [...SERVICE_NODE_FLAGS, entry], env, cwd: root }));
     }
     ok(`started ${running.length}/${SERVICES.length} services: ${running.map((s) => s.spec.name).join(', ') || 'none'}`);
 

@@ -134,8 +134,12 @@ describe('replies stop the plan (SendGrid Inbound Parse)', () => {
 
   it('a plan that says "pause" on a reply pauses instead of ending: the next step waits (held, not cancelled), nothing is sent, until the agent resumes', async () => {
     const { api } = await signUp(stack.api);
-    const plans = (await api.get('/api/plans')).body.items as { id: string; is_default: boolean; on_reply: string }[];
-    const standard = plans.find((p) => p.is_default)!;
+    // The default plan is made from AgentRegistered (another event, projected after sign-up answers).
+    const standard = await waitFor(
+      async () =>
+        ((await api.get('/api/plans')).body.items as { id: string; is_default: boolean; on_reply: string }[]).find((p) => p.is_default),
+      { what: 'the default plan' },
+    );
     expect(standard.on_reply).toBe('end');
     const patched = await api.patch(`/api/plans/${standard.id}`, { on_reply: 'pause' });
     expect(patched).toMatchObject({ status: 200, body: { on_reply: 'pause', version: 2 } });

@@ -9,6 +9,7 @@ import * as m005 from './migrations/005_plans.ts';
 import * as m006 from './migrations/006_replies_review.ts';
 import * as m007 from './migrations/007_plan_on_reply.ts';
 import * as m008 from './migrations/008_read_indexes.ts';
+import * as m009 from './migrations/009_dashboard_summary.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns such as stream sequences fit in a JS number for our lifetimes.
@@ -21,12 +22,16 @@ export type Db = Kysely<Database>;
  * side, so it also ends a query on a connection to a Postgres that went silent, e.g. a
  * network partition); unset = no limit.
  */
-export function createDb(url: string, opts: { max?: number; applicationName?: string; queryTimeoutMs?: number } = {}): Db {
+export function createDb(
+  url: string,
+  opts: { max?: number; applicationName?: string; queryTimeoutMs?: number; connectionTimeoutMs?: number } = {},
+): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     application_name: opts.applicationName ?? 'realtoros',
-    connectionTimeoutMillis: 5000,
+    // How long a query waits for a free connection (a full pool) or a new one: then it fails.
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
   });
@@ -54,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_replies_review': m006,
   '007_plan_on_reply': m007,
   '008_read_indexes': m008,
+  '009_dashboard_summary': m009,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -12,6 +12,7 @@ import * as m005 from './migrations/005_plans.ts';
 import * as m006 from './migrations/006_replies_review.ts';
 import * as m007 from './migrations/007_plan_on_reply.ts';
 import * as m008 from './migrations/008_read_indexes.ts';
+import * as m009 from './migrations/009_dashboard_summary.ts';
 
 describe('migrations on real Postgres', () => {
   it('004 moves existing webhook_events arrays into email_events rows with counters and delivered_at, then drops the array', async () => {
@@ -39,7 +40,14 @@ describe('migrations on real Postgres', () => {
         await sql`INSERT INTO email_logs (id, agent_id, client_id, status, created_at, webhook_events)
                   VALUES (${id}, ${agent}, ${uuidv7()}, 'clicked', now(), ${JSON.stringify(events)}::jsonb)`.execute(old);
 
-      expect(await migrateToLatest(t.db)).toEqual(['004_email_events', '005_plans', '006_replies_review', '007_plan_on_reply', '008_read_indexes']);
+      expect(await migrateToLatest(t.db)).toEqual([
+        '004_email_events',
+        '005_plans',
+        '006_replies_review',
+        '007_plan_on_reply',
+        '008_read_indexes',
+        '009_dashboard_summary',
+      ]);
 
       const rows = await t.db.selectFrom('email_events').selectAll().orderBy('occurred_at').execute();
       expect(rows.map((r) => [r.email_id, r.agent_id, r.sg_event_id, r.event, r.occurred_at.toISOString(), r.url])).toEqual([
@@ -78,7 +86,18 @@ describe('migrations on real Postgres', () => {
       await sql`INSERT INTO clients (id, agent_id, name, email, stage, custom_fields, created_at, updated_at)
                 VALUES (${client}, ${uuidv7()}, 'A', 'a@example.com', 'lead', '{}', now(), now())`.execute(old);
 
-      expect(await migrateToLatest(t.db)).toEqual(['005_plans', '006_replies_review', '007_plan_on_reply', '008_read_indexes']);
+      expect(await migrateToLatest(t.db)).toEqual([
+        '005_plans',
+        '006_replies_review',
+        '007_plan_on_reply',
+        '008_read_indexes',
+        '009_dashboard_summary',
+      ]);
+      // 009 counted the rows already there into the dashboard summary.
+      expect(await t.db.selectFrom('dashboard_task_counts').select(['status', 'held', 'n']).execute()).toEqual([
+        { status: 'pending', held: '', n: 1 },
+      ]);
+      expect(await t.db.selectFrom('dashboard_client_counts').select(['stage', 'n']).execute()).toEqual([{ stage: 'lead', n: 1 }]);
       expect(
         await t.db
           .selectFrom('tasks')
@@ -125,8 +144,19 @@ describe('migrations on real Postgres', () => {
         { table_name: 'plans', column_default: "'end'::text" },
       ]);
 
-      const all = { ...before, '005_plans': m005, '006_replies_review': m006, '007_plan_on_reply': m007, '008_read_indexes': m008 };
+      const all = {
+        ...before,
+        '005_plans': m005,
+        '006_replies_review': m006,
+        '007_plan_on_reply': m007,
+        '008_read_indexes': m008,
+        '009_dashboard_summary': m009,
+      };
       const migrator = new Migrator({ db: old, provider: { getMigrations: async () => all } });
+      expect((await migrator.migrateDown()).error).toBeUndefined(); // 009
+      const { rows: summary } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_name LIKE 'dashboard\_%'`.execute(old);
+      expect(summary[0]?.n).toBe(0);
       expect((await migrator.migrateDown()).error).toBeUndefined(); // 008
       expect((await migrator.migrateDown()).error).toBeUndefined(); // 007
       expect((await migrator.migrateDown()).error).toBeUndefined(); // 006

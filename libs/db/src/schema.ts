@@ -233,6 +233,61 @@ export interface ProjectionParkedTable {
   parked_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** The dashboard summary (migration 009): its own copy of each counted row's keys, and the sums per bucket. */
+type Day = ColumnType<string, string, string>;
+export interface DashboardClientRowsTable {
+  client_id: string;
+  agent_id: string;
+  stage: string;
+}
+export interface DashboardClientCountsTable {
+  agent_id: string;
+  stage: string;
+  n: number;
+}
+export interface DashboardTaskRowsTable {
+  task_id: string;
+  agent_id: string;
+  status: string;
+  /** UTC day of scheduled_for, 'YYYY-MM-DD'. */
+  day: Day;
+  /** held_reason, '' when none. */
+  held: string;
+}
+export interface DashboardTaskCountsTable {
+  agent_id: string;
+  status: string;
+  day: Day;
+  held: string;
+  n: number;
+}
+export interface DashboardEmailRowsTable {
+  email_id: string;
+  agent_id: string;
+  status: string;
+  sent_day: Day | null;
+  opened_day: Day | null;
+  clicked_day: Day | null;
+  /** opened_at or delivered_at known. */
+  reported: boolean;
+}
+export interface DashboardEmailCountsTable {
+  agent_id: string;
+  status: string;
+  n: number;
+  sent: number;
+  reported: number;
+  opened: number;
+  clicked: number;
+}
+export interface DashboardEmailDaysTable {
+  agent_id: string;
+  day: Day;
+  sent: number;
+  opened: number;
+  clicked: number;
+}
+
 export interface Database {
   agents: AgentsTable;
   clients: ClientsTable;
@@ -249,6 +304,13 @@ export interface Database {
   replies: RepliesTable;
   inbound_unmatched: InboundUnmatchedTable;
   activities: ActivitiesTable;
+  dashboard_client_rows: DashboardClientRowsTable;
+  dashboard_client_counts: DashboardClientCountsTable;
+  dashboard_task_rows: DashboardTaskRowsTable;
+  dashboard_task_counts: DashboardTaskCountsTable;
+  dashboard_email_rows: DashboardEmailRowsTable;
+  dashboard_email_counts: DashboardEmailCountsTable;
+  dashboard_email_days: DashboardEmailDaysTable;
 }
 
 /**

@@ -258,6 +258,38 @@ describe('createCommandHandler on a real JetStream', () => {
     expect(await elsewhere.load(ref)).toEqual({ state: r.state, seq: r.seq });
   });
 
+  it('expectNew: a new aggregate is written without a read; one that exists (or a redelivered cause) is read and decided on as it is', async () => {
+    const reads = { last: 0 };
+    const counting: EventStore = {
+      ...js.store,
+      readLast: (stream, subject) => {
+        reads.last++;
+        return js.store.readLast(stream, subject);
+      },
+    };
+    const h = createCommandHandler(counting, decider, { stream: 'CRM', aggregate: 'client', cacheSize: 0 });
+    const fresh = { agentId: AGENT, aggregateId: newClient() };
+    const c = cause();
+    const created = await h.handle(fresh, { type: 'Create', name: 'Ann' }, { ...c, expectNew: true });
+    expect(reads.last).toBe(0);
+    expect(created.events.map((e) => e.type)).toEqual(['ClientCreated']);
+    expect(created.state).toEqual({ status: 'active', name: 'Ann', stage: 'lead' });
+
+    // The same cause again (a redelivery): JetStream says duplicate; the real state decides → conflict, nothing appended.
+    await expect(h.handle(fresh, { type: 'Create', name: 'Ann' }, { ...c, expectNew: true })).rejects.toMatchObject({ code: 'conflict' });
+    // A new cause on an aggregate that exists: the empty-subject append is refused, then read and decided.
+    await h.handle(fresh, { type: 'Edit', stage: 'contacted' }, cause());
+    reads.last = 0;
+    const edited = await h.handle(fresh, { type: 'Edit', name: 'Ann Lee' }, { ...cause(), expectNew: true });
+    expect(reads.last).toBe(1);
+    expect(edited.state).toEqual({ status: 'active', name: 'Ann Lee', stage: 'contacted' });
+    const { events } = await js.store.readSubject('CRM', subjects.client(AGENT, fresh.aggregateId));
+    expect(events.map((e) => e.event.type)).toEqual(['ClientCreated', 'ClientStageChanged', 'ClientUpdated']);
+    // Nothing to do on the assumed empty state is not taken as the answer either: Delete reads first.
+    const deleted = await h.handle(fresh, { type: 'Delete' }, { ...cause(), expectNew: true });
+    expect(deleted.state).toEqual({ status: 'absent' });
+  });
+
   it('deciderSpec reads any decider as given/when/then', () => {
     const spec = deciderSpec(decider);
     const created: EventDraft<ClientEventType> = { type: 'ClientCreated', data: { ...profile, name: 'Ann', stage: 'lead' } };

@@ -42,6 +42,16 @@ export type HandleOptions<T extends EventType> = {
    * Return undefined for the default.
    */
   eventId?: (draft: EventDraft<T>) => string | undefined;
+  /**
+   * The caller expects the aggregate to have no event yet (a client it just made up an id
+   * for, a plan's task keyed on its enrolment and step): the first attempt decides on the
+   * initial state and appends expecting an empty subject, without reading it — one round
+   * trip instead of two. Anything on the subject makes JetStream refuse the append (wrong
+   * last sequence) or answer "duplicate" (a redelivered cause); either way nothing was
+   * written, and the ordinary load → decide attempt follows. The expectation can only cost a
+   * read, never change a decision.
+   */
+  expectNew?: boolean;
 };
 
 export type HandleResult<State> = {
@@ -161,11 +171,20 @@ export function createCommandHandler<Command, State, T extends EventType>(
     opts: HandleOptions<T>,
   ): Promise<HandleResult<State>> {
     for (let attempt = 1; ; attempt++) {
-      const { state: before, seq: loadedSeq } = await load(ref);
+      const assumed = attempt === 1 && opts.expectNew === true && opts.expectedSeq === undefined;
+      const { state: before, seq: loadedSeq } = assumed ? { state: decider.initialState, seq: 0 } : await load(ref);
       if (opts.expectedSeq !== undefined && opts.expectedSeq !== loadedSeq)
         throw new DomainError('precondition_failed', `the record is at version ${loadedSeq}, not ${opts.expectedSeq}`);
       const cmd = typeof command === 'function' ? (command as (s: State) => Command)(before) : command;
-      const drafts = decider.decide(cmd, before);
+      let drafts: readonly EventDraft<T>[];
+      try {
+        drafts = decider.decide(cmd, before);
+      } catch (err) {
+        if (assumed) continue; // refused on the assumed state: decide again on the real one
+        throw err;
+      }
+      // Nothing to do on the assumed state is no answer about the real one: read it.
+      if (assumed && drafts.length === 0) continue;
       if (drafts.length === 0) return { before, state: before, events: [], seq: loadedSeq, position: null };
 
       const occurredAt = opts.occurredAt ?? new Date();
@@ -193,6 +212,7 @@ export function createCommandHandler<Command, State, T extends EventType>(
         const appended: Envelope[] = [];
         for (const event of envelopes) {
           const ack = await store.append(event, { expectedLastSubjectSeq: seq, traceparent: opts.traceparent ?? null });
+          if (ack.duplicate && assumed && appended.length === 0) throw new ConcurrencyError(subjectOf(ref)); // not new after all: load and decide
           if (ack.duplicate) {
             if (!(await isSameEvent(ack.seq, event))) throw new ConcurrencyError(subjectOf(ref));
             seq = Math.max(seq, ack.seq);
@@ -205,7 +225,8 @@ export function createCommandHandler<Command, State, T extends EventType>(
         cache.set(subjectOf(ref), { state, seq });
         return { before, state, events: appended, seq, position: { stream, seq } };
       } catch (err) {
-        if (err instanceof ConcurrencyError && attempt < maxAttempts) continue; // the state moved under us: decide again
+        // The state moved under us (or was not the empty one assumed): decide again.
+        if (err instanceof ConcurrencyError && (attempt < maxAttempts || assumed)) continue;
         throw err;
       }
     }

@@ -1,5 +1,5 @@
 import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import type { Envelope, StreamName } from '@realtoros/contracts';
+import type { Envelope, EventType, StreamName } from '@realtoros/contracts';
 import { type Logger, withCorrelation } from '@realtoros/observability';
 import { recordDeadLetter } from './dead-letters.ts';
 import { DomainError, PoisonMessageError } from './errors.ts';
@@ -34,6 +34,13 @@ export type ConsumerOptions = {
    */
   concurrency?: number;
   deliverPolicy?: DeliverPolicy;
+  /**
+   * Only these event types reach the handler: a message whose `Event-Type` header names
+   * another type is acked without being decoded (a consumer that acts on one type of a busy
+   * stream: the ai-agent's TaskDue among every scheduler event). A message without the
+   * header is decoded and handled as before. Default: every type.
+   */
+  eventTypes?: readonly EventType[];
   /** nak delay for the n-th redelivery: exponential from 250 ms, capped at 30 s. */
   backoffMs?: (deliveryCount: number) => number;
 };
@@ -83,11 +90,23 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   const messages = await consumer.consume({ max_messages: Math.max(opts.batch ?? 64, concurrency) });
   const log = opts.log.child({ consumer: opts.durable, stream: opts.stream });
+  const only = opts.eventTypes ? new Set<string>(opts.eventTypes) : null;
 
   const done = (async () => {
     const inFlight = new Set<Promise<void>>();
+    // Stream sequences being handled here. A message that waited in the local buffer past its
+    // ack wait is delivered again, and with concurrency > 1 the copy can start while the
+    // first is still running: two handlers of one message at once (the mailer then took its
+    // own send in progress for an interrupted one → a false "unknown"). The copy is dropped;
+    // the running handler's ack or nak settles the sequence for both deliveries.
+    const handling = new Set<number>();
     for await (const msg of messages) {
-      const p = processOne(msg).finally(() => inFlight.delete(p));
+      if (handling.has(msg.seq)) continue;
+      handling.add(msg.seq);
+      const p = processOne(msg).finally(() => {
+        inFlight.delete(p);
+        handling.delete(msg.seq);
+      });
       inFlight.add(p);
       if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
@@ -95,6 +114,13 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
   })();
 
   async function processOne(msg: JsMsg): Promise<void> {
+    if (only) {
+      const type = msg.headers?.get('Event-Type');
+      if (type && !only.has(type)) {
+        msg.ack(); // not ours to handle: no decode, no handler
+        return;
+      }
+    }
     const deliveryCount = msg.info.deliveryCount;
     let event: Envelope;
     try {

@@ -24,7 +24,9 @@ const SORTS = {
   '-last_contacted': ['last_contacted', 'desc'],
 } as const;
 
-export async function listClients(db: Db, agentId: string, q: ClientListQuery): Promise<PageOf<Client>> {
+/** The list's filters (stage, property type, free text), shared by the list and the CSV export. */
+export type ClientFilter = Pick<ClientListQuery, 'stage' | 'property_type' | 'q'>;
+function filteredClients(db: Db, agentId: string, q: ClientFilter) {
   let base = clientsOf(db, agentId);
   if (q.stage) base = base.where('stage', '=', q.stage);
   if (q.property_type) base = base.where('property_type', '=', q.property_type);
@@ -34,6 +36,11 @@ export async function listClients(db: Db, agentId: string, q: ClientListQuery): 
       eb.or([eb('name', 'ilike', p), eb('email', 'ilike', p), eb('phone', 'ilike', p), eb('property_address', 'ilike', p)]),
     );
   }
+  return base;
+}
+
+export async function listClients(db: Db, agentId: string, q: ClientListQuery): Promise<PageOf<Client>> {
+  const base = filteredClients(db, agentId, q);
   const [column, direction] = SORTS[q.sort ?? '-created_at'];
   // The default order (created_at DESC NULLS LAST, id) is clients_agent_list_idx's: the page
   // reads `limit` rows off the index; the total, in the same statement (one snapshot), is an
@@ -85,4 +92,33 @@ export async function clientTimeline(db: Db, agentId: string, clientId: string):
     .orderBy('seq')
     .execute();
   return rows.map((r) => toJson(r) as unknown as TimelineEntry);
+}
+
+/** The custom-field keys the agent's clients use (matching the filter): the export's extra columns. */
+export async function customFieldKeys(db: Db, agentId: string, q: ClientFilter): Promise<string[]> {
+  const rows = await filteredClients(db, agentId, q).select(sql<string>`jsonb_object_keys(custom_fields)`.as('key')).distinct().execute();
+  return rows.map((r) => r.key).sort();
+}
+
+/**
+ * Every client matching the filter, newest first, a batch at a time (keyset on the list's
+ * index order, so a big book is never held in memory nor read with growing offsets).
+ */
+export async function* clientsForExport(db: Db, agentId: string, q: ClientFilter, batch = 500): AsyncGenerator<Client[]> {
+  let after: { created_at: Date; id: string } | null = null;
+  for (;;) {
+    let page = filteredClients(db, agentId, q);
+    if (after) {
+      const a: { created_at: Date; id: string } = after;
+      page = page.where((eb) =>
+        eb.or([eb('created_at', '<', a.created_at), eb.and([eb('created_at', '=', a.created_at), eb('id', '>', a.id)])]),
+      );
+    }
+    const rows = await page.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(batch).execute();
+    if (rows.length === 0) return;
+    yield rows.map((r) => toClient(r, null));
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < batch) return;
+    after = { created_at: last.created_at as Date, id: last.id };
+  }
 }

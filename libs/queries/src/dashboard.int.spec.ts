@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@realtoros/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countDashboardSummary } from '../../../services/projector/src/read-models/dashboard-summary/projection.ts';
 import { dashboardStats } from './dashboard.ts';
 
 const NOW = new Date('2026-11-21T15:00:00Z');
@@ -83,6 +84,8 @@ describe('dashboardStats', () => {
         email(other, 'opened', ago(1), { opened_at: ago(1) }),
       ])
       .execute();
+    // Rows written straight into the read models: count them into the summary as the projector would.
+    await countDashboardSummary(pg.db, 'all');
   });
   afterAll(async () => pg?.dispose());
 
@@ -127,6 +130,8 @@ describe('dashboardStats', () => {
         email('delivered', at('2026-11-01T12:00:00Z'), { opened_at: at('2026-10-31T23:59:00Z'), clicked_at: tomorrow }), // opened the day before it was sent (clock skew): counted where it says
         email('opened', null, { opened_at: at('2026-11-21T00:00:00Z') }), // an open without a send time
         email('spam_reported', at('2026-11-10T00:00:00Z')), // delivered by status alone
+        email('sent', at('2026-11-14T15:00:00Z')), // 7 × 24 h before now exactly: this week
+        email('sent', at('2026-11-14T14:59:59.999Z')), // a millisecond earlier, the same day: not this week
       ])
       .execute();
     const task = (status: string, scheduled_for: Date, held_reason: string | null = null) => ({
@@ -152,17 +157,19 @@ describe('dashboardStats', () => {
         task('skipped', ago(1)), // neither open nor counted by status
       ])
       .execute();
+    await countDashboardSummary(pg.db, { agentId: edge });
     const s = await dashboardStats(pg.db, edge, NOW);
     expect(s.tasks).toEqual({ pending: 2, due_today: 2, overdue: 1, completed: 1, failed: 0 });
     expect(s.held).toEqual({ daily_cap: 0, paused: 0 });
-    expect(s.emails).toEqual({ sent: 7, failed: 0, delivered: 3, opened: 2, clicked: 1, bounced: 0, sent_this_week: 3 });
+    expect(s.emails).toEqual({ sent: 9, failed: 0, delivered: 3, opened: 2, clicked: 1, bounced: 0, sent_this_week: 4 });
     const day = (date: string) => s.daily.find((d) => d.date === date);
     expect(s.daily[0]).toEqual({ date: '2026-10-23', sent: 1, opened: 0, clicked: 0 });
     expect(day('2026-10-31')).toEqual({ date: '2026-10-31', sent: 0, opened: 1, clicked: 0 });
     expect(day('2026-11-01')).toEqual({ date: '2026-11-01', sent: 1, opened: 0, clicked: 0 });
     expect(day('2026-11-20')).toEqual({ date: '2026-11-20', sent: 1, opened: 0, clicked: 0 });
+    expect(day('2026-11-14')).toEqual({ date: '2026-11-14', sent: 2, opened: 0, clicked: 0 });
     expect(s.daily.at(-1)).toEqual({ date: '2026-11-21', sent: 1, opened: 1, clicked: 0 });
-    expect(s.daily.reduce((n, d) => n + d.sent, 0)).toBe(5);
+    expect(s.daily.reduce((n, d) => n + d.sent, 0)).toBe(7);
   });
 
   it('answers zeros, not NaN, for a new agent', async () => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { SERVICE_NODE_FLAGS } from '../../config/node-flags.ts';
 
 export type ServiceProcess = {
   name: string;
@@ -13,7 +14,7 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 
 /** Starts `services/<name>/src/main.ts` as its own Node process, as in production. */
 export function startService(name: string, env: Record<string, string>): ServiceProcess {
-  const proc = spawn(process.execPath, [resolve(ROOT, `services/${name}/src/main.ts`)], {
+  const proc = spawn(process.execPath, [...SERVICE_NODE_FLAGS, resolve(ROOT, `services/${name}/src/main.ts`)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

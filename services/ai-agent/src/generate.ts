@@ -1,6 +1,7 @@
 import { type EventData, type FollowupType, foldAgentSettings, subjects } from '@realtoros/contracts';
 import { type EventStore, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
+import type { HistoryReader } from './history.ts';
 import { type AgentFacts, type ClientFacts, foldAgent, foldClient, type PreviousEmail } from './facts.ts';
 import { checkDraft, type EmailDraft } from './output-check.ts';
 import { type GenerationInput, PROMPT_VERSION } from './prompt.ts';
@@ -9,6 +10,8 @@ import type { EmailWriter } from './providers/types.ts';
 
 export type GeneratorDeps = {
   store: EventStore;
+  /** Client and agent histories in the fewest reads (`historyReader`; agents kept across emails). */
+  history: HistoryReader;
   writer: EmailWriter;
   /** The last emails sent to this client (read model); [] when unavailable. */
   recentEmails: (agentId: string, clientId: string) => Promise<PreviousEmail[]>;
@@ -48,14 +51,14 @@ export type ComposeResult =
  */
 export async function composeEmail(deps: GeneratorDeps, req: ComposeRequest): Promise<ComposeResult> {
   const [clientEvents, agentEvents] = await Promise.all([
-    deps.store.readSubject('CRM', subjects.client(req.agentId, req.clientId)),
-    deps.store.readSubject('CRM', subjects.agent(req.agentId)),
+    deps.history.read('CRM', subjects.client(req.agentId, req.clientId)),
+    deps.history.read('CRM', subjects.agent(req.agentId)),
   ]);
-  const client = foldClient(clientEvents.events.map((e) => e.event));
+  const client = foldClient(clientEvents);
   if (!client) return { kind: 'unavailable', reason: 'client_not_found', detail: 'client not found' };
   if (client.deleted) return { kind: 'unavailable', reason: 'client_deleted', detail: 'client was deleted' };
   if (client.unsubscribed) return { kind: 'unavailable', reason: 'client_unsubscribed', detail: 'client has unsubscribed from emails' };
-  const agent: AgentFacts = foldAgent(agentEvents.events.map((e) => e.event)) ?? { name: 'Your agent', email: null };
+  const agent: AgentFacts = foldAgent(agentEvents) ?? { name: 'Your agent', email: null };
   let previous: PreviousEmail[] = [];
   try {
     previous = await deps.recentEmails(req.agentId, req.clientId);
@@ -72,13 +75,12 @@ export async function composeEmail(deps: GeneratorDeps, req: ComposeRequest): Pr
     stepLabel: req.stepLabel ?? null,
     seed: req.seed,
   };
-  const events = agentEvents.events.map((e) => e.event);
   return {
     kind: 'generated',
     client,
     email: await generate(deps.writer, input, deps.log),
     facts: factsOf(input),
-    reviewByDefault: foldAgentSettings(events).review_by_default,
+    reviewByDefault: foldAgentSettings(agentEvents).review_by_default,
   };
 }
 

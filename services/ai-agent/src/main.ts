@@ -5,6 +5,7 @@ import { createLogger, startHealthServer, startTelemetry } from '@realtoros/obse
 import { recentEmailsTo } from '@realtoros/queries';
 import { aiCommands } from './commands.ts';
 import type { GeneratorDeps } from './generate.ts';
+import { historyReader } from './history.ts';
 import { openAIWriter } from './providers/openai.ts';
 import { templateWriter } from './providers/template.ts';
 import { onTaskDue } from './workflows/task-due.ts';
@@ -25,7 +26,11 @@ const writer =
         timeoutMs: config.OPENAI_TIMEOUT_MS, maxRetries: config.OPENAI_MAX_RETRIES,
       })
     : templateWriter;
-const deps: GeneratorDeps = { store, writer, recentEmails: (a, c) => recentEmailsTo(db, a, c, 3), log };
+const deps: GeneratorDeps = {
+  store, writer, log,
+  history: historyReader(store, { opensWith: ['ClientCreated', 'AgentRegistered'] }),
+  recentEmails: (a, c) => recentEmailsTo(db, a, c, 3),
+};
 
 // One durable consumer handling several messages at once: a slow call doesn't hold up the others.
 const consumers: RunningConsumer[] = [];
@@ -33,6 +38,8 @@ consumers.push(
   await runConsumer({
     js: store.js, jsm: store.jsm, stream: 'SCHEDULER', durable: 'ai-agent', filterSubject: 'sched.>', log, concurrency: config.AI_CONCURRENCY,
     ackWaitMs: config.AI_ACK_WAIT_MS,
+    // Every scheduler event passes this consumer; only TaskDue is decoded.
+    eventTypes: ['TaskDue'],
     handle: async (event, ctx) => {
       if (event.type === 'TaskDue') await onTaskDue(deps, event, ctx.traceparent);
     },

@@ -98,7 +98,8 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
       const key = uniqueKey(ctx.meta.agent_id, p.email);
       await claim(deps.clientEmails, key, clientId, emailHolder(ctx.meta.agent_id, p.email), EMAIL_TAKEN, '/email');
       try {
-        return result(await clients.handle(clientRef(ctx, clientId), { type: 'CreateClient', data: p }, causedBy(ctx)));
+        // Just read as absent: the append expects the empty subject without reading it again.
+        return result(await clients.handle(clientRef(ctx, clientId), { type: 'CreateClient', data: p }, { ...causedBy(ctx), expectNew: true }));
       } catch (err) {
         if (!(err instanceof DomainError && err.code === 'conflict')) await release(deps.clientEmails, key, clientId);
         throw err;

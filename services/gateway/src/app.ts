@@ -16,6 +16,7 @@ import { clientRoutes } from './routes/clients.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { AI_TIMEOUT_MS, emailRoutes } from './routes/emails.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { healthRoutes } from './routes/health.ts';
 import { planRoutes } from './routes/plans.ts';
 import { settingsRoutes } from './routes/settings.ts';
@@ -91,6 +92,7 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
 
   await app.register(healthRoutes);
   await app.register(authRoutes);
+  await app.register(exportRoutes);
   await app.register(clientRoutes);
   await app.register(taskRoutes);
   await app.register(emailRoutes);

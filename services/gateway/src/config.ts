@@ -11,13 +11,26 @@ export const GatewayConfig = Type.Object({
   }),
   JWT_SECRET: Type.String({ minLength: 16, description: 'secret that signs login tokens (sensitive, ≥16 chars)' }),
   SENDGRID_WEBHOOK_PUBLIC_KEY: Type.Optional(Type.String({ description: 'SendGrid event webhook verification key (base64 SPKI)' })),
-  INBOUND_PARSE_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'password of the HTTP Basic auth SendGrid Inbound Parse posts with (any user name; sensitive, ≥16 chars); unset → every inbound post is refused (401)' })),
+  INBOUND_PARSE_SECRET: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        'password of the HTTP Basic auth SendGrid Inbound Parse posts with (any user name; sensitive, ≥16 chars); unset → every inbound post is refused (401)',
+    }),
+  ),
   COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000, description: 'how long a write waits for its service' }),
   READ_YOUR_WRITES_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 3000, description: 'how long a write waits for the read models' }),
   DATABASE_QUERY_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: 5000,
     description: 'longest a read-model query may wait for Postgres before the request answers 503 (a silent, partitioned Postgres)',
+  }),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10, description: 'Postgres connections the gateway keeps for reads' }),
+  DATABASE_POOL_WAIT_MS: Type.Integer({
+    minimum: 10,
+    default: 5000,
+    description:
+      'longest a request waits for a free pool connection before it answers 503 with Retry-After (a saturated pool queues up to this)',
   }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 65_536, description: 'largest accepted request body' }),
 });

@@ -44,9 +44,11 @@ export function watchProjection(nc: NatsConnection): ProjectionWatch {
       const waiter = { seq, wake: () => wake() };
       set.add(waiter);
       try {
-        for (let first = true; ; first = false) {
-          // The first look at Postgres waits a little: most writes are announced within it.
-          const pause = first ? Math.min(POLL_EVERY_MS, 20) : POLL_EVERY_MS;
+        for (;;) {
+          // Postgres is asked only after a full pause: under load a write takes longer than a
+          // few ms to be projected, and an early look costs every write one more query for
+          // nothing (announcements arrive); only a missed one waits the pause.
+          const pause = POLL_EVERY_MS;
           const left = deadline - Date.now();
           if (left <= 0) return false;
           let timer: NodeJS.Timeout | undefined;

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { connectNats, createEventStore, ensureEventStreams, onShutdown, runConsumer, serveCommands, type RunningConsumer } from '@realtoros/messaging';
 import { createLogger, startHealthServer, startTelemetry } from '@realtoros/observability';
 import { loadMailerConfigOrExit } from './config.ts';
+import { historyReader } from './history.ts';
 import { outboxSender } from './providers/outbox.ts';
 import { sendGridSender } from './providers/sendgrid.ts';
 import { openMailerState } from './state.ts';
@@ -26,6 +27,7 @@ const sender =
     : outboxSender(resolve(config.OUTBOX_DIR));
 const deps: MailerDeps = {
   store, state, sender, log,
+  history: historyReader(store, { opensWith: ['ClientCreated'] }),
   message: {
     publicBaseUrl: config.PUBLIC_BASE_URL, jwtSecret: config.JWT_SECRET, fromEmail: config.SENDGRID_FROM_EMAIL,
     fromName: config.SENDGRID_FROM_NAME, postalAddress: config.SENDER_POSTAL_ADDRESS ?? null,
@@ -57,14 +59,17 @@ const consumers: RunningConsumer[] = [];
 consumers.push(
   await runConsumer({
     js: store.js, jsm: store.jsm, stream: 'AI', durable: 'mailer', filterSubject: 'ai.>', log, concurrency: config.MAILER_CONCURRENCY, ackWaitMs: config.MAILER_ACK_WAIT_MS,
+    eventTypes: ['EmailGenerated'],
     handle: async (event, ctx) => {
-      if (event.type === 'EmailGenerated') await onEmailGenerated(deps, event, ctx.traceparent);
+      if (event.type === 'EmailGenerated') await onEmailGenerated(deps, event, ctx.traceparent, { firstDelivery: ctx.deliveryCount === 1 });
     },
   }),
 );
 consumers.push(
   await runConsumer({
     js: store.js, jsm: store.jsm, stream: 'MAILER', durable: 'mailer-suppressions', filterSubject: 'mail.>', log,
+    // The engagement events onEngagement acts on; every EmailSent and report passes undecoded.
+    eventTypes: ['EmailBounced', 'EmailDropped', 'EmailSpamReported', 'EmailUnsubscribed'],
     handle: (event) => onEngagement({ state, nc, log }, event),
   }),
 );
@@ -72,6 +77,7 @@ consumers.push(
 consumers.push(
   await runConsumer({
     js: store.js, jsm: store.jsm, stream: 'MAILER', durable: 'mailer-resends', filterSubject: 'mail.>', log, ackWaitMs: config.MAILER_ACK_WAIT_MS,
+    eventTypes: ['EmailResendRequested'],
     handle: async (event, ctx) => {
       if (event.type === 'EmailResendRequested') await onResendRequested(deps, event, ctx.traceparent);
     },

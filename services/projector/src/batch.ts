@@ -20,6 +20,12 @@ type BatchOptions = {
    * first failing event fails the whole batch (the fast path).
    */
   isolate?: boolean;
+  /**
+   * `SET LOCAL synchronous_commit = off` for this transaction: its commit does not wait for
+   * the WAL flush. Only for replay's scratch schema, which nobody reads until the swap, and
+   * the swap's own (synchronous) commit flushes every WAL record before it (ops/replay.ts).
+   */
+  asyncCommit?: boolean;
 };
 
 /** An event parked by this batch: it failed (`behindSeq` null), or waits behind one of its subject that did. */
@@ -53,6 +59,7 @@ export async function applyBatch(opts: BatchOptions & { db: Db }): Promise<Batch
 export async function applyBatchIn(trx: Transaction<Database>, opts: BatchOptions): Promise<BatchResult> {
   const { stream, messages, projections } = opts;
   const scoped = trx.withSchema(opts.schema);
+  if (opts.asyncCommit) await sql`SET LOCAL synchronous_commit = off`.execute(trx);
   let lastSeq = await lockCheckpoint(scoped, stream);
   const fresh = messages.filter((m) => m.seq > lastSeq);
   // Read after the checkpoint lock: a redrive that just emptied a subject has committed.

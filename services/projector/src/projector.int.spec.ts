@@ -9,9 +9,14 @@ import { type EventStore, newEvent } from '@realtoros/messaging';
 import { createLogger } from '@realtoros/observability';
 import { createTestDatabase, startJetStream, startService, type TestNats, waitFor } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { applyBatch, type RawMessage } from './batch.ts';
-import { PROJECTED_STREAMS } from './projection.ts';
+import { brokerageHistory } from './ops/history.fixture.ts';
+import { replay } from './ops/replay.ts';
+import { PROJECTED_STREAMS, replayedTables } from './projection.ts';
 import { PROJECTIONS } from './read-models/index.ts';
+import { planScenario } from './read-models/plans.fixture.ts';
+import { type StreamProjector, startStreamProjector } from './stream-projector.ts';
 
 const log = createLogger('test', 'silent');
 const uuid = (n: number, prefix = '0190a000-0000-7000-8000') => `${prefix}-${n.toString(16).padStart(12, '0')}`;
@@ -171,6 +176,76 @@ describe('projector on real JetStream and Postgres', () => {
       await expected.dispose();
     }
   }, 180_000); // several processes and a replay: slow when the machine is shared
+
+  it('replay output equals the live read models: a brokerage history through the live projector, then ops replay, every replayed table row for row', async () => {
+    const t = await createTestDatabase();
+    const projectors: StreamProjector[] = [];
+    try {
+      // Live: the four stream projectors as main.ts runs them (small batches, streams side by side),
+      // following while the history is appended in causal order.
+      for (const stream of PROJECTED_STREAMS)
+        projectors.push(await startStreamProjector({ js: store.js, db: t.db, stream, projections: PROJECTIONS, log, batchSize: 50 }));
+      let window: Promise<unknown>[] = [];
+      for (const e of brokerageHistory({ agents: 3, clientsPerAgent: 60, seed: 'replay-equals-live' })) {
+        window.push(store.append(e));
+        if (window.length >= 200) {
+          await Promise.all(window);
+          window = [];
+        }
+      }
+      await Promise.all(window);
+      for (const s of planScenario('replay-equals-live').events) await store.append(s);
+      const lasts = await Promise.all(PROJECTED_STREAMS.map(async (s) => (await store.jsm.streams.info(s)).state.last_seq));
+      const caughtUp = async () => {
+        const rows = await t.db.selectFrom('projection_checkpoints').select(['stream', 'last_seq']).execute();
+        return PROJECTED_STREAMS.every((s, i) => rows.find((r) => r.stream === s)?.last_seq === lasts[i]);
+      };
+      await waitFor(caughtUp, { timeoutMs: 60_000, what: 'live projector caught up' });
+      for (const p of projectors.splice(0)) await p.stop();
+
+      const tables = replayedTables(PROJECTIONS);
+      const dump = async () => {
+        const out: Record<string, unknown[]> = {};
+        for (const table of tables) {
+          const { rows } = await sql<{ row: Record<string, unknown> }>`SELECT to_jsonb(x) AS row FROM ${sql.table(table)} x`.execute(t.db);
+          out[table] = rows
+            .map(({ row }) => {
+              // Wall-clock bookkeeping, not read-model content: when the checkpoint last moved, when an event was parked.
+              if (table === 'projection_checkpoints') delete row.updated_at;
+              if (table === 'projection_parked') delete row.parked_at;
+              // Known race of the live projector, not of replay: a client's ClientCreated (CRM) and
+              // its first EmailSent or ClientReplied (MAILER) projected in two concurrent
+              // transactions each miss the other's uncommitted write, so last_contacted/replied_at
+              // can stay null live while replay (MAILER after CRM) sets them. Left for a fix of its
+              // own (projector DESIGN.md, "Cross-stream columns").
+              if (table === 'clients') {
+                delete row.last_contacted;
+                delete row.replied_at;
+              }
+              return JSON.stringify(row);
+            })
+            .sort();
+        }
+        return out;
+      };
+      const live = await dump();
+      expect(live.tasks?.length).toBeGreaterThan(900);
+      expect(live.email_logs?.length).toBeGreaterThan(300);
+      expect(live.email_events?.length).toBeGreaterThan(300);
+      const r = await replay({ db: t.db, js: store.js, jsm: store.jsm, projections: PROJECTIONS, log, batchSize: 700 });
+      expect(r.events).toBeGreaterThan(3000);
+      const replayed = await dump();
+      expect(replayed).toEqual(live);
+      // The indexes keep the migrations' names after the swap.
+      const { rows: indexes } = await sql<{
+        n: string;
+      }>`SELECT indexname AS n FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'tasks'`.execute(t.db);
+      expect(indexes.map((i) => i.n)).toContain('tasks_agent_status_idx');
+    } finally {
+      for (const p of projectors) await p.stop();
+      await t.dispose();
+    }
+  }, 180_000);
 
   // Last: it appends SCHEDULER events, which the previous test's projector process would also project.
   it('clients and tasks carry aggregate_seq: the sequence of the last event on their own subject (the ETag)', async () => {

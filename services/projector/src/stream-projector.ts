@@ -14,7 +14,8 @@ const LINGER_MS = 5;
 /**
  * Follows one stream with an ordered consumer starting after the Postgres checkpoint (the
  * checkpoint, not a durable consumer, is the truth), and writes batches: up to `batchSize`
- * messages, or whatever arrived when the stream has nothing more pending.
+ * messages, or whatever arrived when the stream has nothing more pending. Follows forever
+ * (`ops replay` reads up to a known end with its own loop, ops/replay.ts).
  */
 export async function startStreamProjector(opts: {
   js: JetStreamClient;
@@ -24,8 +25,6 @@ export async function startStreamProjector(opts: {
   log: Logger;
   schema?: string;
   batchSize?: number;
-  /** Stop once caught up with the stream (replay); default: follow forever. */
-  untilCaughtUp?: boolean;
   onBatch?: (info: BatchResult & { pending: number }) => void;
   /** Events this batch parked (already committed), e.g. to copy them to dead letters. */
   onParked?: (parked: ParkedEvent[]) => Promise<void>;
@@ -38,8 +37,6 @@ export async function startStreamProjector(opts: {
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: from,
   });
-  const info = await consumer.info(true);
-  if (opts.untilCaughtUp && info.num_pending === 0) return { stop: async () => {}, done: Promise.resolve() };
   const messages = await consumer.consume({ max_messages: batchSize * 2 });
   let batch: RawMessage[] = [];
   let stopped = false;
@@ -48,31 +45,11 @@ export async function startStreamProjector(opts: {
     if (batch.length === 0) return;
     const toApply = batch;
     batch = [];
-    const base = { db: opts.db, schema, stream: opts.stream, messages: toApply, projections: opts.projections, log };
-    // Fast path: the whole batch in one transaction. If it fails because of an event (not
-    // because Postgres is unreachable), the slow path applies it event by event and parks
-    // what fails, so one bad event never stops the stream for everyone.
-    let isolate = false;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const r = await applyBatch({ ...base, isolate });
-        // Committed: the parked rows are the record; a failed copy elsewhere is only logged.
-        if (r.parked.length > 0) await opts.onParked?.(r.parked).catch((err) => log.error({ err }, 'could not report parked events'));
-        opts.onBatch?.({ ...r, pending });
-        return;
-      } catch (err) {
-        if (!isolate && !isTransient(err)) {
-          log.warn({ err: reasonOf(err), size: toApply.length }, 'batch failed on an event; applying it event by event');
-          isolate = true;
-          attempt = 0;
-          continue;
-        }
-        // Postgres unreachable or overloaded: retry the same batch (the checkpoint makes it safe); never skip, never park.
-        log.error({ err, attempt }, 'batch failed; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
-        if (stopped) throw err;
-      }
-    }
+    const r = await applyResilient(
+      { db: opts.db, schema, stream: opts.stream, messages: toApply, projections: opts.projections, log },
+      { stopped: () => stopped, onParked: opts.onParked },
+    );
+    opts.onBatch?.({ ...r, pending });
   };
 
   // Batches are applied one at a time, in order: by the loop, or by the linger timer below.
@@ -94,7 +71,6 @@ export async function startStreamProjector(opts: {
         // Caught up: nothing on the server (as of this message's delivery), nothing delivered
         // and waiting here. Apply now.
         await flushInOrder(0);
-        if (opts.untilCaughtUp) break;
       } else if (pending === 0) {
         // More were delivered while the last batch was being applied (under steady load every
         // message says "0 pending" on the server, as it is delivered when published): take
@@ -115,4 +91,37 @@ export async function startStreamProjector(opts: {
       await done.catch(() => {});
     },
   };
+}
+
+/**
+ * One batch, whatever it takes: the fast path (the whole batch in one transaction); if that
+ * fails because of an event (not because Postgres is unreachable), the slow path applies it
+ * event by event and parks what fails, so one bad event never stops the stream for everyone.
+ * Postgres unreachable or overloaded: the same batch again with backoff (the checkpoint makes
+ * it safe); never skipped, never parked. Shared by the live projector and `ops replay`.
+ */
+export async function applyResilient(
+  base: Omit<Parameters<typeof applyBatch>[0], 'isolate'>,
+  hooks: { stopped?: () => boolean; onParked?: (parked: ParkedEvent[]) => Promise<void> } = {},
+): Promise<BatchResult> {
+  const log = base.log;
+  let isolate = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await applyBatch({ ...base, isolate });
+      // Committed: the parked rows are the record; a failed copy elsewhere is only logged.
+      if (r.parked.length > 0) await hooks.onParked?.(r.parked).catch((err) => log.error({ err }, 'could not report parked events'));
+      return r;
+    } catch (err) {
+      if (!isolate && !isTransient(err)) {
+        log.warn({ err: reasonOf(err), size: base.messages.length }, 'batch failed on an event; applying it event by event');
+        isolate = true;
+        attempt = 0;
+        continue;
+      }
+      log.error({ err, attempt }, 'batch failed; retrying');
+      await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+      if (hooks.stopped?.()) throw err;
+    }
+  }
 }

@@ -43,16 +43,25 @@ export type HttpFake = {
   failTimes(n: number, status: number, headers?: Record<string, string>, body?: unknown): void;
   /** Replaces the default answer. */
   setDefault(answer: DefaultAnswer): void;
+  /**
+   * Every answer without a scripted `delayMs` of its own waits this long first (0 = at once,
+   * the default): a slow provider (an LLM taking a second per answer) for benchmarks.
+   */
+  setDelay(ms: number): void;
   /** Forgets recorded requests and pending steps. */
   reset(): void;
   close(): Promise<void>;
 };
 
 /** A local HTTP server that records what it receives and answers as scripted. */
-export async function startHttpFake(defaultAnswer: DefaultAnswer, opts: { match?: (method: string, path: string) => boolean } = {}): Promise<HttpFake> {
+export async function startHttpFake(
+  defaultAnswer: DefaultAnswer,
+  opts: { match?: (method: string, path: string) => boolean; delayMs?: number } = {},
+): Promise<HttpFake> {
   const requests: RecordedRequest[] = [];
   let steps: FakeStep[] = [];
   let answer = defaultAnswer;
+  let delayMs = opts.delayMs ?? 0;
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -85,7 +94,8 @@ export async function startHttpFake(defaultAnswer: DefaultAnswer, opts: { match?
   });
 
   async function respond(rec: RecordedRequest, res: ServerResponse, step: FakeStep | undefined) {
-    if (step?.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
+    const wait = step?.delayMs ?? delayMs;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     if (step?.destroy) {
       res.socket?.destroy();
       return;
@@ -115,6 +125,9 @@ export async function startHttpFake(defaultAnswer: DefaultAnswer, opts: { match?
     },
     setDefault: (a) => {
       answer = a;
+    },
+    setDelay: (ms) => {
+      delayMs = ms;
     },
     reset: () => {
       requests.length = 0;

@@ -25,9 +25,10 @@ const defaultEmail = (messages: ChatMessage[]) => {
  * A local OpenAI-compatible server for `/v1/chat/completions`, driven through the real
  * `openai` SDK: records every request (prompt included) and answers with a completion whose
  * message content is JSON `{subject, body}`; can be scripted to fail (500, 429 with
- * retry-after), answer 400, delay or drop connections.
+ * retry-after), answer 400, delay or drop connections. `delayMs` (or `setDelay`) makes every
+ * answer take that long, as a real model does (about a second).
  */
-export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(opts: { delayMs?: number } = {}): Promise<FakeOpenAI> {
   let writer: (messages: ChatMessage[]) => string | { subject: string; body: string } = defaultEmail;
   const fake = await startHttpFake((req) => {
     const body = (req.body ?? {}) as { model?: string; messages?: ChatMessage[] };
@@ -44,7 +45,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         usage: { prompt_tokens: 100, completion_tokens: 100, total_tokens: 200 },
       },
     };
-  }, { match: (method, path) => method === 'POST' && path.endsWith('/chat/completions') });
+  }, { match: (method, path) => method === 'POST' && path.endsWith('/chat/completions'), ...opts });
   return Object.assign(fake, {
     baseUrl: `${fake.url}/v1`,
     completions: () => fake.requests.filter((r) => r.path.endsWith('/chat/completions')),

@@ -25,15 +25,15 @@ export type FakeSendGrid = HttpFake & {
  * A local SendGrid v3 API for `/v3/mail/send`, driven through the real `@sendgrid/mail`:
  * records every request and answers 202 with an `X-Message-Id` header; can be scripted to
  * fail (500, 429 with retry-after), answer 400 with SendGrid's error body, delay, hang after
- * accepting, or drop connections.
+ * accepting, or drop connections. `delayMs` (or `setDelay`) makes every answer take that long.
  */
-export async function startFakeSendGrid(): Promise<FakeSendGrid> {
+export async function startFakeSendGrid(opts: { delayMs?: number } = {}): Promise<FakeSendGrid> {
   const ids = new WeakMap<RecordedRequest, string>();
   const fake = await startHttpFake((req) => {
     const id = randomBytes(16).toString('base64url');
     ids.set(req, id);
     return { status: 202, headers: { 'x-message-id': id } };
-  }, { match: (method, path) => method === 'POST' && path.startsWith('/v3/mail/send') });
+  }, { match: (method, path) => method === 'POST' && path.startsWith('/v3/mail/send'), ...opts });
   const sends = () => fake.requests.filter((r) => r.path.startsWith('/v3/mail/send'));
   return Object.assign(fake, {
     sends,

@@ -57,7 +57,7 @@ export async function onTaskDue(deps: GeneratorDeps, event: Envelope<'TaskDue'>,
           revision: 1,
         },
       },
-      { correlationId: event.correlation_id, causationId: event.id, traceparent },
+      { correlationId: event.correlation_id, causationId: event.id, traceparent, expectNew: true },
     );
     return;
   }
@@ -80,7 +80,9 @@ export async function onTaskDue(deps: GeneratorDeps, event: Envelope<'TaskDue'>,
           type: 'RecordGenerationFailure',
           data: { task_id: taskId, client_id: event.data.client_id, reason: storableText(result.detail).slice(0, 2000) },
         },
-    { correlationId: event.correlation_id, causationId: event.id, traceparent },
+    // Read empty a moment ago: appended expecting it still is (a twin delivery that wrote
+    // meanwhile makes the append fail, and the ordinary load → decide writes nothing).
+    { correlationId: event.correlation_id, causationId: event.id, traceparent, expectNew: true },
   );
 }
 

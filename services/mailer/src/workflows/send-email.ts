@@ -7,9 +7,10 @@ import {
   STOP_STAGES,
   subjects,
 } from '@realtoros/contracts';
-import { type EventStore, isWrongLastSequence, storableText } from '@realtoros/messaging';
+import { decodeEvent, type EventStore, isWrongLastSequence, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { emailHandler } from '../email/handler.ts';
+import type { HistoryReader } from '../history.ts';
 import { buildMessage, type MessageOptions } from '../message.ts';
 import { type Address, type EmailSender, SendError } from '../providers/types.ts';
 import {
@@ -27,6 +28,8 @@ import {
 
 export type MailerDeps = {
   store: EventStore;
+  /** Client histories in the fewest reads (`historyReader`). */
+  history: HistoryReader;
   state: MailerState;
   sender: EmailSender;
   message: MessageOptions;
@@ -46,21 +49,33 @@ export type MailerDeps = {
  * called and updated with the provider's answer right after, so a redelivery always finds out
  * what happened. What the email becomes is the decider's `RecordOutcome`: once per round, and
  * a lost answer is unknown unless SendGrid has already reported on the email.
+ *
+ * `firstDelivery` (JetStream's first delivery of the message): the record is not read first —
+ * only a replayed stream can have one for a first delivery, and then `create` refuses and the
+ * record is read after all. A redelivery reads it first, as it may hold an outcome.
  */
-export async function onEmailGenerated(deps: MailerDeps, event: Envelope<'EmailGenerated'>, traceparent: string | null): Promise<void> {
+export async function onEmailGenerated(
+  deps: MailerDeps,
+  event: Envelope<'EmailGenerated'>,
+  traceparent: string | null,
+  opts: { firstDelivery?: boolean } = {},
+): Promise<void> {
   const now = deps.now ?? (() => new Date());
   const emailId = event.aggregate_id;
   const d = event.data;
-  const existing = await deps.state.attempts.get(emailId);
-  if (live(existing)) {
-    const rec = existing.json<AttemptRecord>();
-    // The agent had it resent: the first round's outcome is recorded (a resend needs one) and the
-    // record now belongs to the resend, which must not be read as this round's.
-    if (rec.resend_id) return;
-    await indexMessageId(deps.state, emailId, rec);
-    return recordOutcome(deps, event, null, rec, existing.revision, traceparent);
+  if (!opts.firstDelivery) {
+    const existing = await deps.state.attempts.get(emailId);
+    if (live(existing)) {
+      const rec = existing.json<AttemptRecord>();
+      // The agent had it resent: the first round's outcome is recorded (a resend needs one) and the
+      // record now belongs to the resend, which must not be read as this round's.
+      if (rec.resend_id) return;
+      await indexMessageId(deps.state, emailId, rec);
+      return recordOutcome(deps, event, null, rec, existing.revision, traceparent);
+    }
   }
 
+  const at = now().toISOString();
   const base: AttemptRecord = {
     agent_id: event.agent_id,
     client_id: d.client_id,
@@ -72,15 +87,19 @@ export async function onEmailGenerated(deps: MailerDeps, event: Envelope<'EmailG
     message_id: null,
     sent_at: null,
     reason: null,
-    updated_at: now().toISOString(),
+    updated_at: at,
   };
 
   const suppressed = await suppressionReason(deps, event);
-  const start: AttemptRecord = suppressed ? { ...base, state: 'suppressed', reason: suppressed } : base;
+  // Not suppressed: the record is created saying the first call is being made (what the first
+  // try's own update used to write a round trip later) — a crash from here on leaves `sending`.
+  const start: AttemptRecord = suppressed ? { ...base, state: 'suppressed', reason: suppressed } : { ...base, attempts: 1, attempted_at: at };
   const revision = await createAttempt(deps, emailId, start);
-  if (revision === null) return onEmailGenerated(deps, event, traceparent); // another delivery got there first
-  const done = suppressed ? { rec: start, revision } : await sendAttempts(deps, event, start, revision);
-  return recordOutcome(deps, event, null, done.rec, done.revision, traceparent);
+  if (revision === null) return onEmailGenerated(deps, event, traceparent); // a record exists (another delivery, a replay): read it
+  const done = suppressed ? { rec: start, revision } : await sendAttempts(deps, event, start, revision, { firstCallRecorded: true });
+  // This delivery made the record, so the round had no outcome a moment ago: the outcome is
+  // appended expecting the email's MAILER subject empty (anything there → read and decided).
+  return recordOutcome(deps, event, null, done.rec, done.revision, traceparent, { expectNew: true });
 }
 
 /**
@@ -95,6 +114,7 @@ export async function recordOutcome(
   rec: AttemptRecord,
   revision: number,
   traceparent: string | null,
+  opts: { expectNew?: boolean } = {},
 ): Promise<void> {
   const now = deps.now ?? (() => new Date());
   const emailId = generated.aggregate_id;
@@ -109,6 +129,7 @@ export async function recordOutcome(
       causationId: round ?? generated.id,
       traceparent,
       occurredAt: now(),
+      ...(opts.expectNew ? { expectNew: true } : {}),
     },
   );
   if (rec.state === 'sending' && result.events.length > 0)
@@ -124,12 +145,14 @@ export async function recordOutcome(
  * `sending`): up to `maxAttempts` tries for transient failures. The record is updated before
  * each call (a crash during it leaves `sending` behind: unknown, never a resend) and with the
  * outcome right after. Returns the record in its final state: `sent`, `failed` or `unknown`.
+ * `firstCallRecorded`: the record at `revision` already says the first call is being made.
  */
 export async function sendAttempts(
   deps: MailerDeps,
   event: Envelope<'EmailGenerated'>,
   start: AttemptRecord,
   startRevision: number,
+  opts: { firstCallRecorded?: boolean } = {},
 ): Promise<{ rec: AttemptRecord; revision: number }> {
   const now = deps.now ?? (() => new Date());
   const emailId = event.aggregate_id;
@@ -140,17 +163,22 @@ export async function sendAttempts(
 
   for (let attempt = 1; ; attempt++) {
     // Written before each call: a crash during it leaves `sending` behind, never a resend.
-    rec = { ...rec, attempts: attempt, attempted_at: now().toISOString(), updated_at: now().toISOString() };
-    revision = await deps.state.attempts.update(emailId, toBytes(rec), revision);
+    if (attempt > 1 || !opts.firstCallRecorded) {
+      rec = { ...rec, attempts: attempt, attempted_at: now().toISOString(), updated_at: now().toISOString() };
+      revision = await deps.state.attempts.update(emailId, toBytes(rec), revision);
+    }
     try {
       const { messageId } = await deps.sender.send(message);
       rec = { ...rec, state: 'sent', message_id: messageId, sent_at: now().toISOString(), updated_at: now().toISOString() };
       // The one write that must not be lost to a NATS blip: without it a redelivery could
-      // only say "unknown" about an email that did go out.
+      // only say "unknown" about an email that did go out. The message id's index is
+      // written beside it (a redelivery writes it again should it be lost).
       const sentRevision = revision;
       const sent = rec;
-      revision = await persistently(() => deps.state.attempts.update(emailId, toBytes(sent), sentRevision));
-      await persistently(() => indexMessageId(deps.state, emailId, sent));
+      [revision] = await Promise.all([
+        persistently(() => deps.state.attempts.update(emailId, toBytes(sent), sentRevision)),
+        persistently(() => indexMessageId(deps.state, emailId, sent)),
+      ]);
       return { rec, revision };
     } catch (err) {
       const e = err instanceof SendError ? err : new SendError('ambiguous', `send failed: ${(err as Error).message}`, { cause: err });
@@ -197,56 +225,88 @@ async function createAttempt(deps: MailerDeps, emailId: string, rec: AttemptReco
  * events (the one fold of client facts every service uses), then the automation's own stop
  * (a TaskDue fired before the enrolment ended or the stage became a stop stage: the
  * scheduler cannot cancel a task whose email is already on its way), then the suppression list.
+ * The three are read at once (they don't depend on each other); the answer keeps that order.
  */
 export async function suppressionReason(deps: MailerDeps, event: Envelope<'EmailGenerated'>): Promise<string | null> {
-  const { events } = await deps.store.readSubject('CRM', subjects.client(event.agent_id, event.data.client_id));
-  const facts = foldClientFacts(events.map((e) => e.event));
+  const [clientEvents, automated, listed] = await Promise.all([
+    deps.history.read('CRM', subjects.client(event.agent_id, event.data.client_id)),
+    automatedStep(deps, event),
+    deps.state.suppressions.get(suppressionKey(event.agent_id, event.data.to_email)),
+  ]);
+  const facts = foldClientFacts(clientEvents);
   const standing = clientStanding(facts);
   if (standing === 'deleted') return 'client_deleted';
   if (standing === 'unsubscribed') return 'unsubscribed';
-  const stop = await automationStopReason(deps, event, facts);
+  const stop = automated ? automationStopReason(automated, facts) : null;
   if (stop) return stop;
-  const s = readJson<Suppression>(await deps.state.suppressions.get(suppressionKey(event.agent_id, event.data.to_email)));
+  const s = readJson<Suppression>(listed);
   return s ? s.reason : null;
 }
 
+/** What automation's stop rules need of a planned step: its plan reference and what its enrolment and plan say now. */
+type AutomatedStep = {
+  ref: { plan_id: string; enrollment_id: string } | null;
+  ended: string | null;
+  stopStages: readonly string[];
+};
+
 /**
- * Why automation must not send this email, if it was written by automation — because a
- * planned task (origin `plan`) fell due. The ai-agent names the TaskDue as the
+ * The planned step this email was written for, or null when it was not written by automation
+ * — because a planned task (origin `plan`) fell due. The ai-agent names the TaskDue as the
  * EmailGenerated's cause; the task's own events say whether it was planned. Not automated:
  * the agent's "send now" (caused by their command, with or without a task) and the email of
  * a task the agent created themselves — the agent asked for those explicitly, so no rule
  * stops them (issue 8: a rule never overrides the agent's own task without saying so).
  *
- * A step of an enrolment stops when that enrolment has ended (its reason: `replaced`,
- * `manual`, `stage_lost`…) or when the client is now in one of the plan's stop stages and the
- * scheduler has not ended the enrolment yet. A task planned before plans existed stops on
- * lost and closed, as before.
+ * The task's first event is read first (a task subject opens with TaskScheduled): the
+ * agent's own task is told by it in one read; a planned one reads on (its TaskDue), then its
+ * enrolment's and plan's events, at once.
  */
-async function automationStopReason(deps: MailerDeps, event: Envelope<'EmailGenerated'>, facts: ClientFacts): Promise<string | null> {
+async function automatedStep(deps: MailerDeps, event: Envelope<'EmailGenerated'>): Promise<AutomatedStep | null> {
   if (!event.data.task_id || !event.causation_id) return null;
-  const { events } = await deps.store.readSubject('SCHEDULER', subjects.task(event.agent_id, event.data.task_id));
-  const task = events.map((e) => e.event);
+  const subject = subjects.task(event.agent_id, event.data.task_id);
+  const first = await deps.store.jsm.direct.getMessage('SCHEDULER', { seq: 1, next_by_subj: subject });
+  if (!first) return null;
+  const opening = decodeEvent(first.data);
+  if (opening.type === 'TaskScheduled' && opening.data.origin !== 'plan') return null;
+  const rest = await deps.store.readSubject('SCHEDULER', subject, { after: first.seq });
+  const task = [opening, ...rest.events.map((e) => e.event)];
   const scheduled = task.find((e) => e.type === 'TaskScheduled');
   if (scheduled?.type !== 'TaskScheduled' || scheduled.data.origin !== 'plan') return null;
   if (!task.some((e) => e.type === 'TaskDue' && e.id === event.causation_id)) return null;
-  const ref = scheduled.data.plan;
-  if (!ref) return automationStop(facts);
+  const ref = scheduled.data.plan ?? null;
+  if (!ref) return { ref: null, ended: null, stopStages: STOP_STAGES };
 
-  const enrollment = await deps.store.readSubject('SCHEDULER', subjects.enrollment(event.agent_id, event.data.client_id));
+  const [enrollment, plan] = await Promise.all([
+    deps.store.readSubject('SCHEDULER', subjects.enrollment(event.agent_id, event.data.client_id)),
+    deps.store.readSubject('SCHEDULER', subjects.plan(event.agent_id, ref.plan_id)),
+  ]);
   const ended = enrollment.events
     .map((e) => e.event)
     .find((e) => e.type === 'EnrollmentEnded' && e.data.enrollment_id === ref.enrollment_id);
-  if (ended?.type === 'EnrollmentEnded') return ended.data.reason;
-  if (facts.status !== 'active') return null;
-  const plan = await deps.store.readSubject('SCHEDULER', subjects.plan(event.agent_id, ref.plan_id));
   const current = plan.events
     .map((e) => e.event)
     .filter((e) => e.type === 'PlanCreated' || e.type === 'PlanChanged')
     .at(-1);
-  const stopStages: readonly string[] =
-    current?.type === 'PlanCreated' || current?.type === 'PlanChanged' ? current.data.stop_stages : STOP_STAGES;
-  return stopStages.includes(facts.stage) ? `stage_${facts.stage}` : null;
+  return {
+    ref,
+    ended: ended?.type === 'EnrollmentEnded' ? ended.data.reason : null,
+    stopStages: current?.type === 'PlanCreated' || current?.type === 'PlanChanged' ? current.data.stop_stages : STOP_STAGES,
+  };
+}
+
+/**
+ * Why automation must not send this planned step's email, if it mustn't. A step of an
+ * enrolment stops when that enrolment has ended (its reason: `replaced`, `manual`,
+ * `stage_lost`…) or when the client is now in one of the plan's stop stages and the scheduler
+ * has not ended the enrolment yet. A task planned before plans existed stops on lost and
+ * closed, as before.
+ */
+function automationStopReason(step: AutomatedStep, facts: ClientFacts): string | null {
+  if (!step.ref) return automationStop(facts);
+  if (step.ended) return step.ended;
+  if (facts.status !== 'active') return null;
+  return step.stopStages.includes(facts.stage) ? `stage_${facts.stage}` : null;
 }
 
 const agents = new Map<string, { at: number; address: Address | null }>();

@@ -1,13 +1,23 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { Db } from '@realtoros/db';
+import { EVENTS, type StreamName } from '@realtoros/contracts';
+import type { Database, Db } from '@realtoros/db';
 import type { Logger } from '@realtoros/observability';
 import { sql } from 'kysely';
-import { applyBatchIn, type RawMessage, readCheckpoint } from '../batch.ts';
+import { applyBatchIn, type BatchResult, type RawMessage, readCheckpoint } from '../batch.ts';
 import { PROJECTED_STREAMS, type Projection, replayedTables } from '../projection.ts';
-import { startStreamProjector } from '../stream-projector.ts';
+import { applyResilient } from '../stream-projector.ts';
 
 export type ReplayProgress = { done: number; total: number; stream: string; elapsedMs: number };
 export type ReplayResult = { events: number; seconds: number; eventsPerSecond: number; schema: string };
+
+/** Replay's batch: big, as nobody waits on it (the live projector's default is 500). */
+export const REPLAY_BATCH_SIZE = 4000;
+
+/**
+ * Tables whose rows are keyed by the event's own stream position (`client_events`: stream,
+ * seq), so several streams writing them never touch the same row.
+ */
+const KEYED_BY_POSITION: readonly (keyof Database)[] = ['client_events'];
 
 /**
  * Rebuilds every read model from the streams into a fresh schema while the live tables keep
@@ -17,6 +27,11 @@ export type ReplayResult = { events: number; seconds: number; eventsPerSecond: n
  * The tables are the ones the projections declare plus the checkpoints and parked events;
  * poison is parked into the scratch schema exactly as the live projector would park it, so
  * the swapped-in `projection_parked` says what the current code cannot project.
+ *
+ * Fast (DESIGN.md, "Replay"): big batches through the projections' multi-row `applyMany`;
+ * the next batch read while the current one is written; scratch transactions commit without
+ * waiting for the WAL flush; secondary indexes built once after the load; streams whose
+ * projections write disjoint tables side by side (`replayPhases`).
  */
 export async function replay(opts: {
   db: Db;
@@ -35,29 +50,27 @@ export async function replay(opts: {
   const tables = replayedTables(opts.projections);
 
   await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(db);
-  for (const t of tables) await sql`CREATE TABLE ${sql.id(schema, t)} (LIKE ${sql.id('public', t)} INCLUDING ALL)`.execute(db);
+  const deferred = await createScratchTables(db, schema, tables);
 
   const totals = await Promise.all(PROJECTED_STREAMS.map(async (s) => (await jsm.streams.info(s)).state.messages));
   const total = totals.reduce((a, b) => a + b, 0);
   let done = 0;
+  const running = new Set<string>();
   try {
-    for (const stream of PROJECTED_STREAMS) {
-      const p = await startStreamProjector({
-        js,
-        db,
-        stream,
-        projections: opts.projections,
-        log: opts.log,
-        schema,
-        batchSize: opts.batchSize ?? 1000,
-        untilCaughtUp: true,
-        onBatch: ({ applied }) => {
-          done += applied;
-          opts.onProgress?.({ done, total, stream, elapsedMs: Date.now() - started });
-        },
-      });
-      await p.done;
+    for (const phase of replayPhases(opts.projections)) {
+      await Promise.all(
+        phase.map(async (stream) => {
+          running.add(stream);
+          await replayStream({ ...opts, schema, stream, batchSize: opts.batchSize ?? REPLAY_BATCH_SIZE }, (r) => {
+            done += r.applied;
+            opts.onProgress?.({ done, total, stream: [...running].join('+'), elapsedMs: Date.now() - started });
+          });
+          running.delete(stream);
+        }),
+      );
     }
+    // The secondary indexes, each built once over the loaded rows (cheaper than kept row by row).
+    for (const statement of deferred) await sql.raw(statement).execute(db);
 
     await db.transaction().execute(async (trx) => {
       await sql`LOCK TABLE public.projection_checkpoints IN ACCESS EXCLUSIVE MODE`.execute(trx);
@@ -79,6 +92,8 @@ export async function replay(opts: {
         await sql`ALTER TABLE ${sql.id('public', t)} SET SCHEMA ${sql.id(retired)}`.execute(trx);
         await sql`ALTER TABLE ${sql.id(schema, t)} SET SCHEMA public`.execute(trx);
       }
+      // Synchronous (this transaction does not turn it off): its commit flushes the WAL up to
+      // here, so every scratch batch committed asynchronously before it is durable with it.
     });
     await sql`DROP SCHEMA ${sql.id(retired)} CASCADE`.execute(db);
   } finally {
@@ -86,6 +101,114 @@ export async function replay(opts: {
   }
   const seconds = (Date.now() - started) / 1000;
   return { events: done, seconds, eventsPerSecond: done / Math.max(seconds, 0.001), schema };
+}
+
+/**
+ * Which streams replay side by side: in PROJECTED_STREAMS order, a stream joins the current
+ * phase when the tables its events are projected into are disjoint from those of the streams
+ * already in it (tables keyed by stream position excepted), else it starts the next phase.
+ * With today's read models: CRM + SCHEDULER + AI, then MAILER (its EmailSent / ClientReplied
+ * update `clients`, its reports `email_logs`: they run after the rows' creators). The one read
+ * across streams, ClientCreated's `max(email_logs.sent_at)`, reads a column only MAILER
+ * writes, so AI running beside CRM cannot change what it reads.
+ */
+export function replayPhases(projections: readonly Projection[]): StreamName[][] {
+  const writes = new Map<StreamName, Set<string>>();
+  for (const stream of PROJECTED_STREAMS) writes.set(stream, new Set());
+  for (const p of projections)
+    for (const type of p.handles) for (const t of p.tables) if (!KEYED_BY_POSITION.includes(t)) writes.get(EVENTS[type].stream)?.add(t);
+  const phases: { streams: StreamName[]; tables: Set<string> }[] = [];
+  for (const stream of PROJECTED_STREAMS) {
+    const mine = writes.get(stream) ?? new Set<string>();
+    const current = phases.at(-1);
+    if (current && ![...mine].some((t) => current.tables.has(t))) {
+      current.streams.push(stream);
+      for (const t of mine) current.tables.add(t);
+    } else phases.push({ streams: [stream], tables: new Set(mine) });
+  }
+  return phases.map((p) => p.streams);
+}
+
+/**
+ * One stream into the scratch schema, from its scratch checkpoint to the stream's last
+ * sequence as of now (what arrives later is the swap's catch-up): an ordered consumer, batches
+ * of `batchSize`, the next batch read while the current one is written (one write at a time,
+ * in order), each through the same fast/slow path as the live projector.
+ */
+async function replayStream(
+  opts: {
+    db: Db;
+    js: JetStreamClient;
+    jsm: JetStreamManager;
+    projections: readonly Projection[];
+    log: Logger;
+    schema: string;
+    stream: StreamName;
+    batchSize: number;
+  },
+  onBatch: (r: BatchResult) => void,
+): Promise<void> {
+  const last = (await opts.jsm.streams.info(opts.stream)).state.last_seq;
+  const from = (await readCheckpoint(opts.db, opts.schema, opts.stream)) + 1;
+  if (from > last) return;
+  const log = opts.log.child({ stream: opts.stream, replay: opts.schema });
+  const consumer = await opts.js.consumers.get(opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
+  const messages = await consumer.consume({ max_messages: opts.batchSize * 2 });
+  let writing: Promise<void> = Promise.resolve();
+  const write = (batch: RawMessage[]) =>
+    applyResilient({
+      db: opts.db,
+      schema: opts.schema,
+      stream: opts.stream,
+      messages: batch,
+      projections: opts.projections,
+      log,
+      asyncCommit: true,
+    }).then(onBatch);
+  try {
+    let batch: RawMessage[] = [];
+    for await (const m of messages) {
+      batch.push({ seq: m.seq, data: m.data, subject: m.subject });
+      if (batch.length >= opts.batchSize || m.seq >= last) {
+        await writing;
+        writing = write(batch);
+        batch = [];
+      }
+      if (m.seq >= last) break;
+    }
+    await writing;
+  } finally {
+    await messages.close();
+  }
+}
+
+/**
+ * The scratch tables: columns, defaults and checks as the live ones (`LIKE … INCLUDING ALL
+ * EXCLUDING INDEXES`), their primary keys and unique indexes at once (upserts need them) and
+ * under the live names (index names are per schema: after the swap they are the migrations'
+ * names, not generated ones). Returns the other indexes' statements, to run after the load.
+ */
+async function createScratchTables(db: Db, schema: string, tables: readonly string[]): Promise<string[]> {
+  const deferred: string[] = [];
+  for (const t of tables) {
+    await sql`CREATE TABLE ${sql.id(schema, t)} (LIKE ${sql.id('public', t)} INCLUDING ALL EXCLUDING INDEXES)`.execute(db);
+    const { rows } = await sql<{ def: string; unique: boolean; constraint: string | null; condef: string | null }>`
+      SELECT pg_get_indexdef(i.indexrelid) AS def, i.indisunique AS unique, c.conname AS constraint, pg_get_constraintdef(c.oid) AS condef
+      FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+      WHERE i.indrelid = ${`public.${t}`}::regclass ORDER BY i.indexrelid`.execute(db);
+    for (const r of rows) {
+      if (r.constraint && r.condef) {
+        await sql`ALTER TABLE ${sql.id(schema, t)} ADD CONSTRAINT ${sql.id(r.constraint)} ${sql.raw(r.condef)}`.execute(db);
+        continue;
+      }
+      const on = ` ON public.${t} USING `;
+      if (!r.def.includes(on)) throw new Error(`replay: cannot read the index definition of ${t}: ${r.def}`);
+      const statement = r.def.replace(on, ` ON "${schema}".${t} USING `);
+      if (r.unique) await sql.raw(statement).execute(db);
+      else deferred.push(statement);
+    }
+  }
+  return deferred;
 }
 
 /** Messages with from ≤ seq ≤ to, in order. */

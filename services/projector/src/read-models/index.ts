@@ -3,6 +3,7 @@ import { activitiesProjection } from './activities/projection.ts';
 import { agentSettingsProjection } from './agent-settings/projection.ts';
 import { agentsProjection } from './agents/projection.ts';
 import { clientsProjection } from './clients/projection.ts';
+import { dashboardSummaryProjection } from './dashboard-summary/projection.ts';
 import { emailLogsProjection } from './email-logs/projection.ts';
 import { enrollmentsProjection } from './enrollments/projection.ts';
 import { plansProjection } from './plans/projection.ts';
@@ -10,7 +11,7 @@ import { repliesProjection } from './replies/projection.ts';
 import { tasksProjection } from './tasks/projection.ts';
 import { timelineProjection } from './timeline/projection.ts';
 
-/** Every read model the projector maintains; one folder each. */
+/** Every read model the projector maintains; one folder each, applied in this order. */
 export const PROJECTIONS: readonly Projection[] = [
   agentsProjection,
   clientsProjection,
@@ -22,4 +23,6 @@ export const PROJECTIONS: readonly Projection[] = [
   agentSettingsProjection,
   repliesProjection,
   activitiesProjection,
+  // Last: it counts the rows the clients, tasks and email_logs projections have just written.
+  dashboardSummaryProjection,
 ];

@@ -66,7 +66,12 @@ export function enrollmentWorkflowHandler(deps: EnrollmentWorkflowDeps) {
   const now = deps.now ?? (() => new Date());
 
   async function clientZone(agentId: string, clientId: string): Promise<string | null> {
-    const { events } = await deps.store.readSubject('CRM', subjects.client(agentId, clientId));
+    const subject = subjects.client(agentId, clientId);
+    // Most enrolments follow the client's creation: when its last event is ClientCreated it
+    // is the only one (it opens the subject), and one read does instead of a walk.
+    const last = await deps.store.readLast('CRM', subject);
+    if (!last) return null;
+    const events = last.event.type === 'ClientCreated' ? [last] : (await deps.store.readSubject('CRM', subject)).events;
     const facts = foldClientFacts(events.map((e) => e.event));
     return facts.status === 'absent' ? null : (facts.profile.time_zone ?? null);
   }
@@ -112,6 +117,10 @@ export function enrollmentWorkflowHandler(deps: EnrollmentWorkflowDeps) {
   const task = (agentId: string, taskId: string, command: TaskCommand, cause: Cause) =>
     deps.tasks.handle({ agentId, aggregateId: taskId }, command, {
       ...cause,
+      // A plan's task ids derive from (enrolment, step): scheduling one is almost always its
+      // first event, so it is written without reading the subject first (a redelivery or an
+      // existing task is read and decided on as before: command-handler `expectNew`).
+      expectNew: command.type === 'ScheduleTask',
       // A planned task's TaskScheduled is keyed on the task alone (whoever plans it, once).
       eventId: (d) => (d.type === 'TaskScheduled' ? deterministicId('TaskScheduled', taskId) : undefined),
     });

@@ -71,7 +71,8 @@ export function clientEventsHandler(deps: PlannerDeps) {
             source,
           },
         },
-        cause,
+        // A client just created has no enrolment subject yet: write without reading it first.
+        { ...cause, expectNew: source === 'created' },
       );
     const end = (data: Extract<EnrollmentCommand, { type: 'EndEnrollment' }>['data']) =>
       deps.enrollments.handle(clientRef, { type: 'EndEnrollment', data }, cause);

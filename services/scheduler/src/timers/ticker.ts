@@ -10,17 +10,7 @@ import { capDay, capHoldCommand, fireCheck, pauseHoldCommand } from './fire-deci
 import type { FireGate } from './fire-gate.ts';
 import { MinHeap } from './heap.ts';
 import type { Lease } from './lease.ts';
-import {
-  decodeTimer,
-  endOf,
-  minuteOf,
-  minuteOfSubject,
-  publishTimer,
-  startOf,
-  TIMER_STREAM,
-  type Timer,
-  timerSubject,
-} from './timer-stream.ts';
+import { decodeTimer, endOf, minuteOf, minuteOfSubject, publishTimer, TIMER_STREAM, type Timer, timerSubject } from './timer-stream.ts';
 
 export type TickerOptions = {
   js: JetStreamClient;
@@ -44,6 +34,12 @@ export type TickerOptions = {
   /** Every minute still in the stream re-checked this often (default 10 min). */
   deepSweepMs?: number;
   /**
+   * A minute reader is stalled when the server holds a message of its minute that it has not
+   * delivered and it has delivered nothing for this long (default 10 s); it is then replaced
+   * by a reader starting after the last message it delivered.
+   */
+  stallMs?: number;
+  /**
    * The checks a planned step passes at fire time: its enrolment not paused, and — for an
    * automated email — one of the agent's daily sends reserved (fire-decision.ts). Without a
    * gate every timer fires unchecked (the timer specs and benchmarks of the bare mechanism).
@@ -63,6 +59,8 @@ export type TickerStats = {
   resumed: number;
   hopped: number;
   retries: number;
+  /** Minute readers found stalled and replaced (a reader that stopped delivering). */
+  readersReplaced: number;
   openMinutes: number;
   queued: number;
   cursor: number | null;
@@ -79,7 +77,20 @@ type OpenMinute = {
   chain: boolean;
   empty: boolean;
   messages: ConsumerMessages | null;
-  marker: { id: string; seq: number; at: number } | null;
+  /** Which reader is current: a replaced (or closed) reader's late deliveries are dropped. */
+  reader: number;
+  /** The stream sequence of the last message of this minute delivered (a replacement starts after it). */
+  lastSeq: number;
+  /** When the current reader last delivered a message (or started). */
+  deliveredAt: number;
+  /** Since when the server has been known to hold a message of this minute not yet delivered. */
+  behindSince: number | null;
+  /**
+   * The end marker: its id is chosen before it is published, so a reader that delivers it
+   * before the publish's ack is back (a busy event loop reads both in one chunk) still
+   * recognises it; its sequence comes from whichever of the two arrives first.
+   */
+  marker: { id: string; seq: number | null } | null;
   markerSeen: boolean;
   /** Timers of this minute queued or being fired. */
   outstanding: number;
@@ -102,6 +113,7 @@ type Session = {
   heap: MinHeap<Entry>;
   inFlight: number;
   lastSweep: number;
+  lastStallCheck: number;
   lastDeepSweep: number;
   alive: boolean;
 };
@@ -128,7 +140,8 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
   const sweepBack = opts.sweepBackMinutes ?? 10;
   const maxOpen = opts.maxOpen ?? 16;
   const deepSweepMs = opts.deepSweepMs ?? 600_000;
-  const counters = { fired: 0, stale: 0, capped: 0, paused: 0, resumed: 0, hopped: 0, retries: 0 };
+  const stallMs = opts.stallMs ?? 10_000;
+  const counters = { fired: 0, stale: 0, capped: 0, paused: 0, resumed: 0, hopped: 0, retries: 0, readersReplaced: 0 };
 
   let stopped = false;
   let session: Session | null = null;
@@ -171,7 +184,20 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
 
   async function openMinute(s: Session, minute: number, chain: boolean, now: number): Promise<void> {
     const subject = timerSubject(minute);
-    const om: OpenMinute = { minute, subject, chain, empty: false, messages: null, marker: null, markerSeen: false, outstanding: 0 };
+    const om: OpenMinute = {
+      minute,
+      subject,
+      chain,
+      empty: false,
+      messages: null,
+      reader: 0,
+      lastSeq: 0,
+      deliveredAt: now,
+      behindSince: null,
+      marker: null,
+      markerSeen: false,
+      outstanding: 0,
+    };
     if (now >= endOf(minute) + graceMs) {
       // A past minute: an empty one needs no consumer (stragglers are caught by the sweep).
       const last = await jsm.direct.getMessage(TIMER_STREAM, { last_by_subj: subject });
@@ -181,28 +207,91 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
         return;
       }
     }
-    const consumer = await js.consumers.get(TIMER_STREAM, { filter_subjects: subject, inactive_threshold: 60_000 });
+    if (!(await startReader(s, om))) return;
+    s.open.set(minute, om);
+  }
+
+  /**
+   * Reads the minute with an ordered consumer from the message after the last one delivered
+   * (the first message, for a new minute) into the heap. False when the session ended meanwhile.
+   */
+  async function startReader(s: Session, om: OpenMinute): Promise<boolean> {
+    const consumer = await js.consumers.get(TIMER_STREAM, {
+      filter_subjects: om.subject,
+      opt_start_seq: om.lastSeq + 1,
+      inactive_threshold: 60_000,
+    });
     const messages = await consumer.consume({ max_messages: 2000 });
     if (!s.alive) {
       // The lease was lost while we were opening it.
       await messages.close().catch(() => {});
-      return;
+      return false;
     }
+    const reader = ++om.reader;
     om.messages = messages;
-    s.open.set(minute, om);
+    om.deliveredAt = Date.now();
+    om.behindSince = null;
     void (async () => {
       for await (const msg of messages) {
-        if (!s.alive) break;
+        if (!s.alive || om.reader !== reader) break;
         onMessage(s, om, msg);
       }
-    })().catch((err) => log.warn({ err, minute }, 'timer minute reader ended'));
+    })().catch((err) => log.warn({ err, minute: om.minute }, 'timer minute reader ended'));
+    return true;
+  }
+
+  /** Stops the minute's reader; whatever it still delivers is dropped. */
+  async function closeReader(om: OpenMinute): Promise<void> {
+    om.reader++;
+    const m = om.messages;
+    om.messages = null;
+    await m?.close().catch(() => {});
+  }
+
+  /**
+   * Replaces readers that stopped delivering: the server holds a message of their minute past
+   * the last one delivered, and nothing has been delivered for `stallMs` since that was first
+   * seen. A reader working through a backlog keeps delivering, so it is never taken for stalled;
+   * a replacement starts after the last message delivered, so no timer is read twice or skipped.
+   */
+  async function replaceStalledReaders(s: Session, now: number): Promise<void> {
+    // A reader that could not be started again (NATS was away) is started now.
+    for (const om of [...s.open.values()]) {
+      if (om.empty || om.messages !== null || s.open.get(om.minute) !== om) continue;
+      if (!(await startReader(s, om))) return;
+    }
+    const reading = [...s.open.values()].filter((om) => om.messages !== null);
+    const lasts = await Promise.all(
+      reading.map((om) => jsm.direct.getMessage(TIMER_STREAM, { last_by_subj: om.subject }).then((m) => m?.seq ?? 0)),
+    );
+    for (const [i, om] of reading.entries()) {
+      if ((lasts[i] ?? 0) <= om.lastSeq) {
+        om.behindSince = null;
+        continue;
+      }
+      om.behindSince ??= now;
+      if (now - Math.max(om.behindSince, om.deliveredAt) < stallMs || s.open.get(om.minute) !== om || !om.messages) continue;
+      log.warn(
+        { minute: om.minute, delivered_seq: om.lastSeq, stored_seq: lasts[i], silent_ms: now - om.deliveredAt },
+        'timer minute reader stalled; replacing it',
+      );
+      counters.readersReplaced++;
+      await closeReader(om);
+      if (!(await startReader(s, om))) return;
+    }
   }
 
   function onMessage(s: Session, om: OpenMinute, msg: JsMsg): void {
+    if (msg.seq <= om.lastSeq) return; // never a message twice, whichever reader brings it
+    om.lastSeq = msg.seq;
+    om.deliveredAt = Date.now();
     const end = msg.headers?.get(END_HEADER);
     if (end) {
-      if (om.marker?.id === end) om.markerSeen = true;
-      poke();
+      if (om.marker?.id === end) {
+        om.marker.seq = msg.seq;
+        om.markerSeen = true;
+        poke();
+      }
       return;
     }
     const timer = decodeTimer(msg.data);
@@ -214,7 +303,37 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
     const hop = minuteOf(timer.at) > om.minute;
     s.heap.push({ timer, om, dueAt: hop ? 0 : timer.at, attempts: 0, hop });
     om.outstanding++;
-    poke();
+    armFiring(s);
+  }
+
+  /**
+   * Firing runs on a timer of its own, set for the earliest entry in the heap, not on the
+   * step loop: a step waits on NATS round trips (opening minutes, markers, purges, sweeps),
+   * which under load take long enough to make every timer due meanwhile late.
+   */
+  let fireTimer: NodeJS.Timeout | null = null;
+  let fireAt = Number.POSITIVE_INFINITY;
+  function armFiring(s: Session): void {
+    if (s.inFlight >= concurrency) return; // a finishing fire dispatches the next
+    const next = s.heap.peek();
+    if (!next || next.dueAt >= fireAt) return;
+    if (fireTimer) clearTimeout(fireTimer);
+    fireAt = next.dueAt;
+    fireTimer = setTimeout(
+      () => {
+        fireTimer = null;
+        fireAt = Number.POSITIVE_INFINITY;
+        if (session !== s || !s.alive) return;
+        dispatch(s, Date.now());
+        armFiring(s);
+      },
+      Math.max(0, next.dueAt - Date.now()),
+    );
+  }
+  function disarmFiring(): void {
+    if (fireTimer) clearTimeout(fireTimer);
+    fireTimer = null;
+    fireAt = Number.POSITIVE_INFINITY;
   }
 
   function dispatch(s: Session, now: number): void {
@@ -244,7 +363,10 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
         )
         .finally(() => {
           s.inFlight--;
-          poke();
+          if (!s.alive) return;
+          dispatch(s, Date.now());
+          armFiring(s);
+          if (e.om.outstanding === 0) poke(); // its minute may be finished now
         });
     }
   }
@@ -338,19 +460,23 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
     if (now < endOf(om.minute) + graceMs) return false;
     if (om.empty) return true;
     if (!om.marker) {
-      const id = randomUUID();
+      const marker: { id: string; seq: number | null } = { id: randomUUID(), seq: null };
       const h = headers();
-      h.set(END_HEADER, id);
-      const ack = await js.publish(om.subject, new Uint8Array(0), { headers: h });
-      om.marker = { id, seq: ack.seq, at: now };
+      h.set(END_HEADER, marker.id);
+      om.marker = marker;
+      try {
+        const ack = await js.publish(om.subject, new Uint8Array(0), { headers: h });
+        marker.seq ??= ack.seq;
+      } catch (err) {
+        // Unknown whether it is stored: publish another (a stray marker is ignored; the purge covers it).
+        if (!om.markerSeen) om.marker = null;
+        throw err;
+      }
       return false;
     }
-    if (!om.markerSeen) {
-      if (now - om.marker.at > 30_000) throw new StuckMinute(om);
-      return false;
-    }
-    if (om.outstanding > 0) return false;
-    await om.messages?.close().catch(() => {});
+    // A reader that never delivers its marker is replaced (replaceStalledReaders).
+    if (!om.markerSeen || om.outstanding > 0 || om.marker.seq === null) return false;
+    await closeReader(om);
     await jsm.streams.purge(TIMER_STREAM, { filter: om.subject, seq: om.marker.seq + 1 });
     return true;
   }
@@ -366,16 +492,17 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
       await openMinute(s, m, true, now);
       chainOpen++;
     }
-    // 2. Fire what is due.
+    // 2. Fire what is due (firing also runs on its own timer: armFiring).
     dispatch(s, now);
+    armFiring(s);
     // 3. Finish minutes: stragglers in any order, the chain in order (advancing the cursor).
     for (const om of [...s.open.values()]) {
       if (om.chain) continue;
-      if (await finishOrReopen(s, om, now)) s.open.delete(om.minute);
+      if (await tryFinish(om, now)) s.open.delete(om.minute);
     }
     for (;;) {
       const om = s.open.get(s.cursor + 1);
-      if (!om || !(await finishOrReopen(s, om, now))) break;
+      if (!om || !(await tryFinish(om, now))) break;
       s.open.delete(om.minute);
       s.cursor = om.minute;
       progressed = true;
@@ -384,15 +511,21 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
       await stateKv.put(CURSOR_KEY, String(s.cursor));
       s.savedCursor = s.cursor;
     }
-    // 4. Re-check finished minutes for timers published after they were finished.
+    // 4. Replace readers that stopped delivering.
+    if (now - s.lastStallCheck >= Math.min(5000, stallMs / 2)) {
+      s.lastStallCheck = now;
+      await replaceStalledReaders(s, now);
+    }
+    // 5. Re-check finished minutes for timers published after they were finished.
     if (now - s.lastSweep >= 5000) {
       s.lastSweep = now;
-      for (let m = s.cursor - sweepBack; m <= s.cursor; m++) {
-        if (s.open.has(m)) continue;
-        if (await jsm.direct.getMessage(TIMER_STREAM, { last_by_subj: timerSubject(m) })) {
-          log.warn({ minute: m }, 'timers published into a finished minute; firing them now');
-          await openMinute(s, m, false, now);
-        }
+      const behind: number[] = [];
+      for (let m = s.cursor - sweepBack; m <= s.cursor; m++) if (!s.open.has(m)) behind.push(m);
+      const found = await Promise.all(behind.map((m) => jsm.direct.getMessage(TIMER_STREAM, { last_by_subj: timerSubject(m) })));
+      for (const [i, m] of behind.entries()) {
+        if (!found[i] || s.open.has(m)) continue;
+        log.warn({ minute: m }, 'timers published into a finished minute; firing them now');
+        await openMinute(s, m, false, now);
       }
     }
     if (now - s.lastDeepSweep >= deepSweepMs) {
@@ -407,27 +540,13 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
     return progressed;
   }
 
-  async function finishOrReopen(s: Session, om: OpenMinute, now: number): Promise<boolean> {
-    try {
-      return await tryFinish(om, now);
-    } catch (err) {
-      if (!(err instanceof StuckMinute)) throw err;
-      // The reader never saw our marker (its consumer went away): read the minute again.
-      // Timers read twice are harmless; firing is idempotent.
-      log.warn({ minute: om.minute }, 'timer minute reader stalled; reopening it');
-      await om.messages?.close().catch(() => {});
-      s.open.delete(om.minute);
-      await openMinute(s, om.minute, om.chain, now);
-      return false;
-    }
-  }
-
   function teardown(): void {
     const s = session;
     session = null;
     if (!s) return;
     s.alive = false;
-    for (const om of s.open.values()) void om.messages?.close().catch(() => {});
+    disarmFiring();
+    for (const om of s.open.values()) void closeReader(om);
     s.open.clear();
     s.heap.clear();
   }
@@ -463,6 +582,7 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
             heap: new MinHeap((e) => e.dueAt),
             inFlight: 0,
             lastSweep: 0,
+            lastStallCheck: now,
             lastDeepSweep: now,
             alive: true,
           };
@@ -470,10 +590,9 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
           void lease.lost().then(() => poke());
         }
         const progressed = await step(session);
-        const next = session.heap.peek();
         if (progressed) continue;
-        const delay = next ? Math.max(0, Math.min(250, next.dueAt - Date.now())) : 250;
-        if (delay > 0 || session.inFlight >= concurrency) await sleep(delay > 0 ? delay : 250);
+        // Housekeeping only (firing has its own timer): woken early by a marker or a finished minute.
+        await sleep(250);
       } catch (err) {
         log.warn({ err }, 'ticker step failed; retrying');
         await sleep(500);
@@ -491,11 +610,4 @@ export function startTicker(opts: TickerOptions): { stop(): Promise<void>; stats
       teardown();
     },
   };
-}
-
-class StuckMinute extends Error {
-  override name = 'StuckMinute';
-  constructor(om: OpenMinute) {
-    super(`minute ${om.minute} (${new Date(startOf(om.minute)).toISOString()}) never delivered its end marker`);
-  }
 }

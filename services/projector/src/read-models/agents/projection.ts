@@ -1,22 +1,38 @@
-import type { Projection } from '../../projection.ts';
+import type { Envelope } from '@realtoros/contracts';
+import type { Projection, ProjectionDb } from '../../projection.ts';
 
 /** `agents`: who can log in (email, name, password hash) — from AgentRegistered. */
 export const agentsProjection: Projection = {
   name: 'agents',
   tables: ['agents'],
   handles: ['AgentRegistered'],
-  async apply(db, event) {
-    if (event.type !== 'AgentRegistered') return;
+  apply: (db, event) => insert(db, [event]),
+  // Inserts keyed by id, first one wins: a batch's in one statement (DO NOTHING takes duplicates in one statement too).
+  applyMany: (db, items) =>
+    insert(
+      db,
+      items.map((i) => i.event),
+    ),
+};
+
+async function insert(db: ProjectionDb, events: readonly Envelope[]): Promise<void> {
+  const rows = events.flatMap((event) =>
+    event.type === 'AgentRegistered'
+      ? [
+          {
+            id: event.agent_id,
+            email: event.data.email,
+            name: event.data.name,
+            password_hash: event.data.password_hash,
+            created_at: event.occurred_at,
+          },
+        ]
+      : [],
+  );
+  for (let i = 0; i < rows.length; i += 1000)
     await db
       .insertInto('agents')
-      .values({
-        id: event.agent_id,
-        email: event.data.email,
-        name: event.data.name,
-        password_hash: event.data.password_hash,
-        created_at: event.occurred_at,
-      })
+      .values(rows.slice(i, i + 1000))
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
-  },
-};
+}

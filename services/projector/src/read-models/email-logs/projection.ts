@@ -7,6 +7,7 @@ import {
   isEmailReportEvent,
 } from '@realtoros/contracts';
 import { type RawBuilder, sql } from 'kysely';
+import { type RowUpdate, rounds, updateRows } from '../../many.ts';
 import type { Projection, ProjectionDb } from '../../projection.ts';
 
 /** The rank of the row's current status, in SQL (constants only: safe to inline). */
@@ -57,145 +58,168 @@ export const emailLogsProjection: Projection = {
   async apply(db, event) {
     // A report makes sure of its own row (applyReports does it for a whole run at once).
     if (isReport(event)) return applyReports(db, [event]);
-    const data = event.data as { task_id?: string | null; client_id?: string };
-    if (!data.client_id) return;
-    await ensureRows(db, [{ event, clientId: data.client_id, taskId: data.task_id ?? null }]);
-    const row = db.updateTable('email_logs').where('id', '=', event.aggregate_id);
-    switch (event.type) {
-      case 'EmailGenerated': {
-        const d = event.data;
-        await row
-          .set({
-            subject: d.subject,
-            body: d.body,
-            to_email: d.to_email,
-            provider: d.provider,
-            model: d.model,
-            task_id: sql`coalesce(task_id, ${d.task_id}::uuid)`,
-            created_at: sql`least(created_at, ${event.occurred_at}::timestamptz)`,
-            status: raise('generated'),
-            // Provenance: absent on emails written before it was recorded (kept as it was).
-            prompt_version: d.prompt_version,
-            fallback_reason: d.fallback_reason,
-            ...(d.facts ? { facts: JSON.stringify(d.facts) } : {}),
-            ...(d.ai_draft ? { ai_subject: d.ai_draft.subject, ai_body: d.ai_draft.body } : {}),
-            ...(d.approval ? { approved_by: d.approval.by, approved_at: d.approval.approved_at } : {}),
-          })
-          .execute();
-        return;
-      }
-      case 'EmailAwaitingApproval': {
-        // The AI's events of one email arrive in order: a row still `generated` here is the
-        // one just made for this draft (an approved one would come after). A regenerated
-        // draft replaces the text and keeps waiting.
-        const d = event.data;
-        await row
-          .set({
-            subject: d.subject,
-            body: d.body,
-            to_email: d.to_email,
-            provider: d.provider,
-            model: d.model,
-            prompt_version: d.prompt_version,
-            fallback_reason: d.fallback_reason,
-            facts: JSON.stringify(d.facts),
-            review_reason: d.review_reason,
-            review_revision: d.revision,
-            task_id: sql`coalesce(task_id, ${d.task_id}::uuid)`,
-            created_at: sql`least(created_at, ${event.occurred_at}::timestamptz)`,
-            status: sql`CASE WHEN status = 'generated' THEN 'awaiting_approval' ELSE status END`,
-          })
-          .execute();
-        return;
-      }
-      case 'EmailApproved':
-        // The EmailGenerated that follows carries the final text; the mailer's reports may already have raised it.
-        await row
-          .set({
-            approved_by: event.data.by,
-            approved_at: event.data.approved_at,
-            status: sql`CASE WHEN status = 'awaiting_approval' THEN 'generated' ELSE status END`,
-          })
-          .execute();
-        return;
-      case 'EmailRejected':
-        await row
-          .set({
-            rejected_at: event.data.rejected_at,
-            rejected_reason: event.data.reason,
-            status: sql`CASE WHEN status = 'awaiting_approval' THEN 'rejected' ELSE status END`,
-          })
-          .execute();
-        return;
-      case 'EmailGenerationFailed':
-        await row.set({ status: raise('failed'), error_message: event.data.reason }).execute();
-        return;
-      case 'EmailSent': {
-        const d = event.data;
-        await row
-          .set({
-            status: raise('sent'),
-            sent_at: sql`coalesce(sent_at, ${d.sent_at}::timestamptz)`,
-            // Confirmed after an unknown outcome by the agent (no provider message id is known) or by
-            // SendGrid's webhook (its report's message id, when it had one).
-            sendgrid_message_id:
-              d.confirmed_by === 'agent' || (d.confirmed_by && d.message_id === 'unknown') ? sql`sendgrid_message_id` : d.message_id,
-            to_email: sql`coalesce(to_email, ${d.to_email})`,
-            retry_count: Math.max(0, d.attempts - 1),
-            // An unknown outcome resolved: its "interrupted…" note no longer applies.
-            error_message: sql`CASE WHEN status IN ('unknown', 'sending') THEN NULL ELSE error_message END`,
-          })
-          .execute();
-        return;
-      }
-      case 'EmailFailed':
-        await row
-          .set({ status: raise('failed'), error_message: event.data.reason, retry_count: Math.max(0, event.data.attempts - 1) })
-          .execute();
-        return;
-      case 'EmailSendUnknown':
-        // Its note only while it is the news: an outcome or a report already applied wins.
-        await row
-          .set({
-            status: raise('unknown'),
-            error_message: sql`CASE WHEN ${currentRank} <= ${EMAIL_STATUS_RANK.unknown} THEN ${event.data.reason} ELSE error_message END`,
-          })
-          .execute();
-        return;
-      case 'EmailResendRequested':
-        // The one step down: the agent had an unknown email sent again. Only from `unknown`
-        // (MAILER events of one email arrive in order, so its outcome comes after this).
-        await row
-          .set({
-            status: sql`CASE WHEN status = 'unknown' THEN 'sending' ELSE status END`,
-            error_message: sql`CASE WHEN status = 'unknown' THEN NULL ELSE error_message END`,
-          })
-          .execute();
-        return;
-      case 'EmailSuppressed':
-        await row
-          .set({ status: raise('suppressed'), error_message: event.data.reason, to_email: sql`coalesce(to_email, ${event.data.to_email})` })
-          .execute();
-        return;
-      default:
-        return;
-    }
+    await applyUpdates(db, [event]);
   },
-  // A run of consecutive webhook reports goes in a few statements; anything else one by one, in order.
+  // In rounds (the r-th event of every email, `many.ts`): a round's reports in a few
+  // statements (applyReports), its other events in one row-ensuring insert and one update
+  // per type (and set of columns). The same SQL as one by one; each email's events in order.
   async applyMany(db, items) {
-    let run: Report[] = [];
-    for (const { event, pos } of items) {
-      if (isReport(event)) {
-        run.push(event);
-        continue;
+    for (const round of rounds(items, (i) => i.event.aggregate_id)) {
+      const reports: Report[] = [];
+      const others: Envelope[] = [];
+      for (const { event } of round) {
+        if (isReport(event)) reports.push(event);
+        else others.push(event);
       }
-      if (run.length) await applyReports(db, run);
-      run = [];
-      await emailLogsProjection.apply(db, event, pos);
+      if (reports.length) await applyReports(db, reports);
+      if (others.length) await applyUpdates(db, others);
     }
-    if (run.length) await applyReports(db, run);
   },
 };
+
+const taskId = (v: RawBuilder<unknown>) => sql`coalesce(task_id, ${v}::uuid)`;
+const earliestCreated = (v: RawBuilder<unknown>) => sql`least(created_at, ${v}::timestamptz)`;
+const status = (expr: RawBuilder<string>) => () => expr;
+
+/**
+ * Each non-report event's change to its email's row: plain values (assigned as they are) and,
+ * per type, the columns set by an expression of their value and the row (`v`: the value as
+ * text). One description for the single-row and the multi-row path.
+ */
+const EXPRS: Partial<Record<Envelope['type'], Record<string, (v: RawBuilder<unknown>) => RawBuilder<unknown>>>> = {
+  EmailGenerated: { task_id: taskId, created_at: earliestCreated, status: status(raise('generated')) },
+  // The AI's events of one email arrive in order: a row still `generated` here is the one just
+  // made for this draft (an approved one would come after). A regenerated draft replaces the
+  // text and keeps waiting.
+  EmailAwaitingApproval: {
+    task_id: taskId,
+    created_at: earliestCreated,
+    status: status(sql`CASE WHEN status = 'generated' THEN 'awaiting_approval' ELSE status END`),
+  },
+  // The EmailGenerated that follows carries the final text; the mailer's reports may already have raised it.
+  EmailApproved: { status: status(sql`CASE WHEN status = 'awaiting_approval' THEN 'generated' ELSE status END`) },
+  EmailRejected: { status: status(sql`CASE WHEN status = 'awaiting_approval' THEN 'rejected' ELSE status END`) },
+  EmailGenerationFailed: { status: status(raise('failed')) },
+  EmailSent: {
+    status: status(raise('sent')),
+    sent_at: (v) => sql`coalesce(sent_at, ${v}::timestamptz)`,
+    // Null (see changesOf) keeps the row's message id.
+    sendgrid_message_id: (v) => sql`coalesce(${v}, sendgrid_message_id)`,
+    to_email: (v) => sql`coalesce(to_email, ${v})`,
+    // An unknown outcome resolved: its "interrupted…" note no longer applies.
+    error_message: status(sql`CASE WHEN status IN ('unknown', 'sending') THEN NULL ELSE error_message END`),
+  },
+  EmailFailed: { status: status(raise('failed')) },
+  // Its note only while it is the news: an outcome or a report already applied wins.
+  EmailSendUnknown: {
+    status: status(raise('unknown')),
+    error_message: (v) => sql`CASE WHEN ${currentRank} <= ${EMAIL_STATUS_RANK.unknown} THEN ${v} ELSE error_message END`,
+  },
+  // The one step down: the agent had an unknown email sent again. Only from `unknown`
+  // (MAILER events of one email arrive in order, so its outcome comes after this).
+  EmailResendRequested: {
+    status: status(sql`CASE WHEN status = 'unknown' THEN 'sending' ELSE status END`),
+    error_message: status(sql`CASE WHEN status = 'unknown' THEN NULL ELSE error_message END`),
+  },
+  EmailSuppressed: { status: status(raise('suppressed')), to_email: (v) => sql`coalesce(to_email, ${v})` },
+};
+
+/**
+ * The columns an event sets (values for EXPRS' columns are their input; null where the expression
+ * needs none). Values as they are, jsonb ones too (`facts`): `updateRows` JSON-encodes the row.
+ */
+function changesOf(event: Envelope): Record<string, unknown> | null {
+  switch (event.type) {
+    case 'EmailGenerated': {
+      const d = event.data;
+      return {
+        subject: d.subject,
+        body: d.body,
+        to_email: d.to_email,
+        provider: d.provider,
+        model: d.model,
+        task_id: d.task_id,
+        created_at: event.occurred_at,
+        status: null,
+        // Provenance: absent on emails written before it was recorded (kept as it was).
+        ...(d.prompt_version !== undefined ? { prompt_version: d.prompt_version } : {}),
+        ...(d.fallback_reason !== undefined ? { fallback_reason: d.fallback_reason } : {}),
+        ...(d.facts ? { facts: d.facts } : {}),
+        ...(d.ai_draft ? { ai_subject: d.ai_draft.subject, ai_body: d.ai_draft.body } : {}),
+        ...(d.approval ? { approved_by: d.approval.by, approved_at: d.approval.approved_at } : {}),
+      };
+    }
+    case 'EmailAwaitingApproval': {
+      const d = event.data;
+      return {
+        subject: d.subject,
+        body: d.body,
+        to_email: d.to_email,
+        provider: d.provider,
+        model: d.model,
+        prompt_version: d.prompt_version,
+        fallback_reason: d.fallback_reason,
+        facts: d.facts,
+        review_reason: d.review_reason,
+        review_revision: d.revision,
+        task_id: d.task_id,
+        created_at: event.occurred_at,
+        status: null,
+      };
+    }
+    case 'EmailApproved':
+      return { approved_by: event.data.by, approved_at: event.data.approved_at, status: null };
+    case 'EmailRejected':
+      return { rejected_at: event.data.rejected_at, rejected_reason: event.data.reason, status: null };
+    case 'EmailGenerationFailed':
+      return { status: null, error_message: event.data.reason };
+    case 'EmailSent': {
+      const d = event.data;
+      return {
+        status: null,
+        sent_at: d.sent_at,
+        // Confirmed after an unknown outcome by the agent (no provider message id is known) or by
+        // SendGrid's webhook (its report's message id, when it had one): then the row's stays.
+        sendgrid_message_id: d.confirmed_by === 'agent' || (d.confirmed_by && d.message_id === 'unknown') ? null : d.message_id,
+        to_email: d.to_email,
+        retry_count: Math.max(0, d.attempts - 1),
+        error_message: null,
+      };
+    }
+    case 'EmailFailed':
+      return { status: null, error_message: event.data.reason, retry_count: Math.max(0, event.data.attempts - 1) };
+    case 'EmailSendUnknown':
+      return { status: null, error_message: event.data.reason };
+    case 'EmailResendRequested':
+      return { status: null, error_message: null };
+    case 'EmailSuppressed':
+      return { status: null, error_message: event.data.reason, to_email: event.data.to_email };
+    default:
+      return null;
+  }
+}
+
+/** Non-report events of distinct emails: their rows ensured (one insert), then one update per type. */
+async function applyUpdates(db: ProjectionDb, events: readonly Envelope[]): Promise<void> {
+  const mine = events.filter((e) => (e.data as { client_id?: string }).client_id);
+  if (mine.length === 0) return;
+  await ensureRows(
+    db,
+    mine.map((e) => {
+      const data = e.data as { task_id?: string | null; client_id: string };
+      return { event: e, clientId: data.client_id, taskId: data.task_id ?? null };
+    }),
+  );
+  const types = new Map<Envelope['type'], RowUpdate[]>();
+  for (const e of mine) {
+    const set = changesOf(e);
+    if (!set) continue;
+    const list = types.get(e.type) ?? [];
+    list.push({ key: { id: e.aggregate_id }, set });
+    types.set(e.type, list);
+  }
+  for (const [type, rows] of types) await updateRows(db, 'email_logs', rows, { keys: { id: 'uuid' }, exprs: EXPRS[type] ?? {} });
+}
 
 type Report = Envelope<EmailReportEvent>;
 const isReport = (e: Envelope): e is Report => isEmailReportEvent(e.type);

@@ -1,5 +1,6 @@
 import { EVENT_TYPES, EVENTS } from '@realtoros/contracts';
 import { sql } from 'kysely';
+import { byType, type RowUpdate, rounds, updateRows } from '../../many.ts';
 import type { ProjectedEvent, Projection, ProjectionDb } from '../../projection.ts';
 
 /** Every event on a client's enrolment subject (`sched.<agent>.enrollment.<client_id>`). */
@@ -59,7 +60,7 @@ function enrolledRow({ event, pos }: ProjectedEvent): Row | null {
   };
 }
 
-/** ClientEnrolled rows, each replacing an older row of its client (a multi-row statement must not name a client twice). */
+/** ClientEnrolled rows, each replacing an older row of its client (a multi-row statement must not name a client twice: rounds never do). */
 async function upsertEnrolled(db: ProjectionDb, rows: Row[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 1000)
     await db
@@ -137,21 +138,43 @@ async function applyOne(db: ProjectionDb, event: ProjectedEvent['event'], pos: P
 }
 
 /**
- * The batch's share at once where order cannot matter: a client whose only event in the
- * batch is its ClientEnrolled (a plan applied to many new clients) goes in a multi-row upsert;
- * every other client's events are applied one by one, in order.
+ * The batch's share in a few statements, exactly as one by one in order: in rounds (the r-th
+ * event of every client's enrolment subject, `many.ts`), a round's ClientEnrolled in one
+ * multi-row upsert, its Paused / Resumed / Ended / Migrated in one update per type, each only
+ * over an older row holding the same enrolment; anything else one by one.
  */
 async function applyMany(db: ProjectionDb, items: readonly ProjectedEvent[]): Promise<void> {
-  const perClient = new Map<string, number>();
   const clientOf = (item: ProjectedEvent) => (item.event.data as { client_id?: string }).client_id ?? item.event.aggregate_id;
-  for (const item of items) perClient.set(clientOf(item), (perClient.get(clientOf(item)) ?? 0) + 1);
-  const alone: Row[] = [];
-  const rest: ProjectedEvent[] = [];
-  for (const item of items) {
-    const row = perClient.get(clientOf(item)) === 1 ? enrolledRow(item) : null;
-    if (row) alone.push(row);
-    else rest.push(item);
+  for (const round of rounds(items, clientOf)) {
+    for (const [type, list] of byType(round)) {
+      if (type === 'ClientEnrolled') {
+        await upsertEnrolled(
+          db,
+          list.flatMap((item) => enrolledRow(item) ?? []),
+        );
+        continue;
+      }
+      const rows: RowUpdate[] = [];
+      for (const { event, pos } of list) {
+        const d = event.data as { client_id?: string; enrollment_id?: string };
+        if (!d.client_id) continue;
+        const at = { updated_at: event.occurred_at, aggregate_seq: pos.seq };
+        const key = { client_id: d.client_id, agent_id: event.agent_id, enrollment_id: d.enrollment_id ?? '', seq: pos.seq };
+        if (event.type === 'EnrollmentPaused')
+          rows.push({ key, set: { ...at, status: 'paused', paused_at: event.occurred_at, paused_until: event.data.until } });
+        else if (event.type === 'EnrollmentResumed')
+          rows.push({ key, set: { ...at, status: 'active', paused_at: null, paused_until: null, paused_ms: event.data.paused_ms } });
+        else if (event.type === 'EnrollmentEnded')
+          rows.push({ key, set: { ...at, status: 'ended', ended_reason: event.data.reason, paused_at: null, paused_until: null } });
+        else if (event.type === 'EnrollmentMigrated') rows.push({ key, set: { ...at, plan_version: event.data.to_version } });
+        else await applyOne(db, event, pos);
+      }
+      await updateRows(db, 'enrollments', rows, {
+        keys: { client_id: 'uuid', agent_id: 'uuid', enrollment_id: 'uuid', seq: 'bigint' },
+        extra: ['seq'],
+        exprs: { paused_ms: (v) => sql`paused_ms + ${v}::bigint` },
+        guard: (k) => sql<boolean>`coalesce(enrollments.aggregate_seq, 0) < ${k('seq')}`,
+      });
+    }
   }
-  await upsertEnrolled(db, alone);
-  for (const { event, pos } of rest) await applyOne(db, event, pos);
 }

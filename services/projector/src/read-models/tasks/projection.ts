@@ -1,5 +1,6 @@
 import { type Envelope, EVENT_TYPES, EVENTS } from '@realtoros/contracts';
 import { sql } from 'kysely';
+import { type RowUpdate, rounds, updateRows } from '../../many.ts';
 import type { EventPosition, ProjectedEvent, Projection, ProjectionDb } from '../../projection.ts';
 
 /** A task's held-back state ends whenever it fires, is rescheduled, or leaves the queue. */
@@ -63,6 +64,7 @@ type ScheduledRow = NonNullable<ReturnType<typeof scheduledRow>>;
 
 /** TaskScheduled opens its subject: inserted once (a replay's insert is a no-op). */
 async function insertScheduled(db: ProjectionDb, rows: ScheduledRow[]): Promise<void> {
+  // One statement must not insert an id twice (ON CONFLICT cannot touch a row twice): rounds never do.
   for (let i = 0; i < rows.length; i += 500)
     await db
       .insertInto('tasks')
@@ -71,129 +73,112 @@ async function insertScheduled(db: ProjectionDb, rows: ScheduledRow[]): Promise<
       .execute();
 }
 
-async function applyOne(db: ProjectionDb, event: Envelope, pos: EventPosition): Promise<void> {
-  // Only over an older row: re-applying an event the row already reflects (a lost checkpoint)
-  // changes nothing, so neither the ETag nor a later time, hold or pin is ever undone.
-  const task = () =>
-    db
-      .updateTable('tasks')
-      .where('id', '=', event.aggregate_id)
-      .where('agent_id', '=', event.agent_id)
-      .where(sql<boolean>`coalesce(aggregate_seq, 0) < ${pos.seq}::bigint`);
+/**
+ * What a task event (other than TaskScheduled) sets on its row: plain values, the same for
+ * the single-row path and the multi-row one. Applied only over an older row (the guard).
+ */
+function changesOf(event: Envelope, pos: EventPosition): Record<string, unknown> {
   const seq = { aggregate_seq: pos.seq };
   const at = { updated_at: event.occurred_at, ...seq };
   switch (event.type) {
-    case 'TaskScheduled': {
-      const row = scheduledRow(event, pos);
-      if (row) await insertScheduled(db, [row]);
-      return;
-    }
     case 'TaskRescheduled': {
       const d = event.data;
-      await task()
-        .set({
-          ...at,
-          ...NOT_HELD,
-          status: 'pending',
-          scheduled_for: d.scheduled_for,
-          version: d.version,
-          failure_reason: null,
-          // Moved by hand (absent `by` = older events, all the agent's): plan edits and resumes leave it alone.
-          ...(d.by === undefined || d.by === 'agent' ? { pinned: true } : {}),
-          ...(d.timing ? { planned_for: d.timing.planned_for } : {}),
-          ...(d.plan
-            ? {
-                enrollment_id: d.plan.enrollment_id,
-                plan_id: d.plan.plan_id,
-                plan_version: d.plan.plan_version,
-                step_id: d.plan.step_id,
-                step_label: d.plan.step_label,
-                action: d.plan.action,
-              }
-            : {}),
-        })
-        .execute();
-      return;
+      return {
+        ...at,
+        ...NOT_HELD,
+        status: 'pending',
+        scheduled_for: d.scheduled_for,
+        version: d.version,
+        failure_reason: null,
+        // Moved by hand (absent `by` = older events, all the agent's): plan edits and resumes leave it alone.
+        ...(d.by === undefined || d.by === 'agent' ? { pinned: true } : {}),
+        ...(d.timing ? { planned_for: d.timing.planned_for } : {}),
+        ...(d.plan
+          ? {
+              enrollment_id: d.plan.enrollment_id,
+              plan_id: d.plan.plan_id,
+              plan_version: d.plan.plan_version,
+              step_id: d.plan.step_id,
+              step_label: d.plan.step_label,
+              action: d.plan.action,
+            }
+          : {}),
+      };
     }
     case 'TaskHeld': {
       const d = event.data;
-      await task()
-        .set({
-          ...at,
-          held_reason: d.reason,
-          held_until: d.until,
-          version: d.version,
-          // A cap hold goes at `until`; a paused one keeps its time until the resume moves it.
-          ...(d.until !== null ? { scheduled_for: d.until } : {}),
-        })
-        .execute();
-      return;
+      return {
+        ...at,
+        held_reason: d.reason,
+        held_until: d.until,
+        version: d.version,
+        // A cap hold goes at `until`; a paused one keeps its time until the resume moves it.
+        ...(d.until !== null ? { scheduled_for: d.until } : {}),
+      };
     }
     case 'TaskDetailsChanged':
-      await task()
-        .set({
-          ...at,
-          ...(event.data.priority !== undefined ? { priority: event.data.priority } : {}),
-          ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
-        })
-        .execute();
-      return;
+      return {
+        ...at,
+        ...(event.data.priority !== undefined ? { priority: event.data.priority } : {}),
+        ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
+      };
     case 'TaskDue':
-      await task()
-        .set({ ...at, ...NOT_HELD, status: 'due' })
-        .execute();
-      return;
+      return { ...at, ...NOT_HELD, status: 'due' };
     case 'TaskCompleted':
-      await task()
-        .set({
-          ...at,
-          ...NOT_HELD,
-          status: 'completed',
-          completed_at: event.data.completed_at,
-          ...(event.data.email_id ? { email_sent_id: event.data.email_id } : {}),
-        })
-        .execute();
-      return;
+      return {
+        ...at,
+        ...NOT_HELD,
+        status: 'completed',
+        completed_at: event.data.completed_at,
+        ...(event.data.email_id ? { email_sent_id: event.data.email_id } : {}),
+      };
     case 'TaskSkipped':
-      await task()
-        .set({ ...at, ...NOT_HELD, status: 'skipped' })
-        .execute();
-      return;
+      return { ...at, ...NOT_HELD, status: 'skipped' };
     case 'TaskFailed':
-      await task()
-        .set({ ...at, ...NOT_HELD, status: 'failed', failure_reason: event.data.reason })
-        .execute();
-      return;
+      return { ...at, ...NOT_HELD, status: 'failed', failure_reason: event.data.reason };
     case 'TaskCancelled':
-      await task()
-        .set({ ...at, ...NOT_HELD, status: 'cancelled' })
-        .execute();
-      return;
+      return { ...at, ...NOT_HELD, status: 'cancelled' };
     default:
-      await task().set(seq).execute();
-      return;
+      return seq;
   }
 }
 
+async function applyOne(db: ProjectionDb, event: Envelope, pos: EventPosition): Promise<void> {
+  if (event.type === 'TaskScheduled') {
+    const row = scheduledRow(event, pos);
+    if (row) await insertScheduled(db, [row]);
+    return;
+  }
+  // Only over an older row: re-applying an event the row already reflects (a lost checkpoint)
+  // changes nothing, so neither the ETag nor a later time, hold or pin is ever undone.
+  await db
+    .updateTable('tasks')
+    .where('id', '=', event.aggregate_id)
+    .where('agent_id', '=', event.agent_id)
+    .where(sql<boolean>`coalesce(aggregate_seq, 0) < ${pos.seq}::bigint`)
+    .set(changesOf(event, pos))
+    .execute();
+}
+
 /**
- * The batch's share: every TaskScheduled in multi-row inserts (an enrolment plans a task per
- * step; a plan applied to many clients, thousands), then the other events one by one, in
- * order. Safe because TaskScheduled is the first event of its task's subject: nothing else
- * of that task can come before it, and other tasks' rows are other rows.
+ * The batch's share in a few statements, exactly as one by one in order: in rounds (the r-th
+ * event of every task; `many.ts`), each round's TaskScheduled in multi-row inserts and its
+ * other events in multi-row updates (one per set of columns), each only over an older row.
  */
 async function applyMany(db: ProjectionDb, items: readonly ProjectedEvent[]): Promise<void> {
-  const rows: ScheduledRow[] = [];
-  const rest: ProjectedEvent[] = [];
-  for (const item of items) {
-    const row = scheduledRow(item.event, item.pos);
-    if (row) rows.push(row);
-    else rest.push(item);
+  for (const round of rounds(items, (i) => i.event.aggregate_id)) {
+    const inserts: ScheduledRow[] = [];
+    const updates: RowUpdate[] = [];
+    for (const { event, pos } of round) {
+      const row = scheduledRow(event, pos);
+      if (row) inserts.push(row);
+      else updates.push({ key: { id: event.aggregate_id, agent_id: event.agent_id, seq: pos.seq }, set: changesOf(event, pos) });
+    }
+    await insertScheduled(db, inserts);
+    await updateRows(db, 'tasks', updates, {
+      keys: { id: 'uuid', agent_id: 'uuid', seq: 'bigint' },
+      extra: ['seq'],
+      guard: (k) => sql<boolean>`coalesce(tasks.aggregate_seq, 0) < ${k('seq')}`,
+    });
   }
-  // One statement must not insert an id twice (ON CONFLICT cannot touch a row twice): the first wins, as one by one.
-  const seen = new Set<string>();
-  await insertScheduled(
-    db,
-    rows.filter((r) => !seen.has(r.id) && seen.add(r.id)),
-  );
-  for (const { event, pos } of rest) await applyOne(db, event, pos);
 }
