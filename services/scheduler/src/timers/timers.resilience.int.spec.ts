@@ -99,7 +99,7 @@ describe('timers survive crashes, replicas and NATS restarts', () => {
     expect(survivor.output()).toContain('ticker lease acquired');
   });
 
-  it('restart nats-server while timers are pending and due: no timer is lost, none fires twice', async () => {
+  it('restart nats-server while timers are pending and due: no timer is lost, none fires twice', { timeout: 120_000 }, async () => {
     h = await schedulerHarness({ FOLLOWUP_SCHEDULE: fastSchedule(3, 1) });
     const scheduler = h.start({ LOG_LEVEL: 'info' });
     const tasks = await planMany(h, 30);
@@ -108,7 +108,10 @@ describe('timers survive crashes, replicas and NATS restarts', () => {
     await h.nats.stop({ hard: true });
     await sleep(2000);
     await h.nats.start();
-    await expectEachFiredOnce(h, tasks, 30_000).catch((err: Error) => {
+    // The claim is "none lost, none twice", not how fast: under the full suite's load one CI run
+    // took over 30 s to fire the last of them after the restart (cause not yet known; the
+    // scheduler's output below is printed to find it), so the wait is generous.
+    await expectEachFiredOnce(h, tasks, 60_000).catch((err: Error) => {
       // What the scheduler saw of the restart is what tells a slow recovery from a lost timer.
       throw new Error(`${err.message}\n--- scheduler output ---\n${scheduler.output().slice(-20_000)}`);
     });
