@@ -31,6 +31,7 @@ const BENCHES: Bench[] = [
   { name: 'timers', script: 'timers.bench.ts', args: ['--scenario', 'burst', '--n', '20000'] },
   { name: 'plans', script: 'plans.bench.ts', args: ['--scenario', 'plan', '--n', '5000'] },
   { name: 'webhooks', script: 'webhook-batch.bench.ts', args: [] },
+  { name: 'import', script: 'import.bench.ts', args: [] },
 ];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });

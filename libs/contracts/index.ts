@@ -14,3 +14,4 @@ export * as aiEvents from './src/events/ai.ts';
 export * as mailerEvents from './src/events/mailer.ts';
 export * from './src/formats.ts';
 export * from './src/ids.ts';
+export * from './src/merge-fields.ts';

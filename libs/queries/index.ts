@@ -1,7 +1,16 @@
 export { findAgentCredentials, getAgent, projectedSeq } from './src/agents.ts';
-export { type ClientFilter, clientsForExport, clientTimeline, customFieldKeys, getClient, listClients } from './src/clients.ts';
+export {
+  type ClientFilter,
+  clientIdsMatching,
+  clientsByIds,
+  clientsForExport,
+  clientTimeline,
+  customFieldKeys,
+  getClient,
+  listClients,
+} from './src/clients.ts';
 export { type DashboardStats, dashboardStats } from './src/dashboard.ts';
-export { getEmail, listEmails, recentEmailsTo } from './src/emails.ts';
+export { type EmailFilter, emailsForExport, getEmail, listEmails, recentEmailsTo } from './src/emails.ts';
 export {
   enrollmentsOf,
   getEnrollment,
@@ -16,3 +25,4 @@ export { likePattern, offsetOf, type PageRequest, toJson } from './src/rows.ts';
 export { getTask, listTasks, upcomingTasks } from './src/tasks.ts';
 export { emailTrailEvents, taskEvents } from './src/trails.ts';
 export { clientActivities, clientConversation, reviewCount, reviewQueue } from './src/conversation.ts';
+export { existingClientEmails, getImport, type ImportJob, recentImports } from './src/imports.ts';

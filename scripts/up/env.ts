@@ -86,5 +86,7 @@ export function webEnv(s: Stack, env: Record<string, string>): Record<string, st
     ORIGIN: process.env.ORIGIN || `http://localhost:${s.webPort}`,
     // adapter-node waits this many seconds for open connections (SSE) on SIGTERM.
     SHUTDOWN_TIMEOUT: process.env.SHUTDOWN_TIMEOUT || '3',
+    // adapter-node refuses request bodies over this (default 512K): a CSV import is up to 20 MB, plus the form around it.
+    BODY_SIZE_LIMIT: process.env.BODY_SIZE_LIMIT || '21M',
   };
 }

@@ -18,6 +18,7 @@ type Schema = {
   enum?: unknown[];
   minimum?: number;
   minLength?: number;
+  pattern?: string;
   const?: unknown;
 };
 
@@ -59,6 +60,7 @@ function sample(s: Schema): unknown {
       if (s.format === 'time-zone') return 'America/Chicago';
       if (s.format === 'time-of-day') return '09:00';
       if (s.format === 'local-date') return '2030-01-02';
+      if (s.pattern === '^[0-9a-f]{64}$') return 'a'.repeat(64); // a sha256 in hex (an import's file)
       return 'x'.repeat(Math.max(1, s.minLength ?? 1));
     default:
       return 'x';

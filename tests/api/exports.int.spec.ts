@@ -30,6 +30,7 @@ describe('client CSV export', () => {
           ...(i === 1 ? { phone: '+1 555 0100' } : {}),
           notes: i === 0 ? '=HYPERLINK("http://evil.example","click")' : 'Wants a garden, "soon"\nand a short commute',
           custom_fields: i % 2 === 0 ? { budget: `${400 + i}k` } : { source: 'open house' },
+          ...(i === 2 ? { tags: ['VIP', 'Buyer 2027'] } : i === 3 ? { tags: ['vip'] } : {}),
         }),
       );
     expect(made.map((r) => r.status)).toEqual(Array(12).fill(201));
@@ -55,6 +56,7 @@ describe('client CSV export', () => {
       'unsubscribed',
       'created_at',
       'last_contacted',
+      'tags',
       'budget',
       'source',
     ]);
@@ -64,9 +66,11 @@ describe('client CSV export', () => {
     const rene = byEmail.get('client0@example.com');
     expect(rene?.[1]).toBe('René Dupont');
     expect(rene?.[7]).toBe(`'=HYPERLINK("http://evil.example","click")`);
-    expect(rene?.[12]).toBe('400k');
+    expect(rene?.[13]).toBe('400k');
+    expect(rene?.[12]).toBe('');
+    expect(byEmail.get('client2@example.com')?.[12]).toBe('VIP; Buyer 2027');
     expect(byEmail.get('client1@example.com')?.[7]).toBe('Wants a garden, "soon"\nand a short commute');
-    expect(byEmail.get('client1@example.com')?.[13]).toBe('open house');
+    expect(byEmail.get('client1@example.com')?.[14]).toBe('open house');
     expect(byEmail.get('client1@example.com')?.[3]).toBe("'+1 555 0100"); // defused, and undone on import (below)
 
     // The file imports back: every row is a valid client, with its custom fields.
@@ -81,7 +85,7 @@ describe('client CSV export', () => {
     expect(back.every((x) => x.ok)).toBe(true);
     expect(back.find((x) => x.ok && x.client.email === 'client1@example.com')).toMatchObject({ client: { phone: '+1 555 0100' } });
     expect(back.find((x) => x.ok && x.client.email === 'client2@example.com')).toMatchObject({
-      client: { stage: 'lead', custom_fields: { budget: '402k' } },
+      client: { stage: 'lead', custom_fields: { budget: '402k' }, tags: ['VIP', 'Buyer 2027'] },
     });
 
     // The list's filters apply.
@@ -92,7 +96,13 @@ describe('client CSV export', () => {
       'client6@example.com',
       'client9@example.com',
     ]);
-    expect(qualified.columns.slice(12)).toEqual(['budget', 'source']);
+    expect(qualified.columns.slice(12)).toEqual(['tags', 'budget', 'source']);
+    // …and the tag filter, case-insensitively, with the others.
+    expect(readCsv((await exportCsv(a.token, '?tag=VIP')).bytes).rows.map((r) => r[2]).sort()).toEqual([
+      'client2@example.com',
+      'client3@example.com',
+    ]);
+    expect(readCsv((await exportCsv(a.token, '?tag=vip&stage=qualified')).bytes).rows.map((r) => r[2])).toEqual(['client3@example.com']);
     expect(readCsv((await exportCsv(a.token, '?q=Ren')).bytes).rows.map((r) => r[2])).toEqual(['client0@example.com']);
     expect(readCsv((await exportCsv(b.token)).bytes).rows.map((r) => r[2])).toEqual(['other@example.com']);
   });

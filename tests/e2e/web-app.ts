@@ -46,7 +46,8 @@ export async function startWebApp(env: { DATABASE_URL: string; JWT_SECRET: strin
 
   const proc: ChildProcess = spawn(process.execPath, [join(dir, 'build/index.js')], {
     cwd: resolve(WEB, '..'),
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    // BODY_SIZE_LIMIT as `npm run up` sets it (scripts/up/env.ts): a CSV import is up to 20 MB.
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BODY_SIZE_LIMIT: '21M' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout?.on('data', keep);

@@ -6,6 +6,8 @@ import {
   EnrollmentEndReason,
   EnrollmentStatus,
   FollowupType,
+  ImportOnDuplicate,
+  ImportTarget,
   PlanAction,
   Priority,
   PropertyType,
@@ -13,7 +15,7 @@ import {
   TaskHoldReason,
   TaskStatus,
 } from './enums.ts';
-import { AgentSettingsFields } from './events/crm.ts';
+import { AgentSettingsFields, ColumnHeader, TemplateUse } from './events/crm.ts';
 import { StepId } from './events/scheduler.ts';
 
 /** HTTP API shapes (ARCHITECTURE.md §7). Inputs are closed: nobody sets fields they don't own. */
@@ -49,6 +51,24 @@ export const LoginBody = Type.Object({ email: Email, password: Type.String({ min
 export const Agent = Type.Object({ id: Uuid, email: Email, name: Type.String(), created_at: Timestamp });
 export const AuthResponse = Type.Object({ agent: Agent, token: Type.String() });
 
+/**
+ * One client tag (issue 10), as the agent sends it: at most 40 characters, at least one that
+ * is not a space, no comma, semicolon or control character (a comma-separated form field and
+ * the CSV export's "; " list stay unambiguous). The CRM trims it and keeps its case; tags
+ * compare lower-cased (`tagKey`), so "VIP" and "vip" are one tag.
+ */
+export const TAG_MAX_LENGTH = 40;
+export const TAGS_MAX = 50;
+export const Tag = Text({
+  minLength: 1,
+  maxLength: TAG_MAX_LENGTH,
+  pattern: '^[^,;\\u0000-\\u001F\\u007F]*[^\\s,;\\u0000-\\u001F\\u007F][^,;\\u0000-\\u001F\\u007F]*$',
+});
+/** A client's tags: the whole list (a PATCH replaces it), at most 50, unique case-insensitively (checked by the CRM). */
+export const Tags = Type.Array(Tag, { maxItems: TAGS_MAX });
+/** The form tags compare in: "VIP", " vip " and "Vip" are one tag. */
+export const tagKey = (tag: string): string => tag.trim().toLowerCase();
+
 const ClientFields = {
   name: Text({ minLength: 1, maxLength: 200 }),
   email: Email,
@@ -60,6 +80,7 @@ const ClientFields = {
   custom_fields: CustomFieldsInput,
   /** The client's own IANA zone for the sending window; null → the agent's. */
   time_zone: Nullable(TimeZone),
+  tags: Tags,
 };
 export const ClientCreateBody = Type.Object(
   {
@@ -74,6 +95,7 @@ export const ClientCreateBody = Type.Object(
     stage: Type.Optional(ClientFields.stage),
     notes: Type.Optional(ClientFields.notes),
     custom_fields: Type.Optional(ClientFields.custom_fields),
+    tags: Type.Optional(ClientFields.tags),
   },
   closed,
 );
@@ -97,6 +119,8 @@ export const Client = Type.Object({
   enrollment: Type.Optional(Nullable(Enrollment)),
   // As stored: the input rules (key pattern) must not hide fields kept before they existed.
   custom_fields: CustomFields,
+  /** As stored (trimmed, the agent's case); [] when none. */
+  tags: Type.Array(Type.String()),
   unsubscribed: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -126,10 +150,50 @@ export const ClientListQuery = Type.Object(
     stage: Type.Optional(ClientStage),
     property_type: Type.Optional(PropertyType),
     q: Type.Optional(Text({ maxLength: 200 })),
+    /** Clients carrying this tag (case-insensitive, the whole tag). */
+    tag: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
     sort: Type.Optional(StringEnum(CLIENT_SORTS)),
   },
   closed,
 );
+/** A bulk filter selects at most this many clients (POST /api/clients/bulk); more → 400, narrow the filter. */
+export const BULK_FILTER_CAP = 10_000;
+export const BULK_IDS_MAX = 1000;
+export const BULK_ACTIONS = ['set_stage', 'enroll', 'end_enrollment', 'tag', 'delete'] as const;
+export const BulkAction = StringEnum(BULK_ACTIONS);
+/** The list's filters, as a bulk request's selection: every live client of the agent matching all of them. */
+export const BulkFilter = Type.Object(
+  {
+    stage: Type.Optional(ClientStage),
+    property_type: Type.Optional(PropertyType),
+    q: Type.Optional(Text({ maxLength: 200 })),
+    tag: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
+  },
+  closed,
+);
+/**
+ * POST /api/clients/bulk (ARCHITECTURE.md §10): exactly one of `ids` (1–1,000, answered in
+ * that order) or `filter` (every matching client, newest first, at most 10,000); `value` is
+ * the stage (set_stage), the plan id (enroll) or the tag (tag), and absent for the others.
+ * The pairing of action and value is checked by the route (a 400 with a pointer at /value).
+ */
+export const BulkBody = Type.Object(
+  {
+    ids: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: BULK_IDS_MAX })),
+    filter: Type.Optional(BulkFilter),
+    action: BulkAction,
+    value: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  closed,
+);
+export const BULK_STATUSES = ['ok', 'not_found', 'error'] as const;
+/** One client's outcome: `not_found` (not one of the agent's live clients: nothing was done), `error` with why in `detail`. */
+export const BulkResult = Type.Object({ id: Uuid, status: StringEnum(BULK_STATUSES), detail: Type.Optional(Type.String()) });
+export const BulkResponse = Type.Object({ results: Type.Array(BulkResult) });
+export type BulkBody = Static<typeof BulkBody>;
+export type BulkAction = Static<typeof BulkAction>;
+export type BulkResult = Static<typeof BulkResult>;
+
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), limit: Type.Integer() });
 
@@ -246,9 +310,21 @@ export const EmailLog = Type.Object({
   provenance: Type.Optional(Nullable(EmailProvenance)),
 });
 export const EmailListQuery = Type.Object({ ...PageQuery, client_id: Type.Optional(Uuid), status: Type.Optional(EmailStatus) }, closed);
+/**
+ * An email from one of the agent's templates (issue 10): `template_id`, and `template_use`
+ * `as_is` (default: the rendered subject and body, no AI) or `ai_base` (the AI personalises
+ * the rendered template). An unknown or deleted template → 400 with the pointer `/template_id`.
+ */
+const TemplateChoice = {
+  template_id: Type.Optional(Uuid),
+  template_use: Type.Optional(TemplateUse),
+};
 export const EmailPreviewBody = Type.Union([
   Type.Object({ task_id: Uuid, agent_instructions: Type.Optional(Text({ maxLength: 2000 })) }, closed),
-  Type.Object({ client_id: Uuid, followup_type: FollowupType, agent_instructions: Type.Optional(Text({ maxLength: 2000 })) }, closed),
+  Type.Object(
+    { client_id: Uuid, followup_type: FollowupType, agent_instructions: Type.Optional(Text({ maxLength: 2000 })), ...TemplateChoice },
+    closed,
+  ),
 ]);
 export const EmailSendBody = Type.Union([
   Type.Object({ task_id: Uuid }, closed),
@@ -258,6 +334,8 @@ export const EmailSendBody = Type.Union([
       subject: Type.Optional(Text({ minLength: 1, maxLength: 200, pattern: '^[^\\r\\n]*$' })),
       body: Type.Optional(Text({ minLength: 1, maxLength: 10000 })),
       agent_instructions: Type.Optional(Text({ maxLength: 2000 })),
+      /** With a template: a subject or body given here replaces the rendered one. */
+      ...TemplateChoice,
     },
     closed,
   ),
@@ -289,7 +367,9 @@ export const PlanStepInput = Type.Object(
     priority: Type.Optional(Priority),
     action: Type.Optional(PlanAction),
     instructions: Type.Optional(Nullable(Text({ maxLength: 2000 }))),
+    /** One of the agent's templates (400 if it is not theirs); `template_use` as for a manual email (default `as_is`). */
     template_id: Type.Optional(Nullable(Uuid)),
+    template_use: Type.Optional(TemplateUse),
   },
   closed,
 );
@@ -333,6 +413,7 @@ export const PlanStepView = Type.Object({
   action: PlanAction,
   instructions: Nullable(Type.String()),
   template_id: Nullable(Uuid),
+  template_use: Type.Optional(TemplateUse),
 });
 export const Plan = Type.Object({
   id: Uuid,
@@ -458,3 +539,97 @@ export type EmailProvenance = Static<typeof EmailProvenance>;
 export type ReviewItem = Static<typeof ReviewItem>;
 export type ConversationItem = Static<typeof ConversationItem>;
 export type Activity = Static<typeof Activity>;
+
+/*
+ * CSV imports (issue 10; ARCHITECTURE.md §10). The file is the body (text/csv, or multipart
+ * with a `file` field); the choices are query parameters, `mapping` a JSON object of column
+ * header → target (a column it does not name keeps its guessed target).
+ */
+export const ImportQuery = Type.Object(
+  {
+    on_duplicate: Type.Optional(ImportOnDuplicate),
+    plan_id: Type.Optional(Uuid),
+    mapping: Type.Optional(Type.String({ maxLength: 100_000, description: 'JSON: {"<column header>": "<target>"}' })),
+  },
+  closed,
+);
+export const ImportMappingSchema = Type.Record(ColumnHeader, ImportTarget, { additionalProperties: false });
+export const ImportRowError = Type.Object({ row: Type.Integer(), reason: Type.String() });
+export const ImportJob = Type.Object({
+  id: Uuid,
+  status: StringEnum(['queued', 'running', 'done', 'failed'] as const),
+  file_name: Nullable(Type.String()),
+  on_duplicate: ImportOnDuplicate,
+  plan_id: Nullable(Uuid),
+  total: Type.Integer(),
+  /** Rows handled so far (rows 1..done, in file order). */
+  done: Type.Integer(),
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  skipped: Type.Integer(),
+  failed: Type.Integer(),
+  errors: Type.Array(ImportRowError),
+  /** Why a job that could not run at all failed (not a row's reason). */
+  failure_reason: Nullable(Type.String()),
+  created_at: Timestamp,
+  finished_at: Nullable(Timestamp),
+});
+export const ImportPreview = Type.Object({
+  file_name: Nullable(Type.String()),
+  encoding: StringEnum(['utf-8', 'windows-1252'] as const),
+  delimiter: StringEnum([',', ';'] as const),
+  total: Type.Integer(),
+  columns: Type.Array(Type.Object({ header: Type.String(), target: ImportTarget, samples: Type.Array(Type.String()) })),
+  mapping: ImportMappingSchema,
+  /** The mapping cannot import (no email column, two columns to one field …): fix it before starting. */
+  mapping_problems: Type.Array(Type.String()),
+  /** The first rows as they would import: the client, or why not. */
+  rows: Type.Array(
+    Type.Union([
+      Type.Object({
+        row: Type.Integer(),
+        ok: Type.Literal(true),
+        client: Type.Record(Type.String(), Type.Unknown()),
+        /** Its email is a client's already, or an earlier row's: `on_duplicate` decides. */
+        duplicate: Type.Boolean(),
+      }),
+      Type.Object({ row: Type.Integer(), ok: Type.Literal(false), reason: Type.String() }),
+    ]),
+  ),
+  bad_rows: Type.Integer(),
+  /** The first 100 rejected rows. */
+  errors: Type.Array(ImportRowError),
+  /** Good rows whose email already belongs to a client, or repeats an earlier row's. */
+  duplicates: Type.Integer(),
+});
+export type ImportJob = Static<typeof ImportJob>;
+export type ImportPreview = Static<typeof ImportPreview>;
+
+// ---------------------------------------------------------------------------------------
+// Email templates (issue 10; ARCHITECTURE.md §10): `{{merge_fields}}` as in merge-fields.ts
+
+const TemplateFields = {
+  name: Text({ minLength: 1, maxLength: 100 }),
+  subject: Text({ minLength: 1, maxLength: 200, pattern: '^[^\\r\\n]*$' }),
+  body: Text({ minLength: 1, maxLength: 10000 }),
+};
+export const Template = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  subject: Type.String(),
+  body: Type.String(),
+  /** The merge fields the subject and body use, each once (`custom.<key>` for a custom field). */
+  fields: Type.Array(Type.String()),
+  version: Type.Optional(Type.Integer()),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export const TemplateCreateBody = Type.Object(TemplateFields, closed);
+export const TemplatePatchBody = Type.Partial(Type.Object(TemplateFields, closed), { ...closed, minProperties: 1 });
+/** A merge field an agent may use (`GET /api/templates` lists them with the templates, for the editor). */
+export const MergeFieldView = Type.Object({ name: Type.String(), description: Type.String() });
+export const TemplateList = Type.Object({ items: Type.Array(Template), merge_fields: Type.Array(MergeFieldView) });
+export type Template = Static<typeof Template>;
+export type TemplateCreateBody = Static<typeof TemplateCreateBody>;
+export type TemplatePatchBody = Static<typeof TemplatePatchBody>;
+export { TEMPLATE_USES, TemplateUse } from './events/crm.ts';

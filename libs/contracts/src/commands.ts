@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ActivityBody, AgentSettingsPatchBody, ApproveBody, ClientCreateBody, ClientPatchBody, EnrollmentPatchBody, PlanCreateBody, PlanPatchBody, RegenerateBody, RejectBody } from './api.ts';
+import { ActivityBody, AgentSettingsPatchBody, ApproveBody, ClientCreateBody, ClientPatchBody, EnrollmentPatchBody, PlanCreateBody, PlanPatchBody, RegenerateBody, RejectBody, TemplateCreateBody, TemplatePatchBody } from './api.ts';
 import { Email, Text, Timestamp, Uuid } from './common.ts';
+import { ImportStarted, TemplateUse } from './events/crm.ts';
 import { FollowupType, Priority } from './enums.ts';
 
 /**
@@ -39,6 +40,18 @@ export const COMMANDS = {
     update_settings: Type.Object({ changes: AgentSettingsPatchBody }),
     /** A call, meeting, text or note on a client (ActivityLogged); replies with the Activity. */
     log_activity: Type.Composite([Type.Object({ client_id: Uuid }), ActivityBody]),
+    /**
+     * A CSV import job (ImportStarted); the gateway has stored the file under `import_id` in
+     * the `crm_imports` object store first. Replies `{id}`; the same id again is the same job.
+     */
+    start_import: Type.Composite([Type.Object({ import_id: Uuid }), ImportStarted]),
+    /**
+     * An agent's email templates (issue 10): merge fields are checked when saved (an unknown
+     * one → validation naming it, pointer `/subject` or `/body`). Reply with the template.
+     */
+    create_template: TemplateCreateBody,
+    change_template: Type.Object({ template_id: Uuid, changes: TemplatePatchBody }),
+    delete_template: Type.Object({ template_id: Uuid }),
   },
   scheduler: {
     create_task: Type.Object({
@@ -69,6 +82,8 @@ export const COMMANDS = {
       client_id: Type.Optional(Uuid),
       followup_type: Type.Optional(FollowupType),
       agent_instructions: Type.Optional(Text({ maxLength: 2000 })),
+      template_id: Type.Optional(Uuid),
+      template_use: Type.Optional(TemplateUse),
     }),
     send_now: Type.Object({
       task_id: Type.Optional(Uuid),
@@ -76,6 +91,8 @@ export const COMMANDS = {
       subject: Type.Optional(Text({ minLength: 1, maxLength: 200, pattern: '^[^\\r\\n]*$' })),
       body: Type.Optional(Text({ minLength: 1, maxLength: 10000 })),
       agent_instructions: Type.Optional(Text({ maxLength: 2000 })),
+      template_id: Type.Optional(Uuid),
+      template_use: Type.Optional(TemplateUse),
     }),
     /**
      * The review queue (issue 9). `approve` sends the draft (the agent's subject/body when

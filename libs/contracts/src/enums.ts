@@ -100,3 +100,25 @@ export type TaskCancelReason = Static<typeof TaskCancelReason>;
 export const TASK_HOLD_REASONS = ['daily_cap', 'paused'] as const;
 export const TaskHoldReason = StringEnum(TASK_HOLD_REASONS);
 export type TaskHoldReason = Static<typeof TaskHoldReason>;
+
+/** What a CSV column can become in an import (issue 10): a client field, half of the name, a custom field, or nothing. */
+export const IMPORT_TARGETS = [
+  'name',
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'property_address',
+  'property_type',
+  'stage',
+  'notes',
+  'time_zone',
+  'tags',
+  'custom',
+  'ignore',
+] as const;
+export const ImportTarget = StringEnum(IMPORT_TARGETS);
+export type ImportTarget = Static<typeof ImportTarget>;
+export const IMPORT_DUPLICATE_CHOICES = ['skip', 'update'] as const;
+export const ImportOnDuplicate = StringEnum(IMPORT_DUPLICATE_CHOICES);
+export type ImportOnDuplicate = Static<typeof ImportOnDuplicate>;

@@ -10,6 +10,9 @@ import * as m006 from './migrations/006_replies_review.ts';
 import * as m007 from './migrations/007_plan_on_reply.ts';
 import * as m008 from './migrations/008_read_indexes.ts';
 import * as m009 from './migrations/009_dashboard_summary.ts';
+import * as m010 from './migrations/010_imports.ts';
+import * as m011 from './migrations/011_client_tags.ts';
+import * as m012 from './migrations/012_templates.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns such as stream sequences fit in a JS number for our lifetimes.
@@ -60,6 +63,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '007_plan_on_reply': m007,
   '008_read_indexes': m008,
   '009_dashboard_summary': m009,
+  '010_imports': m010,
+  '011_client_tags': m011,
+  '012_templates': m012,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

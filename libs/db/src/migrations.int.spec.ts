@@ -13,6 +13,9 @@ import * as m006 from './migrations/006_replies_review.ts';
 import * as m007 from './migrations/007_plan_on_reply.ts';
 import * as m008 from './migrations/008_read_indexes.ts';
 import * as m009 from './migrations/009_dashboard_summary.ts';
+import * as m010 from './migrations/010_imports.ts';
+import * as m011 from './migrations/011_client_tags.ts';
+import * as m012 from './migrations/012_templates.ts';
 
 describe('migrations on real Postgres', () => {
   it('004 moves existing webhook_events arrays into email_events rows with counters and delivered_at, then drops the array', async () => {
@@ -47,6 +50,9 @@ describe('migrations on real Postgres', () => {
         '007_plan_on_reply',
         '008_read_indexes',
         '009_dashboard_summary',
+        '010_imports',
+        '011_client_tags',
+        '012_templates',
       ]);
 
       const rows = await t.db.selectFrom('email_events').selectAll().orderBy('occurred_at').execute();
@@ -92,6 +98,9 @@ describe('migrations on real Postgres', () => {
         '007_plan_on_reply',
         '008_read_indexes',
         '009_dashboard_summary',
+        '010_imports',
+        '011_client_tags',
+        '012_templates',
       ]);
       // 009 counted the rows already there into the dashboard summary.
       expect(await t.db.selectFrom('dashboard_task_counts').select(['status', 'held', 'n']).execute()).toEqual([
@@ -151,8 +160,27 @@ describe('migrations on real Postgres', () => {
         '007_plan_on_reply': m007,
         '008_read_indexes': m008,
         '009_dashboard_summary': m009,
+        '010_imports': m010,
+        '011_client_tags': m011,
+        '012_templates': m012,
       };
       const migrator = new Migrator({ db: old, provider: { getMigrations: async () => all } });
+      // 012 (templates): the table starts empty; down drops it.
+      expect(await t.db.selectFrom('templates').selectAll().execute()).toEqual([]);
+      expect((await migrator.migrateDown()).error).toBeUndefined(); // 012
+      const { rows: templates } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_name = 'templates'`.execute(old);
+      expect(templates[0]?.n).toBe(0);
+      // 011 (client tags): the existing client has none; down drops both columns.
+      expect(await t.db.selectFrom('clients').select(['tags', 'tag_keys']).executeTakeFirstOrThrow()).toEqual({ tags: [], tag_keys: [] });
+      expect((await migrator.migrateDown()).error).toBeUndefined(); // 011
+      const { rows: tagColumns } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = 'clients' AND column_name IN ('tags', 'tag_keys')`.execute(old);
+      expect(tagColumns[0]?.n).toBe(0);
+      expect((await migrator.migrateDown()).error).toBeUndefined(); // 010
+      const { rows: imports } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_name = 'imports'`.execute(old);
+      expect(imports[0]?.n).toBe(0);
       expect((await migrator.migrateDown()).error).toBeUndefined(); // 009
       const { rows: summary } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables
         WHERE table_schema = 'public' AND table_name LIKE 'dashboard\_%'`.execute(old);

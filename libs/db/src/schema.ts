@@ -34,6 +34,10 @@ export interface ClientsTable {
   replied_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** Stream sequence of the last event on `crm.<agent>.client.<id>` (the ETag); null until one is projected. */
   aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Tags as the agent wrote them (migration 011). */
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  /** The same tags lower-cased (`tagKey`): what `?tag=` compares (GIN index). */
+  tag_keys: ColumnType<string[], string[] | undefined, string[]>;
 }
 export interface TasksTable {
   id: string;
@@ -288,6 +292,41 @@ export interface DashboardEmailDaysTable {
   clicked: number;
 }
 
+/** A CSV import job (issue 10; migration 010). */
+export interface ImportsTable {
+  id: string;
+  agent_id: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  file_name: string | null;
+  on_duplicate: 'skip' | 'update';
+  plan_id: string | null;
+  total: number;
+  done: Generated<number>;
+  created: Generated<number>;
+  updated: Generated<number>;
+  skipped: Generated<number>;
+  failed: Generated<number>;
+  errors: ColumnType<{ row: number; reason: string }[], string | undefined, string>;
+  failure_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** An agent's email template, its current version (issue 10; migration 012). */
+export interface TemplatesTable {
+  id: string;
+  agent_id: string;
+  name: string;
+  subject: string;
+  body: string;
+  version: number;
+  is_deleted: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
 export interface Database {
   agents: AgentsTable;
   clients: ClientsTable;
@@ -311,6 +350,8 @@ export interface Database {
   dashboard_email_rows: DashboardEmailRowsTable;
   dashboard_email_counts: DashboardEmailCountsTable;
   dashboard_email_days: DashboardEmailDaysTable;
+  imports: ImportsTable;
+  templates: TemplatesTable;
 }
 
 /**

@@ -3,6 +3,8 @@ import { CsvError, parse } from 'csv-parse/sync';
 /** The limits of one import (issue 10): beyond them the file is refused whole. */
 export const MAX_IMPORT_ROWS = 50_000;
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+/** A header is a column's name (it becomes a custom field's key and a mapping key in the job's event). */
+export const MAX_HEADER_LENGTH = 200;
 
 export type CsvTable = {
   /** Header names as written (trimmed); a blank header becomes "column N". */
@@ -18,6 +20,12 @@ export type CsvTable = {
 /** A file that cannot be read as a CSV at all: the message says why, in words an agent can act on. */
 export class CsvRefused extends Error {
   override name = 'CsvRefused';
+  /** Refused for its size (bytes or rows), not its content: a 413 at the route. */
+  readonly tooLarge: boolean;
+  constructor(message: string, opts: { tooLarge?: boolean } = {}) {
+    super(message);
+    this.tooLarge = opts.tooLarge ?? false;
+  }
 }
 
 /**
@@ -27,7 +35,8 @@ export class CsvRefused extends Error {
  * refused rather than read as garbage.
  */
 export function decodeCsv(bytes: Uint8Array): { text: string; encoding: CsvTable['encoding'] } {
-  if (bytes.length > MAX_IMPORT_BYTES) throw new CsvRefused(`The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB.`);
+  if (bytes.length > MAX_IMPORT_BYTES)
+    throw new CsvRefused(`The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB.`, { tooLarge: true });
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
     throw new CsvRefused('The file is UTF-16 ("Unicode text"); save it as "CSV UTF-8" and upload it again.');
   if (bytes.includes(0)) throw new CsvRefused('The file is not text (it contains NUL bytes); upload a CSV file.');
@@ -69,10 +78,16 @@ export function readCsv(bytes: Uint8Array): CsvTable {
   if (!header) throw new CsvRefused('The file is empty.');
   if (data.length === 0) throw new CsvRefused('The file has a header row but no clients under it.');
   if (data.length > MAX_IMPORT_ROWS)
-    throw new CsvRefused(`The file has ${data.length} rows; one import takes at most ${MAX_IMPORT_ROWS}. Split it and import the parts.`);
+    throw new CsvRefused(`The file has ${data.length} rows; one import takes at most ${MAX_IMPORT_ROWS}. Split it and import the parts.`, {
+      tooLarge: true,
+    });
   const columns = header.map((h, i) => h.trim() || `column ${i + 1}`);
   const seen = new Set<string>();
   for (const c of columns) {
+    if (c.length > MAX_HEADER_LENGTH)
+      throw new CsvRefused(
+        `A column header is longer than ${MAX_HEADER_LENGTH} characters ("${c.slice(0, 40)}…"); is the first row the header?`,
+      );
     if (seen.has(c.toLowerCase())) throw new CsvRefused(`Two columns are both named "${c}"; rename one and upload again.`);
     seen.add(c.toLowerCase());
   }

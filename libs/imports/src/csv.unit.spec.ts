@@ -43,6 +43,11 @@ describe('readCsv: the files agents actually have', () => {
     ['only a header', utf8('Name,Email\n'), /no clients/],
     ['an unclosed quote', utf8('Name,Email\n"Jane,jane@example.com\n'), /not a valid CSV/],
     ['two columns of one name', utf8('Email,email\na@example.com,b@example.com\n'), /both named/],
+    [
+      'a header of 201 characters (a row of data taken for the header?)',
+      utf8(`Email,${'n'.repeat(201)}\na@example.com,x\n`),
+      /longer than 200/,
+    ],
   ])('%s is refused with a message that says why', (_what, bytes, message) => {
     expect(() => readCsv(bytes)).toThrow(CsvRefused);
     expect(() => readCsv(bytes)).toThrow(message);

@@ -1,5 +1,7 @@
 import {
   CLIENT_STAGES,
+  IMPORT_TARGETS,
+  type ImportTarget,
   type ClientCreateBody,
   ClientCreateBody as ClientCreateSchema,
   PROPERTY_TYPES,
@@ -7,22 +9,7 @@ import {
 } from '@realtoros/contracts';
 import { type CsvTable, fromSpreadsheetCell } from './csv.ts';
 
-/** What a column can become: a client field, half of the name, a custom field, or nothing. */
-export const IMPORT_TARGETS = [
-  'name',
-  'first_name',
-  'last_name',
-  'email',
-  'phone',
-  'property_address',
-  'property_type',
-  'stage',
-  'notes',
-  'time_zone',
-  'custom',
-  'ignore',
-] as const;
-export type ImportTarget = (typeof IMPORT_TARGETS)[number];
+export { IMPORT_TARGETS, type ImportTarget } from '@realtoros/contracts';
 /** Column header → target. A column the mapping does not name is a custom field. */
 export type ImportMapping = Record<string, ImportTarget>;
 
@@ -69,6 +56,9 @@ const SYNONYMS: Record<string, ImportTarget> = {
   description: 'notes',
   timezone: 'time_zone',
   tz: 'time_zone',
+  tags: 'tags',
+  tag: 'tags',
+  labels: 'tags',
 };
 
 const normalise = (header: string) => header.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -128,6 +118,12 @@ export function rowToClient(columns: readonly string[], cells: readonly string[]
     else if (target === 'first_name') first = value;
     else if (target === 'last_name') last = value;
     else if (target === 'email') client.email = value.toLowerCase();
+    // "VIP; Buyer 2027" (the export's form) or "VIP, Buyer": each one a tag, checked as the form's.
+    else if (target === 'tags')
+      client.tags = value
+        .split(/[;,]/)
+        .map((t) => t.trim())
+        .filter(Boolean);
     else if (target === 'stage') {
       const stage = vocabulary(value);
       if (!(CLIENT_STAGES as readonly string[]).includes(stage))

@@ -1,4 +1,4 @@
-import type { Client, ClientListQuery, Enrollment, PageOf, TimelineEntry } from '@realtoros/contracts';
+import { type Client, type ClientListQuery, type Enrollment, type PageOf, type TimelineEntry, tagKey } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
 import { sql } from 'kysely';
 import { enrollmentsOf } from './plans.ts';
@@ -24,12 +24,14 @@ const SORTS = {
   '-last_contacted': ['last_contacted', 'desc'],
 } as const;
 
-/** The list's filters (stage, property type, free text), shared by the list and the CSV export. */
-export type ClientFilter = Pick<ClientListQuery, 'stage' | 'property_type' | 'q'>;
+/** The list's filters (stage, property type, free text, tag), shared by the list, the CSV export and bulk actions. */
+export type ClientFilter = Pick<ClientListQuery, 'stage' | 'property_type' | 'q' | 'tag'>;
 function filteredClients(db: Db, agentId: string, q: ClientFilter) {
   let base = clientsOf(db, agentId);
   if (q.stage) base = base.where('stage', '=', q.stage);
   if (q.property_type) base = base.where('property_type', '=', q.property_type);
+  // A whole tag, case-insensitively: the lower-cased tags contain the lower-cased filter (GIN index).
+  if (q.tag?.trim()) base = base.where(sql<boolean>`tag_keys @> ARRAY[${tagKey(q.tag)}]::text[]`);
   if (q.q?.trim()) {
     const p = likePattern(q.q.trim());
     base = base.where((eb) =>
@@ -65,9 +67,40 @@ export async function listClients(db: Db, agentId: string, q: ClientListQuery): 
   return { items: rows.map((r) => toClient(r, enrollments.get(r.id) ?? null)), total, page: q.page, limit: q.limit };
 }
 
-/** A row as the API shows it: its zone (null → the agent's) and its current or last enrolment (null: never enrolled). */
-function toClient<R extends { id: string; time_zone: string | null }>(row: R, enrollment: Enrollment | null) {
-  return { ...(toJson(row) as unknown as Client), time_zone: row.time_zone ?? null, enrollment };
+/**
+ * A row as the API shows it: its zone (null → the agent's), its tags (not the lower-cased
+ * copy the filter reads) and its current or last enrolment (null: never enrolled).
+ */
+function toClient<R extends { id: string; time_zone: string | null; tags: string[]; tag_keys?: string[] }>(
+  row: R,
+  enrollment: Enrollment | null,
+) {
+  const { tag_keys: _, ...shown } = row;
+  return { ...(toJson(shown) as unknown as Client), time_zone: row.time_zone ?? null, tags: row.tags ?? [], enrollment };
+}
+
+/**
+ * The agent's live clients among `ids` with what a bulk action needs (stage, tags, the
+ * aggregate's sequence for If-Match); ids of nobody, of another agent or of a deleted client
+ * are simply absent.
+ */
+export async function clientsByIds(
+  db: Db,
+  agentId: string,
+  ids: readonly string[],
+): Promise<Map<string, { stage: string; tags: string[]; aggregate_seq: number | null }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await clientsOf(db, agentId)
+    .select(['id', 'stage', 'tags', 'aggregate_seq'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, { stage: r.stage, tags: r.tags, aggregate_seq: r.aggregate_seq }]));
+}
+
+/** The ids of the agent's live clients matching the filter, newest first (the list's order), at most `limit`. */
+export async function clientIdsMatching(db: Db, agentId: string, q: ClientFilter, limit: number): Promise<string[]> {
+  const rows = await filteredClients(db, agentId, q).select('id').orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  return rows.map((r) => r.id);
 }
 
 /**

@@ -121,8 +121,19 @@ export async function getEmail(db: Db, agentId: string, id: string): Promise<Ema
     .where('e.id', '=', id)
     .executeTakeFirst();
   if (!found) return undefined;
-  const { prompt_version, fallback_reason, facts, review_reason, approved_by, approved_at, rejected_at, rejected_reason, ai_subject, ai_body, ...row } =
-    found;
+  const {
+    prompt_version,
+    fallback_reason,
+    facts,
+    review_reason,
+    approved_by,
+    approved_at,
+    rejected_at,
+    rejected_reason,
+    ai_subject,
+    ai_body,
+    ...row
+  } = found;
   // Emails written before provenance was recorded (no facts, no review) show what is known: the writer.
   const provenance =
     row.provider === null
@@ -169,4 +180,57 @@ export async function recentEmailsTo(
     .limit(limit)
     .execute();
   return rows.map((r) => ({ subject: r.subject ?? '', body: r.body ?? '', sent_at: (r.sent_at as Date).toISOString() }));
+}
+
+/** The list's filters without paging: what an export of the email history selects. */
+export type EmailFilter = Pick<EmailListQuery, 'client_id' | 'status'>;
+
+/** Columns of the email-history export: the record of what was sent to whom, and what became of it. */
+const EXPORT_COLUMNS = [
+  'e.id',
+  'e.created_at',
+  'e.sent_at',
+  'e.client_id',
+  'c.name as client_name',
+  'e.to_email',
+  'e.subject',
+  'e.body',
+  'e.status',
+  'e.delivered_at',
+  'e.opened_at',
+  'e.clicked_at',
+  'e.open_count',
+  'e.click_count',
+  'e.error_message',
+] as const;
+
+/**
+ * Every email matching the filters, newest first (the list's order), a batch at a time by
+ * keyset on (created_at, id): an export of 50,000 emails holds one batch in memory and each
+ * batch is an index range, not an ever-deeper OFFSET.
+ */
+export async function* emailsForExport(db: Db, agentId: string, q: EmailFilter, batch = 500) {
+  let after: { created_at: Date; id: string } | null = null;
+  for (;;) {
+    let page = agentEmails(db, agentId);
+    if (q.client_id) page = page.where('e.client_id', '=', q.client_id);
+    if (q.status) page = page.where('e.status', '=', q.status);
+    if (after) {
+      const a: { created_at: Date; id: string } = after;
+      page = page.where((eb) =>
+        eb.or([eb('e.created_at', '<', a.created_at), eb.and([eb('e.created_at', '=', a.created_at), eb('e.id', '<', a.id)])]),
+      );
+    }
+    const rows = await withClient(page)
+      .select(EXPORT_COLUMNS)
+      .orderBy('e.created_at', 'desc')
+      .orderBy('e.id', 'desc')
+      .limit(batch)
+      .execute();
+    if (rows.length === 0) return;
+    yield rows;
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < batch) return;
+    after = { created_at: last.created_at as Date, id: last.id };
+  }
 }

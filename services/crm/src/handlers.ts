@@ -15,6 +15,8 @@ import {
 import { agentDecider } from './agent/agent.ts';
 import { type ClientState, toClientView } from './client/client.ts';
 import { clientDecider } from './client/decide.ts';
+import { importDecider } from './import/import.ts';
+import { templateDecider, toTemplateView } from './template/template.ts';
 import { claim, release, uniqueKey } from './uniqueness/unique-registry.ts';
 
 export type CrmDeps = { nc: NatsConnection; store: EventStore; clientEmails: KV; agentEmails: KV; now?: () => Date };
@@ -31,6 +33,8 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
   const now = deps.now ?? (() => new Date());
   const clients = createCommandHandler(deps.store, clientDecider, { stream: 'CRM', aggregate: 'client' });
   const agents = createCommandHandler(deps.store, agentDecider, { stream: 'CRM', aggregate: 'agent' });
+  const imports = createCommandHandler(deps.store, importDecider, { stream: 'CRM', aggregate: 'import', cacheSize: 0 });
+  const templates = createCommandHandler(deps.store, templateDecider, { stream: 'CRM', aggregate: 'template' });
 
   /** The command's identity, its time, and its `If-Match` (expected_seq), when it has one. */
   const causedBy = (ctx: CommandContext): HandleOptions<EventType> => ({
@@ -138,6 +142,29 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
       const at = now().toISOString();
       return result(await clients.handle(clientRef(ctx, p.client_id), { type: 'UnsubscribeClient', source: p.source, at }, causedBy(ctx)));
     },
+    async start_import(p, ctx) {
+      const { import_id, ...job } = p;
+      const r = await imports.handle({ agentId: ctx.meta.agent_id, aggregateId: import_id }, { type: 'StartImport', data: job }, causedBy(ctx));
+      return { data: { id: import_id }, position: r.position ?? (r.seq > 0 ? { stream: 'CRM', seq: r.seq } : null) };
+    },
+
+    // Email templates (issue 10): the id derives from the command id (a retried create is itself).
+    async create_template(p, ctx) {
+      const templateId = deterministicId('template', ctx.meta.command_id);
+      const r = await templates.handle({ agentId: ctx.meta.agent_id, aggregateId: templateId }, { type: 'CreateTemplate', data: p }, causedBy(ctx));
+      return { data: toTemplateView(templateId, r.state), position: r.position ?? (r.seq > 0 ? { stream: 'CRM', seq: r.seq } : null) };
+    },
+    async change_template(p, ctx) {
+      const ref = { agentId: ctx.meta.agent_id, aggregateId: p.template_id };
+      const r = await templates.handle(ref, { type: 'ChangeTemplate', data: { changes: p.changes } }, causedBy(ctx));
+      return { data: toTemplateView(p.template_id, r.state), position: r.position ?? (r.seq > 0 ? { stream: 'CRM', seq: r.seq } : null) };
+    },
+    async delete_template(p, ctx) {
+      const ref = { agentId: ctx.meta.agent_id, aggregateId: p.template_id };
+      const r = await templates.handle(ref, { type: 'DeleteTemplate' }, causedBy(ctx));
+      return { data: { id: p.template_id }, position: r.position ?? (r.seq > 0 ? { stream: 'CRM', seq: r.seq } : null) };
+    },
+
     async log_activity(p, ctx) {
       const data = {
         activity_id: deterministicId('activity', ctx.meta.command_id),

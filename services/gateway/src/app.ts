@@ -12,11 +12,13 @@ import { registerIdempotency } from './plugins/idempotency.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerValidation } from './plugins/validation.ts';
 import { authRoutes } from './routes/auth.ts';
+import { bulkRoutes } from './routes/bulk.ts';
 import { clientRoutes } from './routes/clients.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { AI_TIMEOUT_MS, emailRoutes } from './routes/emails.ts';
 import { eventStreamRoutes } from './routes/events-stream.ts';
 import { exportRoutes } from './routes/exports.ts';
+import { importRoutes } from './routes/imports.ts';
 import { healthRoutes } from './routes/health.ts';
 import { planRoutes } from './routes/plans.ts';
 import { settingsRoutes } from './routes/settings.ts';
@@ -66,6 +68,7 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
       tags: [
         { name: 'auth', description: 'Sign up, log in, the current agent.' },
         { name: 'clients', description: "The agent's clients and their history." },
+        { name: 'imports', description: 'CSV imports: preview, the import job, its progress and its report of rejected rows.' },
         { name: 'tasks', description: 'Follow-up tasks and their decision trails.' },
         { name: 'emails', description: 'Emails: history, preview, send, decision trails.' },
         { name: 'plans', description: 'Follow-up plans (versioned steps), enrolments, and the preview of a plan edit.' },
@@ -93,6 +96,9 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(exportRoutes);
+  await app.register(importRoutes);
+  // Before the client routes: `/api/clients/bulk` is a path of its own, never a client id.
+  await app.register(bulkRoutes);
   await app.register(clientRoutes);
   await app.register(taskRoutes);
   await app.register(emailRoutes);

@@ -229,6 +229,11 @@ describe('projector on real JetStream and Postgres', () => {
         return out;
       };
       const live = await dump();
+      // Tags set on creation, replaced by ClientUpdated and by ClientStageChanged (issue 10) are in both.
+      const tagged = await t.db.selectFrom('clients').select(['tags', 'tag_keys']).where('tags', '!=', sql<string[]>`'{}'`).execute();
+      expect(tagged.length).toBeGreaterThan(20);
+      expect(tagged.every((r) => JSON.stringify(r.tag_keys) === JSON.stringify(r.tags.map((x) => x.toLowerCase())))).toBe(true);
+      expect(tagged.some((r) => r.tags.includes('Seller'))).toBe(true);
       expect(live.tasks?.length).toBeGreaterThan(900);
       expect(live.email_logs?.length).toBeGreaterThan(300);
       expect(live.email_events?.length).toBeGreaterThan(300);

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Email, LocalDate, Text, TimeOfDay, TimeZone, Timestamp, Uuid } from '../common.ts';
-import { ClientStage, PropertyType } from '../enums.ts';
+import { ClientStage, ImportOnDuplicate, ImportTarget, PropertyType } from '../enums.ts';
 
 /*
  * Every free-text string in event data is Text(): no NUL, no lone surrogate. newEvent
@@ -37,6 +37,11 @@ export const ClientProfile = Type.Object({
   custom_fields: StoredCustomFields,
   /** The client's own IANA zone for sending windows; absent or null → the agent's. */
   time_zone: Type.Optional(Type.Union([TimeZone, Type.Null()])),
+  /**
+   * Free-form tags (issue 10), trimmed, as the agent wrote them (case kept), unique compared
+   * lower-cased. Absent in events older than tags: reads as none.
+   */
+  tags: Type.Optional(Type.Array(Text({ minLength: 1, maxLength: 40 }), { maxItems: 50 })),
 });
 
 /**
@@ -93,3 +98,63 @@ export const ActivityLogged = Type.Object({
   stop_followups: Type.Boolean(),
   logged_at: Timestamp,
 });
+
+/** A CSV column's header as a map key: 1–200 characters, none a NUL or a lone surrogate (jsonb and text store it). */
+export const ColumnHeader = Type.String({ pattern: '^(?:[^\\u0000\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]){1,200}$' });
+
+/*
+ * A CSV import job (issue 10), subject `crm.<agent>.import.<import_id>`. The file itself is
+ * in the `crm_imports` object store under the import id (outside the log: it holds a whole
+ * book of personal data and is dropped after its retention); these events hold what the job
+ * decided and counted, so the read model and a replay know its progress without the file.
+ */
+export const ImportStarted = Type.Object({
+  file_name: Type.Union([Text({ maxLength: 255 }), Type.Null()]),
+  /** sha256 of the stored file (hex): the job refuses a file that is not the one checked. */
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  on_duplicate: ImportOnDuplicate,
+  /** The plan new clients join; null → none (imported clients join no plan unless asked). */
+  plan_id: Type.Union([Uuid, Type.Null()]),
+  /** Column header → what it becomes; a column not named is a custom field. */
+  mapping: Type.Record(ColumnHeader, ImportTarget, { additionalProperties: false }),
+  /** Data rows in the file. */
+  total: Type.Integer({ minimum: 0 }),
+});
+export const ImportRowError = Type.Object({ row: Type.Integer({ minimum: 1 }), reason: Text({ maxLength: 500 }) });
+/** Rows 1..`done` are handled; counts are totals so far; `errors` are the rows rejected since the last progress. */
+export const ImportProgressed = Type.Object({
+  done: Type.Integer({ minimum: 0 }),
+  created: Type.Integer({ minimum: 0 }),
+  updated: Type.Integer({ minimum: 0 }),
+  skipped: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+  errors: Type.Array(ImportRowError),
+});
+/** The job ended: every row handled (`done`), or it could not run at all (`failed`, with why). */
+export const ImportFinished = Type.Object({
+  outcome: Type.Union([Type.Literal('done'), Type.Literal('failed')]),
+  reason: Type.Union([Text({ maxLength: 500 }), Type.Null()]),
+});
+
+/*
+ * An agent's email template (issue 10), subject `crm.<agent>.template.<template_id>`. Every
+ * version is stored whole (name, subject and body with their `{{merge_fields}}`, checked when
+ * saved: libs/contracts merge-fields.ts), so the read model and a sender read a template from
+ * its last event. `version` counts from 1.
+ */
+export const TemplateVersion = {
+  name: Text({ minLength: 1, maxLength: 100 }),
+  subject: Text({ minLength: 1, maxLength: 200, pattern: '^[^\\r\\n]*$' }),
+  body: Text({ minLength: 1, maxLength: 10000 }),
+  version: Type.Integer({ minimum: 1 }),
+};
+export const TemplateCreated = Type.Object(TemplateVersion);
+export const TemplateChanged = Type.Object(TemplateVersion);
+export const TemplateDeleted = Type.Object({ name: Text({ minLength: 1, maxLength: 100 }), version: Type.Integer({ minimum: 1 }) });
+/**
+ * How an email uses a template: `as_is` — the rendered subject and body are the email (no AI);
+ * `ai_base` — the rendered template is the base text the AI personalises.
+ */
+export const TEMPLATE_USES = ['as_is', 'ai_base'] as const;
+export type TemplateUse = (typeof TEMPLATE_USES)[number];
+export const TemplateUse = Type.Union(TEMPLATE_USES.map((u) => Type.Literal(u)));

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Text, TimeOfDay, Timestamp, TimeZone, Uuid } from '../common.ts';
+import { TemplateUse } from './crm.ts';
 import { ClientStage, EnrollmentEndReason, FollowupType, PlanAction, Priority, TaskCancelReason, TaskHoldReason } from '../enums.ts';
 
 const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -26,7 +27,9 @@ export const PlanStep = Type.Object({
   action: PlanAction,
   /** What the AI should aim for in this step (purpose, tone). */
   instructions: Nullable(Text({ maxLength: 2000 })),
+  /** One of the agent's templates (issue 10), and how the email uses it (absent: `as_is`). */
   template_id: Nullable(Uuid),
+  template_use: Type.Optional(TemplateUse),
 });
 /** One version of a plan, whole. */
 export const PlanVersionData = {
@@ -110,7 +113,9 @@ export const TaskPlanRef = Type.Object({
   step_label: Text({ minLength: 1, maxLength: 100 }),
   action: PlanAction,
   instructions: Nullable(Text({ maxLength: 2000 })),
+  /** One of the agent's templates (issue 10), and how the email uses it (absent: `as_is`). */
   template_id: Nullable(Uuid),
+  template_use: Type.Optional(TemplateUse),
 });
 /**
  * How a planned time was placed: `window` — computed in `time_zone` and, when it fell outside
@@ -182,6 +187,9 @@ export const TaskDue = Type.Object({
   action: Type.Optional(PlanAction),
   step_label: Type.Optional(Text({ minLength: 1, maxLength: 100 })),
   instructions: Type.Optional(Nullable(Text({ maxLength: 2000 }))),
+  /** The step's template (issue 10), when it has one, and how to use it (absent: `as_is`). */
+  template_id: Type.Optional(Uuid),
+  template_use: Type.Optional(TemplateUse),
 });
 export const TaskCompleted = Type.Object({
   client_id: Uuid,

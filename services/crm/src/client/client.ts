@@ -24,6 +24,7 @@ export function toClientView(state: ClientState) {
     agent_id: state.agentId,
     ...profile,
     time_zone: profile.time_zone ?? null,
+    tags: profile.tags ?? [],
     stage: state.stage,
     unsubscribed: state.unsubscribed,
     created_at: state.createdAt,

@@ -1,4 +1,4 @@
-import type { CommandPayload, EventData } from '@realtoros/contracts';
+import { type CommandPayload, type EventData, tagKey } from '@realtoros/contracts';
 import { type Decider, DomainError, type EventDraft } from '@realtoros/messaging';
 import { type ClientEventType, type ClientState, evolve, initialClientState } from './client.ts';
 
@@ -13,6 +13,27 @@ export type ClientCommand =
 export type ClientDecision = EventDraft<ClientEventType>;
 
 const normaliseEmail = (e: string) => e.trim().toLowerCase();
+
+/**
+ * A client's tags as stored: each trimmed (the schema has checked it is 1–40 characters with
+ * a non-space one, at most 50), case kept, in the order given. Two that are the same
+ * lower-cased ("VIP", "vip ") are refused, pointing at the second: which spelling to keep is
+ * the agent's call, not ours.
+ */
+export function normaliseTags(tags: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  const out: string[] = [];
+  const errors: { pointer: string; detail: string }[] = [];
+  tags.forEach((raw, i) => {
+    const tag = raw.trim();
+    const first = seen.get(tagKey(tag));
+    if (first !== undefined)
+      errors.push({ pointer: `/tags/${i}`, detail: `repeats the tag "${out[first]}" (tags compare case-insensitively)` });
+    else seen.set(tagKey(tag), out.push(tag) - 1);
+  });
+  if (errors.length > 0) throw new DomainError('validation', 'Each tag may appear once (tags compare case-insensitively).', errors);
+  return out;
+}
 
 /**
  * The client rules, pure: given a command and the current state, the event that follows —
@@ -36,6 +57,7 @@ export function decide(command: ClientCommand, state: ClientState): ClientDecisi
             notes: d.notes ?? null,
             custom_fields: d.custom_fields ?? {},
             time_zone: d.time_zone ?? null,
+            ...(d.tags !== undefined && d.tags.length > 0 ? { tags: normaliseTags(d.tags) } : {}),
             stage: d.stage ?? 'lead',
             // The form's plan pick, as given: absent → the agent's default plan, null → none.
             ...(d.plan_id !== undefined ? { plan_id: d.plan_id } : {}),
@@ -49,9 +71,16 @@ export function decide(command: ClientCommand, state: ClientState): ClientDecisi
       const changes: Record<string, unknown> = {};
       for (const [key, raw] of Object.entries(fields)) {
         if (raw === undefined) continue;
-        const value = key === 'email' ? normaliseEmail(raw as string) : key === 'name' ? (raw as string).trim() : raw;
-        // A field older events never set (time_zone) reads as null: setting it to null changes nothing.
-        const current = (state.profile as Record<string, unknown>)[key] ?? null;
+        const value =
+          key === 'email'
+            ? normaliseEmail(raw as string)
+            : key === 'name'
+              ? (raw as string).trim()
+              : key === 'tags'
+                ? normaliseTags(raw as string[])
+                : raw;
+        // A field older events never set reads as its empty value (time_zone null, tags []): setting that changes nothing.
+        const current = (state.profile as Record<string, unknown>)[key] ?? (key === 'tags' ? [] : null);
         if (JSON.stringify(current) !== JSON.stringify(value)) changes[key] = value;
       }
       const changed = Object.keys(changes).length > 0;

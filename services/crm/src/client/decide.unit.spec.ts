@@ -170,4 +170,58 @@ describe('client decider', () => {
       .when({ type: 'UnsubscribeClient', source: 'link', at })
       .then([]);
   });
+  describe('tags (issue 10)', () => {
+    it('given nothing, when CreateClient with tags, then ClientCreated carries them trimmed, case kept; none → no tags field', () => {
+      const data = (tags?: string[]) =>
+        spec
+          .given([])
+          .when({ type: 'CreateClient', data: { name: 'Ann Lee', email: 'ann@example.com', ...(tags ? { tags } : {}) } })
+          .decided()[0]?.data;
+      expect(data([' VIP ', 'Buyer 2027'])).toMatchObject({ tags: ['VIP', 'Buyer 2027'] });
+      expect(data()).not.toHaveProperty('tags');
+      expect(data([])).not.toHaveProperty('tags');
+    });
+
+    it('given nothing, when CreateClient with tags that differ only in case, then a validation error pointing at the repeat', () => {
+      const err = spec
+        .given([])
+        .when({ type: 'CreateClient', data: { name: 'Ann Lee', email: 'ann@example.com', tags: ['VIP', 'buyer', ' vip'] } })
+        .thenThrows('validation');
+      expect(err.errors).toEqual([{ pointer: '/tags/2', detail: 'repeats the tag "VIP" (tags compare case-insensitively)' }]);
+    });
+
+    it('given ClientCreated (no tags), when UpdateClient tags, then ClientUpdated replaces the list; the same list again changes nothing', () => {
+      spec
+        .given([created])
+        .when(update({ tags: ['Hot lead', 'VIP'] }))
+        .then([{ type: 'ClientUpdated', data: { changes: { tags: ['Hot lead', 'VIP'] } } }]);
+      const tagged: ClientDecision = { type: 'ClientUpdated', data: { changes: { tags: ['Hot lead', 'VIP'] } } };
+      spec
+        .given([created, tagged])
+        .when(update({ tags: ['Hot lead ', 'VIP'] }))
+        .then([]);
+      // An old client without tags: clearing them is no change.
+      spec
+        .given([created])
+        .when(update({ tags: [] }))
+        .then([]);
+      spec
+        .given([created, tagged])
+        .when(update({ tags: [] }))
+        .then([{ type: 'ClientUpdated', data: { changes: { tags: [] } } }]);
+    });
+
+    it('given ClientCreated, when UpdateClient with a stage and tags, then one ClientStageChanged carrying the tags', () => {
+      spec
+        .given([created])
+        .when(update({ stage: 'qualified', tags: ['VIP'] }))
+        .then([{ type: 'ClientStageChanged', data: { from: 'lead', to: 'qualified', changes: { tags: ['VIP'] } } }]);
+    });
+
+    it('the client view shows tags, [] for a client created before tags existed', () => {
+      const view = (events: ClientDecision[]) => toClientView(spec.given(events).state());
+      expect(view([created])?.tags).toEqual([]);
+      expect(view([created, { type: 'ClientUpdated', data: { changes: { tags: ['VIP'] } } }])?.tags).toEqual(['VIP']);
+    });
+  });
 });

@@ -76,6 +76,8 @@ export function canonicalJson(value: unknown, depth = 0): string {
     throw new HttpProblem(400, 'Invalid request', `The body nests deeper than ${MAX_BODY_DEPTH} levels.`, [
       { pointer: '/body', detail: `must not nest deeper than ${MAX_BODY_DEPTH} levels` },
     ]);
+  // A file body (text/csv import): its digest, not an object of 20 million byte-keys.
+  if (value instanceof Uint8Array) return JSON.stringify(`sha256:${createHash('sha256').update(value).digest('hex')}`);
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object')
     return `{${Object.keys(value)

@@ -87,6 +87,7 @@ export function* brokerageHistory(opts: HistoryOptions): Generator<Envelope> {
         custom_fields: { budget: 300_000 + n, source: 'open house' },
         stage: 'lead',
         time_zone: n % 5 === 0 ? 'America/Denver' : null,
+        ...(n % 6 === 0 ? { tags: ['VIP', `Zone ${n % 5}`] } : {}),
       });
       yield ev('ClientEnrolled', agent, client, {
         client_id: client,
@@ -123,9 +124,16 @@ export function* brokerageHistory(opts: HistoryOptions): Generator<Envelope> {
           timing: { planned_for: iso(when - 3_600_000), time_zone: 'America/Chicago', placement: 'window' },
         });
       }
-      if (n % 2 === 0) yield ev('ClientUpdated', agent, client, { changes: { phone: `555-${String(n % 9000).padStart(4, '1')}` } });
+      if (n % 2 === 0)
+        yield ev('ClientUpdated', agent, client, {
+          changes: { phone: `555-${String(n % 9000).padStart(4, '1')}`, ...(n % 4 === 0 ? { tags: ['Buyer', `Zone ${n % 3}`] } : {}) },
+        });
       if (n % 3 === 0)
-        yield ev('ClientStageChanged', agent, client, { from: 'lead', to: 'contacted', changes: { notes: `called on day ${n % 7}` } });
+        yield ev('ClientStageChanged', agent, client, {
+          from: 'lead',
+          to: 'contacted',
+          changes: { notes: `called on day ${n % 7}`, ...(n % 9 === 0 ? { tags: n % 2 ? ['Seller'] : [] } : {}) },
+        });
       if (n % 7 === 0)
         yield ev('ActivityLogged', agent, client, {
           activity_id: id(seed, 'activity', n),

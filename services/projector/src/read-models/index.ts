@@ -6,9 +6,11 @@ import { clientsProjection } from './clients/projection.ts';
 import { dashboardSummaryProjection } from './dashboard-summary/projection.ts';
 import { emailLogsProjection } from './email-logs/projection.ts';
 import { enrollmentsProjection } from './enrollments/projection.ts';
+import { importsProjection } from './imports/projection.ts';
 import { plansProjection } from './plans/projection.ts';
 import { repliesProjection } from './replies/projection.ts';
 import { tasksProjection } from './tasks/projection.ts';
+import { templatesProjection } from './templates/projection.ts';
 import { timelineProjection } from './timeline/projection.ts';
 
 /** Every read model the projector maintains; one folder each, applied in this order. */
@@ -23,6 +25,8 @@ export const PROJECTIONS: readonly Projection[] = [
   agentSettingsProjection,
   repliesProjection,
   activitiesProjection,
+  importsProjection,
+  templatesProjection,
   // Last: it counts the rows the clients, tasks and email_logs projections have just written.
   dashboardSummaryProjection,
 ];

@@ -1,4 +1,4 @@
-import { type Envelope, EVENT_TYPES, EVENTS, type EventType } from '@realtoros/contracts';
+import { type Envelope, EVENT_TYPES, EVENTS, type EventData, type EventType, tagKey } from '@realtoros/contracts';
 import { type RawBuilder, sql } from 'kysely';
 import { byType, type RowUpdate, rounds, type SetExpr, updateRows } from '../../many.ts';
 import type { EventPosition, ProjectedEvent, Projection, ProjectionDb } from '../../projection.ts';
@@ -28,6 +28,15 @@ const TOUCHED = {
 };
 const CONTACTED = { last_contacted: (v: RawBuilder<unknown>) => sql`greatest(last_contacted, ${v}::timestamptz)` };
 
+/**
+ * A profile change as columns: `tags` (issue 10) brings `tag_keys` with it, the lower-cased
+ * tags `?tag=` compares (the same `tagKey` the query applies to the filter). Live and replay,
+ * one row and many, all set them through here.
+ */
+function withTagKeys<C extends Partial<EventData<'ClientCreated'>>>(changes: C): C & { tag_keys?: string[] } {
+  return changes.tags === undefined ? changes : { ...changes, tag_keys: changes.tags.map(tagKey) };
+}
+
 /** The client row an event concerns: its own subject's, or the one the mailer names. */
 const clientOf = (event: Envelope) =>
   event.type === 'EmailSent' || event.type === 'ClientReplied' ? event.data.client_id : event.aggregate_id;
@@ -47,6 +56,8 @@ function createdRow(db: ProjectionDb, event: Envelope, pos: EventPosition) {
     notes: d.notes,
     custom_fields: JSON.stringify(d.custom_fields),
     time_zone: d.time_zone ?? null,
+    tags: d.tags ?? [],
+    tag_keys: (d.tags ?? []).map(tagKey),
     aggregate_seq: pos.seq,
     created_at: event.occurred_at,
     updated_at: event.occurred_at,
@@ -120,10 +131,10 @@ async function applyMany(db: ProjectionDb, items: readonly ProjectedEvent[]): Pr
               key: { id: event.aggregate_id },
               set:
                 event.type === 'ClientUpdated'
-                  ? // values as they are (custom_fields an object): updateRows JSON-encodes the row itself
-                    { ...event.data.changes, ...at(event, pos) }
+                  ? // values as they are (custom_fields an object, tags an array): updateRows JSON-encodes the row itself
+                    { ...withTagKeys(event.data.changes), ...at(event, pos) }
                   : event.type === 'ClientStageChanged'
-                    ? { ...event.data.changes, stage: event.data.to, ...at(event, pos) }
+                    ? { ...withTagKeys(event.data.changes ?? {}), stage: event.data.to, ...at(event, pos) }
                     : event.type === 'ClientDeleted'
                       ? { is_deleted: true, ...at(event, pos) }
                       : { unsubscribed: true, ...at(event, pos) },
@@ -185,7 +196,7 @@ async function applyOne(db: ProjectionDb, event: Envelope, pos: EventPosition): 
         return;
       }
       case 'ClientUpdated': {
-        const { custom_fields, ...rest } = event.data.changes;
+        const { custom_fields, ...rest } = withTagKeys(event.data.changes);
         await db
           .updateTable('clients')
           .set({
@@ -200,7 +211,7 @@ async function applyOne(db: ProjectionDb, event: Envelope, pos: EventPosition): 
       }
       case 'ClientStageChanged': {
         // A PATCH that moved the stage carries its other field changes too (crm: one event per command).
-        const { custom_fields, ...rest } = event.data.changes ?? {};
+        const { custom_fields, ...rest } = withTagKeys(event.data.changes ?? {});
         await db
           .updateTable('clients')
           .set({
