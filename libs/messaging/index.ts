@@ -21,7 +21,15 @@ export {
 } from './src/consumer.ts';
 export { recordDeadLetter } from './src/dead-letters.ts';
 export { ConcurrencyError, DomainError, PoisonMessageError, ServiceUnavailableError } from './src/errors.ts';
-export { type AppendOptions, type AppendResult, createEventStore, type EventStore, type StoredEvent, streamOf } from './src/event-store.ts';
+export {
+  type AppendOptions,
+  type AppendResult,
+  createEventStore,
+  type EventStore,
+  HISTORY_HEADER,
+  type StoredEvent,
+  streamOf,
+} from './src/event-store.ts';
 export { decodeEvent, type NewEventInput, newEvent, storableText, subjectOf } from './src/events.ts';
 // Derived ids live in contracts (pure, shared with libs/planning); re-exported here for the services.
 export { deterministicId } from '@realtoros/contracts';

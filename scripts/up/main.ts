@@ -171,7 +171,7 @@ export async function main(root: string): Promise<number> {
     let seeded = '';
     if (ready) {
       try {
-        const r = await seed(api, (m) => ok(`seed: ${m}`));
+        const r = await seed(api, (m) => ok(`seed: ${m}`), { natsUrl: nats.url });
         seeded = r.clientsCreated ? `${r.clientsCreated} demo clients` : `${r.clientsBefore} clients`;
       } catch (err) {
         fail(`seeding failed: ${(err as Error).message}`);

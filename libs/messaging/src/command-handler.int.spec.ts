@@ -210,7 +210,12 @@ describe('createCommandHandler on a real JetStream', () => {
         return js.store.readSubject(stream, subject);
       },
     };
-    const fast = createCommandHandler(counting, decider, { stream: 'CRM', aggregate: 'client', firstEventTypes: ['ClientCreated'], cacheSize: 0 });
+    const fast = createCommandHandler(counting, decider, {
+      stream: 'CRM',
+      aggregate: 'client',
+      firstEventTypes: ['ClientCreated'],
+      cacheSize: 0,
+    });
     const ref = { agentId: AGENT, aggregateId: newClient() };
     expect(await fast.load(ref)).toEqual({ state: { status: 'absent' }, seq: 0 });
     const created = await fast.handle(ref, { type: 'Create', name: 'Ann' }, cause());

@@ -3,6 +3,7 @@ import type { Envelope, EventType, StreamName } from '@realtoros/contracts';
 import { type Logger, withCorrelation } from '@realtoros/observability';
 import { recordDeadLetter } from './dead-letters.ts';
 import { DomainError, PoisonMessageError } from './errors.ts';
+import { HISTORY_HEADER } from './event-store.ts';
 import { decodeEvent } from './events.ts';
 import { isAlreadyExists, isConsumerNotFound } from './nats-errors.ts';
 
@@ -114,6 +115,10 @@ export async function runConsumer(opts: ConsumerOptions): Promise<RunningConsume
   })();
 
   async function processOne(msg: JsMsg): Promise<void> {
+    if (msg.headers?.has(HISTORY_HEADER)) {
+      msg.ack(); // recorded history: the read models show it; nothing is to be done about it now
+      return;
+    }
     if (only) {
       const type = msg.headers?.get('Event-Type');
       if (type && !only.has(type)) {

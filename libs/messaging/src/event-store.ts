@@ -13,7 +13,16 @@ export type AppendOptions = {
    */
   expectedLastSubjectSeq?: number;
   traceparent?: string | null;
+  /**
+   * Recorded history (the demo's past; a book brought over from another CRM): the read
+   * models project it, but no service acts on it — it is acked by every reactor unread
+   * (runConsumer), because what it describes already happened: nothing is to be planned,
+   * written or sent for it now.
+   */
+  history?: boolean;
 };
+/** The header that marks an event as recorded history (AppendOptions.history). */
+export const HISTORY_HEADER = 'Realtoros-History';
 export type AppendResult = { stream: StreamName; seq: number; duplicate: boolean };
 export type StoredEvent = { event: Envelope; seq: number; subject: string };
 
@@ -25,7 +34,11 @@ export type EventStore = {
    * `after`: only those past this sequence; `until`: the subject's last sequence when the
    * caller knows it (the walk then stops there instead of asking once more to find the end).
    */
-  readSubject(stream: StreamName, subject: string, range?: { after?: number; until?: number }): Promise<{ events: StoredEvent[]; lastSeq: number }>;
+  readSubject(
+    stream: StreamName,
+    subject: string,
+    range?: { after?: number; until?: number },
+  ): Promise<{ events: StoredEvent[]; lastSeq: number }>;
   /** The event stored at one stream sequence, or null when there is none (deleted, purged). */
   readAt(stream: StreamName, seq: number): Promise<StoredEvent | null>;
   /** The last event on one subject, or null when the subject is empty. */
@@ -43,6 +56,7 @@ export async function createEventStore(nc: NatsConnection): Promise<EventStore> 
     const h = headers();
     h.set('Event-Type', event.type);
     h.set('traceparent', childTraceparent(opts.traceparent));
+    if (opts.history) h.set(HISTORY_HEADER, 'recorded');
     try {
       const ack = await js.publish(subject, JSON.stringify(event), {
         msgID: event.id,

@@ -49,7 +49,7 @@ export const importRowCommandId = (importId: string, row: number, what: 'create'
  * the object store, checks every row the way the preview did, and creates (or, for a
  * duplicate with `on_duplicate=update`, updates) the clients through crm's own command
  * handlers, in chunks; after each chunk an ImportProgressed checkpoint records rows 1..done
- * and the totals. The message stays unacknowledged (kept alive with `working()`) until the
+ * and the totals. The message stays unacknowledged (runConsumer keeps it alive) until the
  * job is finished, so a killed crm gets it redelivered and resumes from the checkpoint:
  * rows after it are done again with the same command ids — the same client ids — so nothing
  * is created twice and the counts come out the same.
@@ -74,14 +74,8 @@ export function startImportRunner(deps: ImportRunnerDeps): Promise<RunningConsum
     concurrency: deps.jobs ?? 2,
     ackWaitMs: deps.ackWaitMs ?? 15_000,
     log,
-    async handle(event, hctx) {
-      const keepAlive = setInterval(() => hctx.msg.working(), Math.max(1000, (deps.ackWaitMs ?? 15_000) / 3));
-      try {
-        await runJob(event.agent_id, event.aggregate_id, hctx);
-      } finally {
-        clearInterval(keepAlive);
-      }
-    },
+    // runConsumer keeps the message's lease (working()) while a job runs, however long.
+    handle: (event, hctx) => runJob(event.agent_id, event.aggregate_id, hctx),
   });
 
   async function runJob(agentId: string, importId: string, hctx: HandlerContext): Promise<void> {
@@ -118,7 +112,6 @@ export function startImportRunner(deps: ImportRunnerDeps): Promise<RunningConsum
       }
       counts.done += chunk.length;
       await imports.handle(ref, { type: 'RecordProgress', data: { ...counts, errors } }, cause(`progress-${counts.done}`));
-      hctx.msg.working();
     }
     await imports.handle(ref, { type: 'FinishImport', data: { outcome: 'done', reason: null } }, cause('finish'));
     hctx.log.info({ import_id: importId, ...counts }, 'import finished');

@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { Envelope } from '@realtoros/contracts';
-import { decodeEvent, ensureConsumer, recordDeadLetter } from '@realtoros/messaging';
+import { decodeEvent, ensureConsumer, HISTORY_HEADER, recordDeadLetter } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { publishTimer, type Timer } from './timer-stream.ts';
 
@@ -13,7 +13,12 @@ export const ARMING_DURABLE = 'scheduler-timer-arming';
  * auto-reply's pause) arms its own resume.
  */
 export function timerOf(event: Envelope): Timer | null {
-  const at = (version: number, when: string): Timer => ({ agent_id: event.agent_id, task_id: event.aggregate_id, version, at: Date.parse(when) });
+  const at = (version: number, when: string): Timer => ({
+    agent_id: event.agent_id,
+    task_id: event.aggregate_id,
+    version,
+    at: Date.parse(when),
+  });
   if (event.type === 'TaskScheduled' || event.type === 'TaskRescheduled') return at(event.data.version, event.data.scheduled_for);
   if (event.type === 'TaskHeld' && event.data.until !== null) return at(event.data.version, event.data.until);
   if (event.type === 'EnrollmentPaused' && event.data.until !== null)
@@ -61,6 +66,10 @@ export async function startTimerArming(opts: {
   const idle = new Set<Promise<void>>();
 
   async function arm(msg: JsMsg): Promise<void> {
+    if (msg.headers?.has(HISTORY_HEADER)) {
+      msg.ack(); // recorded history (AppendOptions.history): its times are past, nothing is to fire
+      return;
+    }
     let event: ReturnType<typeof decodeEvent>;
     try {
       event = decodeEvent(msg.data);

@@ -68,6 +68,13 @@ function createdRow(db: ProjectionDb, event: Envelope, pos: EventPosition) {
       .select((eb) => eb.fn.max('sent_at').as('last'))
       .where('client_id', '=', event.aggregate_id)
       .where('sent_at', 'is not', null),
+    // Likewise a reply projected first (the MAILER stream ran ahead of CRM).
+    replied_at: db
+      .selectFrom('replies')
+      .select((eb) => eb.fn.max('received_at').as('last'))
+      .where('agent_id', '=', event.agent_id)
+      .where('client_id', '=', event.aggregate_id)
+      .where('auto_reply', 'is', null),
   };
 }
 
@@ -89,7 +96,7 @@ async function applyMany(db: ProjectionDb, items: readonly ProjectedEvent[]): Pr
           // actually inserted in one grouped read (the same value: this transaction's email_logs).
           const rows = list.flatMap(({ event, pos }) => {
             const row = createdRow(db, event, pos);
-            return row ? [{ ...row, last_contacted: null }] : [];
+            return row ? [{ ...row, last_contacted: null, replied_at: null }] : [];
           });
           for (let i = 0; i < rows.length; i += 500) {
             const chunk = rows.slice(i, i + 500);
@@ -118,6 +125,24 @@ async function applyMany(db: ProjectionDb, items: readonly ProjectedEvent[]): Pr
               .from(sent)
               .set((eb) => ({ last_contacted: eb.ref('m.last') }))
               .whereRef('clients.id', '=', 'm.client_id')
+              .execute();
+            const replied = db
+              .selectFrom('replies')
+              .select(['client_id', (eb) => eb.fn.max('received_at').as('last')])
+              .where('agent_id', 'in', [...new Set(inserted.map((r) => r.agent_id))])
+              .where(
+                'client_id',
+                'in',
+                inserted.map((r) => r.id),
+              )
+              .where('auto_reply', 'is', null)
+              .groupBy('client_id')
+              .as('r');
+            await db
+              .updateTable('clients')
+              .from(replied)
+              .set((eb) => ({ replied_at: eb.ref('r.last') }))
+              .whereRef('clients.id', '=', 'r.client_id')
               .execute();
           }
           break;
