@@ -26,3 +26,4 @@ export { getTask, listTasks, upcomingTasks } from './src/tasks.ts';
 export { emailTrailEvents, taskEvents } from './src/trails.ts';
 export { clientActivities, clientConversation, reviewCount, reviewQueue } from './src/conversation.ts';
 export { existingClientEmails, getImport, type ImportJob, recentImports } from './src/imports.ts';
+export { getTemplate, listTemplates, missingTemplateIds } from './src/templates.ts';

@@ -75,6 +75,12 @@ describe('plans and the decision trail in a browser', () => {
     await page.getByTestId('settings-daily-cap').fill('40');
     await page.getByTestId('day-6').check();
     await page.getByTestId('settings-holidays').fill('2026-12-25\n2027-01-01');
+    expect(await page.getByTestId('account-name').textContent()).toBe('Sam Settings');
+    expect(await page.getByTestId('account-email').textContent()).toBe(`sam-${stamp}@example.com`);
+    expect(await page.getByTestId('settings-review-by-default').isChecked()).toBe(false);
+    await page.getByTestId('settings-review-by-default').check();
+    await page.getByTestId('settings-signature').fill('Sam Settings\nSettings Realty');
+    await page.getByTestId('settings-postal-address').fill('100 Main St\nSpringfield, IL 62701');
     await page.getByTestId('settings-save').click();
     await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Settings saved');
     expect(await page.locator('.field-error').count()).toBe(0);
@@ -85,7 +91,20 @@ describe('plans and the decision trail in a browser', () => {
     expect(await page.getByTestId('settings-daily-cap').inputValue()).toBe('40');
     expect(await page.getByTestId('day-6').isChecked()).toBe(true);
     expect(await page.getByTestId('settings-holidays').inputValue()).toBe('2026-12-25\n2027-01-01');
+    expect(await page.getByTestId('settings-review-by-default').isChecked()).toBe(true);
+    expect(await page.getByTestId('settings-signature').inputValue()).toBe('Sam Settings\nSettings Realty');
+    expect(await page.getByTestId('settings-postal-address').inputValue()).toBe('100 Main St\nSpringfield, IL 62701');
     await shoot(page, 'settings');
+
+    // Unticked and emptied: off and cleared.
+    await page.getByTestId('settings-review-by-default').uncheck();
+    await page.getByTestId('settings-signature').fill('');
+    await page.getByTestId('settings-save').click();
+    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Settings saved');
+    await go(page, '/settings');
+    expect(await page.getByTestId('settings-review-by-default').isChecked()).toBe(false);
+    expect(await page.getByTestId('settings-signature').inputValue()).toBe('');
+    expect(await page.getByTestId('settings-postal-address').inputValue()).toBe('100 Main St\nSpringfield, IL 62701');
 
     await ctx.close();
     expect(problems).toEqual([]);

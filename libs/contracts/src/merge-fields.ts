@@ -147,7 +147,7 @@ export function mergeValuesOf(
   };
 }
 
-function valueOf(field: string, values: MergeValues): string | null {
+function fieldValue(field: string, values: MergeValues): string | null {
   if (field.startsWith(CUSTOM_MERGE_PREFIX)) {
     const key = field.slice(CUSTOM_MERGE_PREFIX.length);
     const custom = values.custom ?? {};
@@ -166,7 +166,7 @@ function valueOf(field: string, values: MergeValues): string | null {
  */
 export function renderTemplate(text: string, values: MergeValues): string {
   return parseTemplate(text)
-    .parts.map((p) => ('text' in p ? p.text : (valueOf(p.field, values) ?? p.fallback ?? '')))
+    .parts.map((p) => ('text' in p ? p.text : (fieldValue(p.field, values) ?? p.fallback ?? '')))
     .join('');
 }
 

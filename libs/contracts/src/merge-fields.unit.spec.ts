@@ -15,7 +15,9 @@ const values = mergeValuesOf(client, agent);
 
 describe('merge fields: parsing', () => {
   it('known fields, with or without spaces inside the braces, and custom.<key>', () => {
-    expect(checkTemplate({ subject: 'Hi {{first_name}}', body: '{{ agent_name }} / {{custom.Budget}} / {{ custom.my key | none }}' })).toEqual([]);
+    expect(
+      checkTemplate({ subject: 'Hi {{first_name}}', body: '{{ agent_name }} / {{custom.Budget}} / {{ custom.my key | none }}' }),
+    ).toEqual([]);
     expect(fieldsUsed('{{ first_name }} {{first_name}} {{ custom.budget }}')).toEqual(['first_name', 'custom.budget']);
   });
 
@@ -72,6 +74,6 @@ describe('merge fields: rendering', () => {
       values,
     );
     expect(r).toEqual({ subject: 'About 12 Oak Street Jane Agent Oak Realty', body: 'Hi Maria,\n\nSee you.\nJane Agent\nOak Realty' });
-    expect(renderEmailTemplate({ subject: 'x'.repeat(190) + '{{name}}', body: 'b' }, values).subject).toHaveLength(200);
+    expect(renderEmailTemplate({ subject: `${'x'.repeat(190)}{{name}}`, body: 'b' }, values).subject).toHaveLength(200);
   });
 });

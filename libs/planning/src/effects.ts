@@ -193,7 +193,8 @@ function contentChanged(a: PlanStep, b: PlanStep): boolean {
     a.priority !== b.priority ||
     a.action !== b.action ||
     a.instructions !== b.instructions ||
-    a.template_id !== b.template_id
+    a.template_id !== b.template_id ||
+    (a.template_use ?? 'as_is') !== (b.template_use ?? 'as_is')
   );
 }
 

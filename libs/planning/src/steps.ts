@@ -96,6 +96,9 @@ export function normalizePlanSteps(
       instructions: pick('instructions'),
       template_id: pick('template_id'),
     };
+    // How the step uses its template (issue 10): only with one, default `as_is`.
+    const templateUse = input.template_use ?? old?.template_use;
+    if (step.template_id) step.template_use = templateUse ?? 'as_is';
     if (old?.offset_seconds !== undefined && old.offset_days === input.offset_days) step.offset_seconds = old.offset_seconds;
     return step;
   });
@@ -117,6 +120,7 @@ export function taskPlanRef(plan: PlanVersion, index: number, enrollmentId: stri
     action: step.action,
     instructions: step.instructions,
     template_id: step.template_id,
+    ...(step.template_id && step.template_use ? { template_use: step.template_use } : {}),
   };
 }
 

@@ -1,9 +1,16 @@
-import type { CommandPayload, FollowupType } from '@realtoros/contracts';
+import type { CommandPayload, FollowupType, TemplateUse } from '@realtoros/contracts';
 import { subjects } from '@realtoros/contracts';
-import { type CommandContext, type CommandHandlers, type CommandResult, DomainError, deterministicId, type EventStore } from '@realtoros/messaging';
+import {
+  type CommandContext,
+  type CommandHandlers,
+  type CommandResult,
+  DomainError,
+  deterministicId,
+  type EventStore,
+} from '@realtoros/messaging';
 import { createGeneratedEmails, type Draft } from './email/generated-email.ts';
 import { foldClient, foldTask, type StepFacts } from './facts.ts';
-import { type ComposeResult, composeEmail, type Generated, type GeneratorDeps } from './generate.ts';
+import { type ComposeResult, composeEmail, type EmailFact, type Generated, type GeneratorDeps } from './generate.ts';
 import { PROMPT_VERSION } from './prompt.ts';
 
 type Target = { clientId: string; followupType: FollowupType; taskId: string | null; step: StepFacts | null };
@@ -24,12 +31,25 @@ async function targetOf(
   return { clientId: p.client_id, followupType: p.followup_type ?? 'Custom', taskId: null, step: null };
 }
 
-function unavailable(r: Extract<ComposeResult, { kind: 'unavailable' }>): never {
+function unavailable(r: Exclude<ComposeResult, { kind: 'generated' }>): never {
+  if (r.kind === 'template_unavailable')
+    throw new DomainError('validation', r.detail, [{ pointer: '/template_id', detail: 'is not one of your templates' }]);
   if (r.reason === 'client_unsubscribed') throw new DomainError('conflict', 'this client has unsubscribed from emails');
   throw new DomainError('not_found', 'client not found');
 }
 
 const today = (ctx: CommandContext) => ctx.meta.issued_at.slice(0, 10);
+
+/**
+ * The template an email uses (issue 10): the one the agent names (required: not theirs → 400;
+ * `template_use` defaults to `as_is`), else the task's plan step's (as its timer would).
+ */
+const templateOf = (p: { template_id?: string | undefined; template_use?: TemplateUse | undefined }, t: Target) =>
+  p.template_id
+    ? { id: p.template_id, use: p.template_use ?? ('as_is' as const), required: true }
+    : t.step?.template
+      ? { ...t.step.template, required: false }
+      : null;
 
 /**
  * The gateway waits 60 s for a manual send before it answers 503. Past this deadline the
@@ -53,8 +73,9 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
         stepLabel: t.step?.label ?? null,
         today: today(ctx),
         seed: ctx.meta.command_id,
+        template: templateOf(p, t),
       });
-      if (r.kind === 'unavailable') unavailable(r);
+      if (r.kind !== 'generated') unavailable(r);
       return { data: { subject: r.email.subject, body: r.email.body }, position: null };
     },
 
@@ -69,6 +90,8 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
       const emailId = deterministicId('send_now', ctx.meta.command_id);
       let email: Generated;
       let client: { email: string; name: string };
+      // With a template, the email shows what it was made from (its provenance facts).
+      let facts: EmailFact[] | undefined;
       if (p.subject && p.body) {
         const { events } = await deps.store.readSubject('CRM', subjects.client(agentId, t.clientId));
         const c = foldClient(events.map((e) => e.event));
@@ -92,10 +115,12 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
           stepLabel: t.step?.label ?? null,
           today: today(ctx),
           seed: emailId,
+          template: templateOf(p, t),
         });
-        if (r.kind === 'unavailable') unavailable(r);
+        if (r.kind !== 'generated') unavailable(r);
         client = r.client;
         email = { ...r.email, ...(p.subject ? { subject: p.subject.trim() } : {}), ...(p.body ? { body: p.body } : {}) };
+        if (templateOf(p, t)) facts = r.facts;
       }
       if (Date.now() - Date.parse(ctx.meta.issued_at) > SEND_NOW_DEADLINE_MS)
         throw new DomainError('conflict', 'writing the email took too long; nothing was sent — try again');
@@ -110,6 +135,7 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
             to_email: client.email,
             to_name: client.name,
             ...email,
+            ...(facts ? { facts } : {}),
           },
         },
         { correlationId: ctx.meta.correlation_id, causationId: ctx.meta.command_id, traceparent: ctx.traceparent },
@@ -158,8 +184,10 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
         stepLabel: step?.label ?? null,
         today: today(ctx),
         seed: ctx.meta.command_id,
+        // Regenerating asks the AI again: a step's template is its base, never used as is.
+        template: step?.template ? { id: step.template.id, use: 'ai_base', required: false } : null,
       });
-      if (r.kind === 'unavailable') unavailable(r);
+      if (r.kind !== 'generated') unavailable(r);
       const written = await emails.handle(
         ref,
         {
@@ -174,7 +202,10 @@ export function aiCommands(deps: GeneratorDeps): CommandHandlers<'ai'> {
         },
         causedBy(ctx),
       );
-      return { data: { email_id: p.email_id, status: 'awaiting_approval', subject: r.email.subject, body: r.email.body }, position: written.position };
+      return {
+        data: { email_id: p.email_id, status: 'awaiting_approval', subject: r.email.subject, body: r.email.body },
+        position: written.position,
+      };
     },
   };
 }
@@ -190,7 +221,11 @@ function waiting(state: Awaited<ReturnType<ReturnType<typeof createGeneratedEmai
   if (state.status === 'absent') throw new DomainError('not_found', 'no draft with this id');
   throw new DomainError(
     'conflict',
-    state.status === 'rejected' ? 'this draft was rejected' : state.status === 'generated' ? 'this email was already approved or sent' : 'writing this email failed',
+    state.status === 'rejected'
+      ? 'this draft was rejected'
+      : state.status === 'generated'
+        ? 'this email was already approved or sent'
+        : 'writing this email failed',
   );
 }
 
@@ -233,9 +268,13 @@ export async function staleReason(store: EventStore, agentId: string, draft: Dra
   if (client.unsubscribed) return 'the client unsubscribed';
   if (client.stage === 'lost' || client.stage === 'closed') return `the client was marked ${client.stage}`;
   const replied = replies.events.find(
-    (e) => e.event.type === 'ClientReplied' && e.event.data.auto_reply === null && Date.parse(e.event.data.received_at) >= Date.parse(draft.drafted_at) - 60_000,
+    (e) =>
+      e.event.type === 'ClientReplied' &&
+      e.event.data.auto_reply === null &&
+      Date.parse(e.event.data.received_at) >= Date.parse(draft.drafted_at) - 60_000,
   );
-  if (replied?.event.type === 'ClientReplied') return `the client replied on ${replied.event.data.received_at.slice(0, 10)} (“${replied.event.data.subject.slice(0, 80)}”)`;
+  if (replied?.event.type === 'ClientReplied')
+    return `the client replied on ${replied.event.data.received_at.slice(0, 10)} (“${replied.event.data.subject.slice(0, 80)}”)`;
   const step = task ? foldTask(task.events.map((e) => e.event))?.step : null;
   if (step?.enrollment_id) {
     const { events } = await store.readSubject('SCHEDULER', subjects.enrollment(agentId, draft.client_id));
@@ -243,7 +282,8 @@ export async function staleReason(store: EventStore, agentId: string, draft: Dra
       .map((e) => e.event)
       .filter((e) => e.type === 'EnrollmentEnded' && e.data.enrollment_id === step.enrollment_id)
       .at(-1);
-    if (ended?.type === 'EnrollmentEnded') return `the plan stopped: ${END_REASON_WORDS[ended.data.reason] ?? ended.data.reason.replace(/_/g, ' ')}`;
+    if (ended?.type === 'EnrollmentEnded')
+      return `the plan stopped: ${END_REASON_WORDS[ended.data.reason] ?? ended.data.reason.replace(/_/g, ' ')}`;
   }
   return null;
 }

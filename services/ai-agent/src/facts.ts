@@ -5,6 +5,7 @@ import {
   foldClientFacts,
   type PlanAction,
   type PropertyType,
+  type TemplateUse,
 } from '@realtoros/contracts';
 
 /**
@@ -27,7 +28,16 @@ export type ClientFacts = {
 };
 export type AgentFacts = { name: string; email: string | null };
 /** A planned step's part of a task: what to do and the agent's instructions for it (null on manual tasks). */
-export type StepFacts = { label: string; action: PlanAction; instructions: string | null; enrollment_id: string | null };
+export type StepFacts = {
+  label: string;
+  action: PlanAction;
+  instructions: string | null;
+  enrollment_id: string | null;
+  /** The step's template (issue 10) and how to use it; null → none. */
+  template: { id: string; use: TemplateUse } | null;
+};
+/** An agent's email template as its CRM subject last stored it (issue 10). */
+export type TemplateFacts = { id: string; name: string; subject: string; body: string; version: number; deleted: boolean };
 export type TaskFacts = {
   id: string;
   client_id: string;
@@ -87,8 +97,32 @@ export function foldTask(events: readonly Envelope[]): TaskFacts | null {
   return t;
 }
 
-function stepOf(plan: { step_label: string; action: PlanAction; instructions: string | null; enrollment_id: string }): StepFacts {
-  return { label: plan.step_label, action: plan.action, instructions: plan.instructions, enrollment_id: plan.enrollment_id };
+function stepOf(plan: {
+  step_label: string;
+  action: PlanAction;
+  instructions: string | null;
+  enrollment_id: string;
+  template_id?: string | null;
+  template_use?: TemplateUse | undefined;
+}): StepFacts {
+  return {
+    label: plan.step_label,
+    action: plan.action,
+    instructions: plan.instructions,
+    enrollment_id: plan.enrollment_id,
+    template: plan.template_id ? { id: plan.template_id, use: plan.template_use ?? 'as_is' } : null,
+  };
+}
+
+/** A template from its subject's events (each version whole); null when there is none. */
+export function foldTemplate(events: readonly Envelope[]): TemplateFacts | null {
+  let t = null as TemplateFacts | null;
+  for (const e of events) {
+    if (e.type === 'TemplateCreated' || e.type === 'TemplateChanged')
+      t = { id: e.aggregate_id, name: e.data.name, subject: e.data.subject, body: e.data.body, version: e.data.version, deleted: false };
+    else if (e.type === 'TemplateDeleted' && t) t = { ...t, deleted: true };
+  }
+  return t;
 }
 
 export const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? name;

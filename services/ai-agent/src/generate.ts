@@ -1,8 +1,16 @@
-import { type EventData, type FollowupType, foldAgentSettings, subjects } from '@realtoros/contracts';
+import {
+  type EventData,
+  type FollowupType,
+  foldAgentSettings,
+  mergeValuesOf,
+  renderEmailTemplate,
+  subjects,
+  type TemplateUse,
+} from '@realtoros/contracts';
 import { type EventStore, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
+import { type AgentFacts, type ClientFacts, foldAgent, foldClient, foldTemplate, type PreviousEmail } from './facts.ts';
 import type { HistoryReader } from './history.ts';
-import { type AgentFacts, type ClientFacts, foldAgent, foldClient, type PreviousEmail } from './facts.ts';
 import { checkDraft, type EmailDraft } from './output-check.ts';
 import { type GenerationInput, PROMPT_VERSION } from './prompt.ts';
 import { TEMPLATE_MODEL, writeTemplateEmail } from './providers/template.ts';
@@ -30,7 +38,18 @@ export type ComposeRequest = {
   stepLabel?: string | null;
   today: string;
   seed: string;
+  /**
+   * One of the agent's templates (issue 10): `as_is` — the rendered template is the email, no
+   * writer is called; `ai_base` — the writer personalises it (the offline writer, and the
+   * fallback when the AI fails or is rejected, send it as rendered). `required` (a manual
+   * email): a template that is not there is an error; otherwise (a plan step) the email is
+   * written without it and `fallback_reason` says why.
+   */
+  template?: { id: string; use: TemplateUse; required: boolean } | null;
 };
+
+/** Provider name of an email that is an agent's template as rendered. */
+export const TEMPLATE_PROVIDER = 'agent_template';
 
 export type ComposeResult =
   | {
@@ -42,7 +61,8 @@ export type ComposeResult =
       /** The agent reviews every automated email (settings `review_by_default`). */
       reviewByDefault: boolean;
     }
-  | { kind: 'unavailable'; reason: 'client_not_found' | 'client_deleted' | 'client_unsubscribed'; detail: string };
+  | { kind: 'unavailable'; reason: 'client_not_found' | 'client_deleted' | 'client_unsubscribed'; detail: string }
+  | { kind: 'template_unavailable'; detail: string };
 
 /**
  * Writes one email for one client: facts from the CRM events, the configured writer, the
@@ -50,15 +70,35 @@ export type ComposeResult =
  * Never throws for provider trouble: the fallback still produces a decent email.
  */
 export async function composeEmail(deps: GeneratorDeps, req: ComposeRequest): Promise<ComposeResult> {
-  const [clientEvents, agentEvents] = await Promise.all([
+  const [clientEvents, agentEvents, templateEvents] = await Promise.all([
     deps.history.read('CRM', subjects.client(req.agentId, req.clientId)),
     deps.history.read('CRM', subjects.agent(req.agentId)),
+    req.template ? deps.history.read('CRM', subjects.template(req.agentId, req.template.id)) : [],
   ]);
   const client = foldClient(clientEvents);
   if (!client) return { kind: 'unavailable', reason: 'client_not_found', detail: 'client not found' };
   if (client.deleted) return { kind: 'unavailable', reason: 'client_deleted', detail: 'client was deleted' };
   if (client.unsubscribed) return { kind: 'unavailable', reason: 'client_unsubscribed', detail: 'client has unsubscribed from emails' };
   const agent: AgentFacts = foldAgent(agentEvents) ?? { name: 'Your agent', email: null };
+  const settings = foldAgentSettings(agentEvents);
+  // The template, rendered for this client and agent; or why the email is written without it.
+  let base: { subject: string; body: string; name: string; version: number; use: TemplateUse } | null = null;
+  let templateNote: string | null = null;
+  if (req.template) {
+    const t = foldTemplate(templateEvents);
+    const rendered = t && !t.deleted ? renderEmailTemplate(t, mergeValuesOf(client, { ...agent, signature: settings.signature })) : null;
+    if (t && rendered?.body)
+      base = { subject: rendered.subject || t.name, body: rendered.body, name: t.name, version: t.version, use: req.template.use };
+    else {
+      const why = !t
+        ? `template ${req.template.id} not found`
+        : t.deleted
+          ? `template "${t.name}" was deleted`
+          : `template "${t.name}" rendered empty`;
+      if (req.template.required) return { kind: 'template_unavailable', detail: why };
+      templateNote = `${why}: written without it`;
+    }
+  }
   let previous: PreviousEmail[] = [];
   try {
     previous = await deps.recentEmails(req.agentId, req.clientId);
@@ -74,15 +114,21 @@ export async function composeEmail(deps: GeneratorDeps, req: ComposeRequest): Pr
     instructions: req.instructions,
     stepLabel: req.stepLabel ?? null,
     seed: req.seed,
+    base: base?.use === 'ai_base' ? { subject: base.subject, body: base.body } : null,
   };
-  return {
-    kind: 'generated',
-    client,
-    email: await generate(deps.writer, input, deps.log),
-    facts: factsOf(input),
-    reviewByDefault: foldAgentSettings(agentEvents).review_by_default,
-  };
+  let email: Generated =
+    base?.use === 'as_is'
+      ? { subject: base.subject, body: base.body, ...asTemplate(), fallback_reason: null }
+      : await generate(deps.writer, input, deps.log);
+  if (templateNote) email = { ...email, fallback_reason: storableText([templateNote, email.fallback_reason].filter(Boolean).join('; ')) };
+  const facts = factsOf(input);
+  if (base)
+    facts.push({ label: 'Template', value: clip(`${base.name} (${base.use === 'as_is' ? 'as is' : 'the AI personalised it'})`, 300) });
+  else if (templateNote) facts.push({ label: 'Template', value: clip(templateNote, 300) });
+  return { kind: 'generated', client, email, facts, reviewByDefault: settings.review_by_default };
 }
+
+const asTemplate = () => ({ provider: TEMPLATE_PROVIDER, model: 'agent', prompt_version: PROMPT_VERSION });
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -111,13 +157,15 @@ export function factsOf(input: GenerationInput): EmailFact[] {
 }
 
 export async function generate(writer: EmailWriter, input: GenerationInput, log: Logger): Promise<Generated> {
+  const base = input.base ?? null;
+  // With the agent's template as the base, the template as rendered stands in (not ours).
   const fallback = (reason: string): Generated => ({
-    ...writeTemplateEmail(input),
-    provider: 'template',
-    model: TEMPLATE_MODEL,
-    prompt_version: PROMPT_VERSION,
+    ...(base
+      ? { ...base, ...asTemplate() }
+      : { ...writeTemplateEmail(input), provider: 'template', model: TEMPLATE_MODEL, prompt_version: PROMPT_VERSION }),
     fallback_reason: storableText(reason.slice(0, 500)),
   });
+  if (writer.provider === 'template' && base) return { ...base, ...asTemplate(), fallback_reason: null };
   if (writer.provider === 'template')
     return {
       ...writeTemplateEmail(input),

@@ -151,7 +151,11 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
     // Email templates (issue 10): the id derives from the command id (a retried create is itself).
     async create_template(p, ctx) {
       const templateId = deterministicId('template', ctx.meta.command_id);
-      const r = await templates.handle({ agentId: ctx.meta.agent_id, aggregateId: templateId }, { type: 'CreateTemplate', data: p }, causedBy(ctx));
+      const r = await templates.handle(
+        { agentId: ctx.meta.agent_id, aggregateId: templateId },
+        { type: 'CreateTemplate', data: p },
+        causedBy(ctx),
+      );
       return { data: toTemplateView(templateId, r.state), position: r.position ?? (r.seq > 0 ? { stream: 'CRM', seq: r.seq } : null) };
     },
     async change_template(p, ctx) {

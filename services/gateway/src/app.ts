@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health.ts';
 import { planRoutes } from './routes/plans.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { templateRoutes } from './routes/templates.ts';
 import { trailRoutes } from './routes/trails.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { inboundRoutes } from './routes/inbound.ts';
@@ -69,6 +70,7 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
         { name: 'auth', description: 'Sign up, log in, the current agent.' },
         { name: 'clients', description: "The agent's clients and their history." },
         { name: 'imports', description: 'CSV imports: preview, the import job, its progress and its report of rejected rows.' },
+        { name: 'templates', description: "The agent's email templates with merge fields." },
         { name: 'tasks', description: 'Follow-up tasks and their decision trails.' },
         { name: 'emails', description: 'Emails: history, preview, send, decision trails.' },
         { name: 'plans', description: 'Follow-up plans (versioned steps), enrolments, and the preview of a plan edit.' },
@@ -105,6 +107,7 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
   await app.register(reviewRoutes);
   await app.register(trailRoutes);
   await app.register(planRoutes);
+  await app.register(templateRoutes);
   await app.register(settingsRoutes);
   await app.register(dashboardRoutes);
   await app.register(webhookRoutes);

@@ -90,11 +90,11 @@ describe('mailer service', () => {
   });
   beforeEach(() => sendgrid.reset());
 
-  async function client(email = `${uuidv7()}@example.com`) {
+  async function client(email = `${uuidv7()}@example.com`, agent = agentId) {
     const id = uuidv7();
     await store.append(
       newEvent('ClientCreated', {
-        agentId,
+        agentId: agent,
         aggregateId: id,
         correlationId: 't',
         causationId: null,
@@ -112,10 +112,10 @@ describe('mailer service', () => {
     );
     return { id, email };
   }
-  async function generated(c: { id: string; email: string }, taskId: string | null = uuidv7(), emailId = uuidv7()) {
+  async function generated(c: { id: string; email: string }, taskId: string | null = uuidv7(), emailId = uuidv7(), agent = agentId) {
     await store.append(
       newEvent('EmailGenerated', {
-        agentId,
+        agentId: agent,
         aggregateId: emailId,
         correlationId: 't',
         causationId: null,
@@ -136,11 +136,11 @@ describe('mailer service', () => {
     );
     return emailId;
   }
-  async function outcome(emailId: string): Promise<Envelope[]> {
-    return (await store.readSubject('MAILER', subjects.mailedEmail(agentId, emailId))).events.map((e) => e.event);
+  async function outcome(emailId: string, agent = agentId): Promise<Envelope[]> {
+    return (await store.readSubject('MAILER', subjects.mailedEmail(agent, emailId))).events.map((e) => e.event);
   }
-  const waitOutcome = (emailId: string) =>
-    waitFor(async () => (await outcome(emailId))[0], { what: `outcome of ${emailId}`, timeoutMs: 20_000 });
+  const waitOutcome = (emailId: string, agent = agentId) =>
+    waitFor(async () => (await outcome(emailId, agent))[0], { what: `outcome of ${emailId}`, timeoutMs: 20_000 });
   const settle = (ms = 1500) => new Promise((r) => setTimeout(r, ms));
 
   it('sends once through SendGrid with custom args, one-click unsubscribe headers and a visible link → EmailSent with the message id', async () => {
@@ -165,6 +165,25 @@ describe('mailer service', () => {
     expect(text).toContain('1 Main St, Springfield');
     expect(mail.content?.find((x) => x.type === 'text/html')?.value).toContain('Unsubscribe</a>');
     expect(sent.data).toMatchObject({ message_id: sendgrid.messageIdOf(req), provider: 'sendgrid', attempts: 1, to_email: c.email });
+  });
+
+  it("the footer carries the agent's own postal address when their settings have one (they are the sender), else the service's", async () => {
+    const other = uuidv7();
+    const meta = { agentId: other, aggregateId: other, correlationId: 't', causationId: null };
+    await store.append(
+      newEvent('AgentRegistered', { ...meta, data: { email: 'sam@agency.example', name: 'Sam Agent', password_hash: 'x' } }),
+    );
+    await store.append(
+      newEvent('AgentSettingsChanged', { ...meta, data: { changes: { postal_address: '77 Agent Ave, Austin TX 78701' } } }),
+    );
+    const c = await client(undefined, other);
+    const emailId = await generated(c, uuidv7(), uuidv7(), other);
+    expect((await waitOutcome(emailId, other)).type).toBe('EmailSent');
+    const mail = sendgrid.mailOf(sendgrid.sends()[0]!);
+    const text = mail.content?.find((x) => x.type === 'text/plain')?.value ?? '';
+    expect(text).toContain('77 Agent Ave, Austin TX 78701');
+    expect(text).not.toContain('1 Main St, Springfield');
+    expect(mail.content?.find((x) => x.type === 'text/html')?.value).toContain('77 Agent Ave, Austin TX 78701');
   });
 
   it('SendGrid 500 twice then 202 → sent once, after three attempts', async () => {
@@ -716,13 +735,29 @@ describe('mailer service', () => {
       const enrollmentId = uuidv7();
       const taskId = uuidv7();
       const at = new Date().toISOString();
-      const step = { id: 'day-1', label: 'Day 1', offset_days: 1, time_of_day: null, priority: 'high', action: 'email', instructions: null, template_id: null };
+      const step = {
+        id: 'day-1',
+        label: 'Day 1',
+        offset_days: 1,
+        time_of_day: null,
+        priority: 'high',
+        action: 'email',
+        instructions: null,
+        template_id: null,
+      };
       await store.append(
         newEvent('PlanCreated', {
           ...fromAgent,
           aggregateId: planId,
           causationId: null,
-          data: { name: 'After closing', version: 1, steps: [step], stop_stages: stopStages, stage_trigger: null, is_default: false } as never,
+          data: {
+            name: 'After closing',
+            version: 1,
+            steps: [step],
+            stop_stages: stopStages,
+            stage_trigger: null,
+            is_default: false,
+          } as never,
         }),
       );
       await store.append(
@@ -730,7 +765,15 @@ describe('mailer service', () => {
           ...fromAgent,
           aggregateId: c.id,
           causationId: null,
-          data: { client_id: c.id, enrollment_id: enrollmentId, plan_id: planId, plan_name: 'After closing', plan_version: 1, enrolled_at: at, source: 'manual' },
+          data: {
+            client_id: c.id,
+            enrollment_id: enrollmentId,
+            plan_id: planId,
+            plan_name: 'After closing',
+            plan_version: 1,
+            enrolled_at: at,
+            source: 'manual',
+          },
         }),
       );
       await store.append(
@@ -747,8 +790,16 @@ describe('mailer service', () => {
             version: 1,
             origin: 'plan',
             plan: {
-              enrollment_id: enrollmentId, plan_id: planId, plan_name: 'After closing', plan_version: 1, step_id: 'day-1',
-              step_index: 1, step_label: 'Day 1', action: 'email', instructions: null, template_id: null,
+              enrollment_id: enrollmentId,
+              plan_id: planId,
+              plan_name: 'After closing',
+              plan_version: 1,
+              step_id: 'day-1',
+              step_index: 1,
+              step_label: 'Day 1',
+              action: 'email',
+              instructions: null,
+              template_id: null,
             },
           },
         }),

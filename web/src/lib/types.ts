@@ -10,6 +10,7 @@ export type {
   Plan,
   PlanPreview,
   Task,
+  Template,
   TimelineEntry,
   TrailItem,
 } from '@realtoros/contracts';

@@ -1,8 +1,8 @@
 import type { Envelope } from '@realtoros/contracts';
 import { deterministicId, storableText } from '@realtoros/messaging';
 import { createGeneratedEmails } from '../email/generated-email.ts';
-import { hasGuardrailProblem } from '../guardrails.ts';
 import { composeEmail, type GeneratorDeps } from '../generate.ts';
+import { hasGuardrailProblem } from '../guardrails.ts';
 
 /** The email a task's firing produces: one per (task, schedule version), whatever redelivers. */
 export const emailIdForTask = (taskId: string, version: number) => deterministicId(taskId, String(version));
@@ -38,6 +38,8 @@ export async function onTaskDue(deps: GeneratorDeps, event: Envelope<'TaskDue'>,
     stepLabel: event.data.step_label ?? null,
     today: event.data.fired_at.slice(0, 10),
     seed: ref.aggregateId,
+    // The step's template (issue 10): deleted since → an ordinary email, `fallback_reason` says so.
+    template: event.data.template_id ? { id: event.data.template_id, use: event.data.template_use ?? 'as_is', required: false } : null,
   });
   const review = result.kind === 'generated' ? reviewReasonFor(event, result) : null;
   if (result.kind === 'generated' && review) {

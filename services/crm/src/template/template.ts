@@ -1,4 +1,11 @@
-import { checkTemplate, type Envelope, type EventData, type MergeIssue, type TemplateCreateBody, type TemplatePatchBody } from '@realtoros/contracts';
+import {
+  checkTemplate,
+  type Envelope,
+  type EventData,
+  type MergeIssue,
+  type TemplateCreateBody,
+  type TemplatePatchBody,
+} from '@realtoros/contracts';
 import { type Decider, DomainError } from '@realtoros/messaging';
 
 /** The events on a template's subject (`crm.<agent>.template.<id>`). */
@@ -49,10 +56,18 @@ export const templateDecider: Decider<TemplateCommand, TemplateState, TemplateEv
     switch (event.type) {
       case 'TemplateCreated':
         return state.status === 'absent'
-          ? { status: 'live', content: contentOf(event.data), version: event.data.version, createdAt: event.occurred_at, updatedAt: event.occurred_at }
+          ? {
+              status: 'live',
+              content: contentOf(event.data),
+              version: event.data.version,
+              createdAt: event.occurred_at,
+              updatedAt: event.occurred_at,
+            }
           : state;
       case 'TemplateChanged':
-        return state.status === 'live' ? { ...state, content: contentOf(event.data), version: event.data.version, updatedAt: event.occurred_at } : state;
+        return state.status === 'live'
+          ? { ...state, content: contentOf(event.data), version: event.data.version, updatedAt: event.occurred_at }
+          : state;
       case 'TemplateDeleted':
         return state.status === 'live' ? { ...state, status: 'deleted', updatedAt: event.occurred_at } : state;
       default:
@@ -69,7 +84,8 @@ export const templateDecider: Decider<TemplateCommand, TemplateState, TemplateEv
       case 'ChangeTemplate': {
         if (state.status !== 'live') throw new DomainError('not_found', 'template not found');
         const content = checkedContent({ ...state.content, ...command.data.changes });
-        const same = content.name === state.content.name && content.subject === state.content.subject && content.body === state.content.body;
+        const same =
+          content.name === state.content.name && content.subject === state.content.subject && content.body === state.content.body;
         // Nothing new (a retried PATCH too): nothing to record.
         if (same) return [];
         return [{ type: 'TemplateChanged', data: { ...content, version: state.version + 1 } }];

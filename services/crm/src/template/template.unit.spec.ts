@@ -55,15 +55,27 @@ describe('template decider', () => {
       .given([created])
       .when(change({ body: 'Hello {{ name }}' }))
       .then([{ type: 'TemplateChanged', data: { ...content, body: 'Hello {{ name }}', version: 2 } }]);
-    spec.given([created]).when(change({ name: 'Open house' })).then([]);
+    spec
+      .given([created])
+      .when(change({ name: 'Open house' }))
+      .then([]);
   });
 
   it('a change with an unknown merge field → validation; a change of an unknown or deleted template → not_found', () => {
-    expect(spec.given([created]).when(change({ body: '{{ nope }}' })).thenThrows('validation').errors).toEqual([
-      { pointer: '/body', detail: expect.stringContaining('"nope"') },
-    ]);
-    spec.given([]).when(change({ name: 'x' })).thenThrows('not_found');
-    spec.given([created, deleted]).when(change({ name: 'x' })).thenThrows('not_found');
+    expect(
+      spec
+        .given([created])
+        .when(change({ body: '{{ nope }}' }))
+        .thenThrows('validation').errors,
+    ).toEqual([{ pointer: '/body', detail: expect.stringContaining('"nope"') }]);
+    spec
+      .given([])
+      .when(change({ name: 'x' }))
+      .thenThrows('not_found');
+    spec
+      .given([created, deleted])
+      .when(change({ name: 'x' }))
+      .thenThrows('not_found');
   });
 
   it('DeleteTemplate: TemplateDeleted once; again → nothing (idempotent); unknown → not_found', () => {

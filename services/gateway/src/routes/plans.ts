@@ -11,9 +11,9 @@ import {
   ProblemDetails,
   Uuid,
 } from '@realtoros/contracts';
-import { getClient, getEnrollment, getPlan, listPlans } from '@realtoros/queries';
+import { getClient, getEnrollment, getPlan, listPlans, missingTemplateIds } from '@realtoros/queries';
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../errors/index.ts';
+import { HttpProblem, notFound } from '../errors/index.ts';
 import { agentOf, requireAgent } from '../plugins/auth.ts';
 import { execute } from '../plugins/commands.ts';
 import { seqEtag, setEtag, withIfMatch, writeHeaders } from '../plugins/etag.ts';
@@ -45,6 +45,22 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!plan) throw notFound('plan');
     return plan;
   };
+  /** A step naming a template that is not one of the agent's live templates → 400 with its pointer (issue 10). */
+  const checkTemplates = async (agentId: string, steps: readonly { template_id?: string | null | undefined }[] | undefined) => {
+    const named = (steps ?? []).flatMap((s, i) => (s.template_id ? [{ i, id: s.template_id }] : []));
+    if (named.length === 0) return;
+    const missing = new Set(
+      await missingTemplateIds(
+        app.deps.db,
+        agentId,
+        named.map((n) => n.id),
+      ),
+    );
+    const errors = named
+      .filter((n) => missing.has(n.id))
+      .map((n) => ({ pointer: `/steps/${n.i}/template_id`, detail: 'is not one of your templates' }));
+    if (errors.length) throw new HttpProblem(400, 'Invalid request', 'a step names a template you do not have', errors);
+  };
 
   app.get('/api/plans', { schema: { ...common, response: { 200: Type.Object({ items: Type.Array(Plan) }), ...errors } } }, async (req) => ({
     items: await listPlans(app.deps.db, agentOf(req).id),
@@ -62,6 +78,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
+      await checkTemplates(agentOf(req).id, req.body.steps);
       const created = await execute<'scheduler', 'create_plan', PlanT>(app, req, 'scheduler', 'create_plan', req.body);
       const plan = await getPlan(app.deps.db, agentOf(req).id, created.id);
       setEtag(reply, seqEtag(plan?.aggregate_seq));
@@ -96,6 +113,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const agentId = agentOf(req).id;
       const updated = await withIfMatch(req, async (expectedSeq) => {
         await ownPlan(agentId, req.params.id);
+        await checkTemplates(agentId, req.body.steps);
         return execute<'scheduler', 'change_plan', PlanT>(
           app,
           req,

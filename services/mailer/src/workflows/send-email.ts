@@ -2,7 +2,9 @@ import {
   automationStop,
   type ClientFacts,
   clientStanding,
+  DEFAULT_AGENT_SETTINGS,
   type Envelope,
+  evolveAgentSettings,
   foldClientFacts,
   STOP_STAGES,
   subjects,
@@ -93,7 +95,9 @@ export async function onEmailGenerated(
   const suppressed = await suppressionReason(deps, event);
   // Not suppressed: the record is created saying the first call is being made (what the first
   // try's own update used to write a round trip later) — a crash from here on leaves `sending`.
-  const start: AttemptRecord = suppressed ? { ...base, state: 'suppressed', reason: suppressed } : { ...base, attempts: 1, attempted_at: at };
+  const start: AttemptRecord = suppressed
+    ? { ...base, state: 'suppressed', reason: suppressed }
+    : { ...base, attempts: 1, attempted_at: at };
   const revision = await createAttempt(deps, emailId, start);
   if (revision === null) return onEmailGenerated(deps, event, traceparent); // a record exists (another delivery, a replay): read it
   const done = suppressed ? { rec: start, revision } : await sendAttempts(deps, event, start, revision, { firstCallRecorded: true });
@@ -156,7 +160,12 @@ export async function sendAttempts(
 ): Promise<{ rec: AttemptRecord; revision: number }> {
   const now = deps.now ?? (() => new Date());
   const emailId = event.aggregate_id;
-  const message = buildMessage(event, await agentAddress(deps, event.agent_id), deps.message);
+  const sender = await agentSender(deps, event.agent_id);
+  // The agent's own postal address when they gave one (they are the sender), else the service's.
+  const message = buildMessage(event, sender.address, {
+    ...deps.message,
+    postalAddress: sender.postalAddress ?? deps.message.postalAddress,
+  });
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   let revision = startRevision;
   let rec = start;
@@ -309,13 +318,19 @@ function automationStopReason(step: AutomatedStep, facts: ClientFacts): string |
   return step.stopStages.includes(facts.stage) ? `stage_${facts.stage}` : null;
 }
 
-const agents = new Map<string, { at: number; address: Address | null }>();
-async function agentAddress(deps: MailerDeps, agentId: string): Promise<Address | null> {
+type AgentSender = { address: Address | null; postalAddress: string | null };
+const agents = new Map<string, { at: number; sender: AgentSender }>();
+/** The agent as the sender: name and email, and the postal address of their settings (CAN-SPAM). Kept a minute. */
+async function agentSender(deps: MailerDeps, agentId: string): Promise<AgentSender> {
   const hit = agents.get(agentId);
-  if (hit && Date.now() - hit.at < 60_000) return hit.address;
+  if (hit && Date.now() - hit.at < 60_000) return hit.sender;
   const { events } = await deps.store.readSubject('CRM', subjects.agent(agentId));
   const reg = events.find((e) => e.event.type === 'AgentRegistered')?.event;
-  const address = reg?.type === 'AgentRegistered' ? { email: reg.data.email, name: reg.data.name } : null;
-  agents.set(agentId, { at: Date.now(), address });
-  return address;
+  const settings = events.reduce((s, e) => evolveAgentSettings(s, e.event), DEFAULT_AGENT_SETTINGS);
+  const sender = {
+    address: reg?.type === 'AgentRegistered' ? { email: reg.data.email, name: reg.data.name } : null,
+    postalAddress: settings.postal_address?.trim() || null,
+  };
+  agents.set(agentId, { at: Date.now(), sender });
+  return sender;
 }

@@ -220,6 +220,8 @@ export function decide(command: TaskCommand, state: TaskState): TaskEventDraft[]
             fired_at: command.now,
             // What the ai-agent needs of the step: write an email (or not, for a reminder), and how.
             ...(plan ? { action: plan.action, step_label: plan.step_label, instructions: plan.instructions } : {}),
+            // The step's template (issue 10), only when it has one (older TaskDue keep their shape).
+            ...(plan?.template_id ? { template_id: plan.template_id, template_use: plan.template_use ?? 'as_is' } : {}),
           },
         },
       ];

@@ -14,7 +14,11 @@ export type StepDraft = {
   priority: string;
   action: string;
   instructions: string;
+  /** One of the agent's templates (issue 10), '' for none; `template_use` as_is | ai_base. */
+  template_id: string;
+  template_use: string;
 };
+export const TEMPLATE_USES = ['as_is', 'ai_base'] as const;
 /** `on_reply`: what a client's reply does — `end` the plan (the default) or `pause` it until the agent resumes. */
 export type PlanDraft = { name: string; stop_stages: string[]; stage_trigger: string; on_reply: string; steps: StepDraft[] };
 export const ON_REPLY = ['end', 'pause'] as const;
@@ -36,6 +40,8 @@ type PlanLike = {
     priority: string;
     action: string;
     instructions: string | null;
+    template_id?: string | null;
+    template_use?: string;
   }[];
 };
 
@@ -53,6 +59,8 @@ export function draftOf(plan: PlanLike): PlanDraft {
       priority: s.priority,
       action: s.action,
       instructions: s.instructions ?? '',
+      template_id: s.template_id ?? '',
+      template_use: s.template_use ?? 'as_is',
     })),
   };
 }
@@ -61,7 +69,7 @@ export function draftOf(plan: PlanLike): PlanDraft {
 export function blankStep(after?: StepDraft): StepDraft {
   const prev = after ? Number.parseInt(after.offset_days, 10) : Number.NaN;
   const days = Number.isFinite(prev) ? prev + 7 : 1;
-  return { id: '', label: '', offset_days: String(days), time_of_day: '', priority: 'medium', action: 'email', instructions: '' };
+  return { id: '', label: '', offset_days: String(days), time_of_day: '', priority: 'medium', action: 'email', instructions: '', template_id: '', template_use: 'as_is' };
 }
 
 export function newPlanDraft(): PlanDraft {
@@ -94,6 +102,8 @@ export function readPlanForm(data: FormData): PlanDraft {
       priority: text(data, stepField(i, 'priority')),
       action: text(data, stepField(i, 'action')),
       instructions: text(data, stepField(i, 'instructions')).trim(),
+      template_id: text(data, stepField(i, 'template_id')).trim(),
+      template_use: text(data, stepField(i, 'template_use')) || 'as_is',
     });
   }
   return {
@@ -154,7 +164,9 @@ export function planBody(d: PlanDraft): Record<string, unknown> {
         priority: isOneOf(PRIORITIES, s.priority) ? s.priority : 'medium',
         action: isOneOf(PLAN_ACTIONS, s.action) ? s.action : 'email',
         instructions: s.instructions || null,
+        template_id: s.template_id || null,
       };
+      if (s.template_id) step.template_use = isOneOf(TEMPLATE_USES, s.template_use) ? s.template_use : 'as_is';
       if (s.id) step.id = s.id;
       return step;
     }),

@@ -9,6 +9,8 @@ const step = (label: string, extra: Partial<Record<string, string>> = {}) => ({
   priority: 'medium',
   action: 'email',
   instructions: '',
+  template_id: '',
+  template_use: 'as_is',
   ...extra,
 });
 
@@ -46,6 +48,7 @@ describe('the plan editor’s form', () => {
         step('Day 1', { id: 'day-1', time_of_day: '09:30', instructions: 'Warm' }),
         step('Later', { offset_days: '-2' }),
         step('X', { offset_days: 'abc' }),
+        step('T', { template_id: '0190a000-0000-7000-8000-0000000000t1', template_use: 'ai_base' }),
       ],
     });
     expect(body).toEqual({
@@ -54,10 +57,12 @@ describe('the plan editor’s form', () => {
       stage_trigger: null,
       on_reply: 'end',
       steps: [
-        { id: 'day-1', label: 'Day 1', offset_days: 1, time_of_day: '09:30', priority: 'medium', action: 'email', instructions: 'Warm' },
-        { label: 'Later', offset_days: -2, time_of_day: null, priority: 'medium', action: 'email', instructions: null },
+        { id: 'day-1', label: 'Day 1', offset_days: 1, time_of_day: '09:30', priority: 'medium', action: 'email', instructions: 'Warm', template_id: null },
+        { label: 'Later', offset_days: -2, time_of_day: null, priority: 'medium', action: 'email', instructions: null, template_id: null },
         // Left as typed: the gateway's pointer names it.
-        { label: 'X', offset_days: 'abc', time_of_day: null, priority: 'medium', action: 'email', instructions: null },
+        { label: 'X', offset_days: 'abc', time_of_day: null, priority: 'medium', action: 'email', instructions: null, template_id: null },
+        // A template: its id and how the email uses it (issue 10).
+        { label: 'T', offset_days: 1, time_of_day: null, priority: 'medium', action: 'email', instructions: null, template_id: '0190a000-0000-7000-8000-0000000000t1', template_use: 'ai_base' },
       ],
     });
   });
@@ -97,6 +102,8 @@ describe('the plan editor’s form', () => {
       priority: 'high',
       action: 'task',
       instructions: '',
+      template_id: '',
+      template_use: 'as_is',
     });
   });
 });

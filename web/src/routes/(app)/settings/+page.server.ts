@@ -23,7 +23,7 @@ export const actions: Actions = {
       }
       return failWithProblem(res.problem, {
         fields: SETTINGS_FIELDS,
-        values: { ...values, business_days: values.business_days.join(',') },
+        values: { ...values, business_days: values.business_days.join(','), review_by_default: values.review_by_default ? 'on' : '' },
         form: 'settings',
       });
     }

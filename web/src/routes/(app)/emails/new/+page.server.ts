@@ -2,27 +2,28 @@ import { fail, redirect } from '@sveltejs/kit';
 import { getDb } from '#lib/server/db.ts';
 import { failWithProblem, textFields } from '#lib/server/forms.ts';
 import { gateway } from '#lib/server/gateway.ts';
-import { getClient, listClients } from '#lib/server/queries.ts';
+import { getClient, listClients, listTemplates } from '#lib/server/queries.ts';
 import { setFlash } from '#lib/server/session.ts';
 import { UUID_RE } from '#lib/server/task-actions.ts';
 import { FOLLOWUP_TYPES, isOneOf } from '#lib/vocab.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-const FIELDS = ['client_id', 'followup_type', 'agent_instructions', 'subject', 'body'] as const;
+const FIELDS = ['client_id', 'followup_type', 'agent_instructions', 'subject', 'body', 'template_id', 'template_use'] as const;
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const db = getDb();
   const agentId = locals.agent!.id;
   const wanted = url.searchParams.get('client_id') ?? '';
-  const [clients, selected] = await Promise.all([
+  const [clients, selected, templates] = await Promise.all([
     listClients(db, agentId, { page: 1, limit: 100, sort: 'name' }),
     UUID_RE.test(wanted) ? getClient(db, agentId, wanted) : Promise.resolve(undefined),
+    listTemplates(db, agentId),
   ]);
   const options = clients.items.map((c) => ({ id: c.id, name: c.name, email: c.email, unsubscribed: c.unsubscribed }));
   if (selected && !options.some((o) => o.id === selected.id)) {
     options.unshift({ id: selected.id, name: selected.name, email: selected.email, unsubscribed: selected.unsubscribed });
   }
-  return { clients: options, selected: selected?.id ?? '' };
+  return { clients: options, selected: selected?.id ?? '', templates: templates.map((t) => ({ id: t.id, name: t.name })) };
 };
 
 export const actions: Actions = {
@@ -35,6 +36,11 @@ export const actions: Actions = {
     if (Object.keys(errors).length) return fail(400, { step: 'preview', message: null, errors, values });
     const body: Record<string, unknown> = { client_id: values.client_id, followup_type: values.followup_type };
     if (values.agent_instructions) body.agent_instructions = values.agent_instructions;
+    // One of the agent's templates (issue 10): filled in as is, or the AI's starting point.
+    if (values.template_id) {
+      body.template_id = values.template_id;
+      body.template_use = values.template_use === 'ai_base' ? 'ai_base' : 'as_is';
+    }
     const res = await gateway<{ subject: string; body: string }>('POST', '/api/emails/preview', {
       token: locals.token,
       body,

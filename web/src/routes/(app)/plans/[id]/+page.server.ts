@@ -1,7 +1,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { getDb } from '#lib/server/db.ts';
 import { gateway } from '#lib/server/gateway.ts';
-import { getPlan } from '#lib/server/queries.ts';
+import { getPlan, listTemplates } from '#lib/server/queries.ts';
 import { setFlash } from '#lib/server/session.ts';
 import { UUID_RE } from '#lib/server/task-actions.ts';
 import type { Plan, PlanPreview } from '#lib/types.ts';
@@ -11,9 +11,9 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
   if (!UUID_RE.test(params.id)) error(404, 'This plan does not exist.');
-  const plan = await getPlan(getDb(), locals.agent!.id, params.id);
+  const [plan, templates] = await Promise.all([getPlan(getDb(), locals.agent!.id, params.id), listTemplates(getDb(), locals.agent!.id)]);
   if (!plan) error(404, 'This plan does not exist or was deleted.');
-  return { plan };
+  return { plan, templates: templates.map((t) => ({ id: t.id, name: t.name })) };
 };
 
 export const actions: Actions = {

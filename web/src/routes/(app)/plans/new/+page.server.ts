@@ -1,10 +1,17 @@
 import { redirect } from '@sveltejs/kit';
+import { getDb } from '#lib/server/db.ts';
+import { listTemplates } from '#lib/server/queries.ts';
 import { gateway } from '#lib/server/gateway.ts';
 import { setFlash } from '#lib/server/session.ts';
 import type { Plan } from '#lib/types.ts';
 import { editSteps, planFailure } from '../plan-actions.ts';
 import { planBody, readPlanForm } from '../plan-form.ts';
-import type { Actions } from './$types';
+import type { Actions, PageServerLoad } from './$types';
+
+/** The agent's templates, for the steps' template pickers. */
+export const load: PageServerLoad = async ({ locals }) => ({
+  templates: (await listTemplates(getDb(), locals.agent!.id)).map((t) => ({ id: t.id, name: t.name })),
+});
 
 export const actions: Actions = {
   create: async ({ request, locals, cookies }) => {
