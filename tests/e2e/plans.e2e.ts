@@ -75,7 +75,7 @@ describe('plans and the decision trail in a browser', () => {
     await page.getByTestId('settings-daily-cap').fill('40');
     await page.getByTestId('day-6').check();
     await page.getByTestId('settings-holidays').fill('2026-12-25\n2027-01-01');
-    expect(await page.getByTestId('account-name').textContent()).toBe('Sam Settings');
+    expect(await page.getByTestId('account-name').inputValue()).toBe('Sam Settings');
     expect(await page.getByTestId('account-email').textContent()).toBe(`sam-${stamp}@example.com`);
     expect(await page.getByTestId('settings-review-by-default').isChecked()).toBe(false);
     await page.getByTestId('settings-review-by-default').check();
@@ -105,6 +105,17 @@ describe('plans and the decision trail in a browser', () => {
     expect(await page.getByTestId('settings-review-by-default').isChecked()).toBe(false);
     expect(await page.getByTestId('settings-signature').inputValue()).toBe('');
     expect(await page.getByTestId('settings-postal-address').inputValue()).toBe('100 Main St\nSpringfield, IL 62701');
+
+    // The name emails go out under: renamed here, shown everywhere (the sidebar too) at once.
+    await page.getByTestId('account-name').fill('   ');
+    await page.getByTestId('save-name').click();
+    await expect.poll(() => page.getByTestId('error-name').textContent()).toContain('not saved');
+    await page.getByTestId('account-name').fill('Samantha Settings');
+    await page.getByTestId('save-name').click();
+    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Name saved');
+    await go(page, '/settings');
+    expect(await page.getByTestId('account-name').inputValue()).toBe('Samantha Settings');
+    expect(await page.locator('nav, aside').first().textContent()).toContain('Samantha Settings');
 
     await ctx.close();
     expect(problems).toEqual([]);

@@ -48,6 +48,8 @@ export const ProblemDetails = Type.Object({
 export const Password = Type.String({ minLength: 8, maxLength: 200 });
 export const SignupBody = Type.Object({ email: Email, password: Password, name: Text({ minLength: 1, maxLength: 200 }) }, closed);
 export const LoginBody = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) }, closed);
+/** PATCH /api/auth/me: the agent's display name. */
+export const AgentPatchBody = Type.Object({ name: Text({ minLength: 1, maxLength: 200, pattern: '\\S' }) }, closed);
 export const Agent = Type.Object({ id: Uuid, email: Email, name: Type.String(), created_at: Timestamp });
 export const AuthResponse = Type.Object({ agent: Agent, token: Type.String() });
 

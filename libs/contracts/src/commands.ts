@@ -38,6 +38,8 @@ export const COMMANDS = {
     }),
     /** The agent's settings (the gateway checks the merged window first); replies with the settings as they now stand. */
     update_settings: Type.Object({ changes: AgentSettingsPatchBody }),
+    /** The agent's display name (AgentRenamed); replies with the agent. */
+    rename_agent: Type.Object({ name: Text({ minLength: 1, maxLength: 200 }) }),
     /** A call, meeting, text or note on a client (ActivityLogged); replies with the Activity. */
     log_activity: Type.Composite([Type.Object({ client_id: Uuid }), ActivityBody]),
     /**

@@ -18,6 +18,7 @@ export type EventSpec = { schema: TSchema; stream: StreamName; aggregate: Aggreg
 export const EVENTS = {
   AgentRegistered: { schema: crm.AgentRegistered, stream: 'CRM', aggregate: 'agent', version: 1 },
   AgentSettingsChanged: { schema: crm.AgentSettingsChanged, stream: 'CRM', aggregate: 'agent', version: 1 },
+  AgentRenamed: { schema: crm.AgentRenamed, stream: 'CRM', aggregate: 'agent', version: 1 },
   ClientCreated: { schema: crm.ClientCreated, stream: 'CRM', aggregate: 'client', version: 1 },
   ClientUpdated: { schema: crm.ClientUpdated, stream: 'CRM', aggregate: 'client', version: 1 },
   ClientStageChanged: { schema: crm.ClientStageChanged, stream: 'CRM', aggregate: 'client', version: 1 },

@@ -61,9 +61,14 @@ export function foldClient(events: readonly Envelope[]): ClientFacts | null {
   };
 }
 
+/** The agent as emails name them: registered, then renamed (the settings page). */
 export function foldAgent(events: readonly Envelope[]): AgentFacts | null {
-  for (const e of events) if (e.type === 'AgentRegistered') return { name: e.data.name, email: e.data.email };
-  return null;
+  let agent = null as AgentFacts | null;
+  for (const e of events) {
+    if (e.type === 'AgentRegistered' && !agent) agent = { name: e.data.name, email: e.data.email };
+    else if (e.type === 'AgentRenamed' && agent) agent = { ...agent, name: e.data.name };
+  }
+  return agent;
 }
 
 export function foldTask(events: readonly Envelope[]): TaskFacts | null {

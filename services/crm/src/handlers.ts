@@ -92,6 +92,16 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
       return { data: r.state.settings, position: r.position ?? (r.seq > 0 ? { stream: 'CRM', seq: r.seq } : null) };
     },
 
+    async rename_agent(p, ctx) {
+      const agentId = ctx.meta.agent_id;
+      const r = await agents.handle({ agentId, aggregateId: agentId }, { type: 'RenameAgent', data: p }, causedBy(ctx));
+      if (r.state.status !== 'registered') throw new DomainError('not_found', 'agent not found');
+      return {
+        data: { id: agentId, email: r.state.email, name: r.state.name, created_at: r.state.createdAt },
+        position: r.position ?? (r.seq > 0 ? { stream: 'CRM', seq: r.seq } : null),
+      };
+    },
+
     async create_client(p, ctx) {
       const clientId = deterministicId('client', ctx.meta.command_id);
       // The id derives from the command id, so an existing client IS this command, retried

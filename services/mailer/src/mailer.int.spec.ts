@@ -167,7 +167,7 @@ describe('mailer service', () => {
     expect(sent.data).toMatchObject({ message_id: sendgrid.messageIdOf(req), provider: 'sendgrid', attempts: 1, to_email: c.email });
   });
 
-  it("the footer carries the agent's own postal address when their settings have one (they are the sender), else the service's", async () => {
+  it("the agent as sender: the footer carries their own postal address (else the service's), the From their name as last renamed", async () => {
     const other = uuidv7();
     const meta = { agentId: other, aggregateId: other, correlationId: 't', causationId: null };
     await store.append(
@@ -176,6 +176,7 @@ describe('mailer service', () => {
     await store.append(
       newEvent('AgentSettingsChanged', { ...meta, data: { changes: { postal_address: '77 Agent Ave, Austin TX 78701' } } }),
     );
+    await store.append(newEvent('AgentRenamed', { ...meta, data: { name: 'Samantha Agent' } }));
     const c = await client(undefined, other);
     const emailId = await generated(c, uuidv7(), uuidv7(), other);
     expect((await waitOutcome(emailId, other)).type).toBe('EmailSent');
@@ -183,6 +184,7 @@ describe('mailer service', () => {
     const text = mail.content?.find((x) => x.type === 'text/plain')?.value ?? '';
     expect(text).toContain('77 Agent Ave, Austin TX 78701');
     expect(text).not.toContain('1 Main St, Springfield');
+    expect(mail.from?.name).toBe('Samantha Agent'); // renamed on the settings page
     expect(mail.content?.find((x) => x.type === 'text/html')?.value).toContain('77 Agent Ave, Austin TX 78701');
   });
 

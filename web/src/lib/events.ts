@@ -2,6 +2,7 @@
 export const EVENT_TYPES = [
   'AgentRegistered',
   'AgentSettingsChanged',
+  'AgentRenamed',
   'ClientCreated',
   'ClientUpdated',
   'ClientStageChanged',

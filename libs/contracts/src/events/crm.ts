@@ -26,6 +26,9 @@ export const AgentRegistered = Type.Object({
   password_hash: Type.String(),
 });
 
+/** The agent's display name changed (the settings page); emails and the dashboard show the new one. */
+export const AgentRenamed = Type.Object({ name: Text({ minLength: 1, maxLength: 200 }) });
+
 /** The client's full profile, as created. */
 export const ClientProfile = Type.Object({
   name: Text({ minLength: 1, maxLength: 200 }),

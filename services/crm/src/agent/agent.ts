@@ -10,7 +10,7 @@ import { type Decider, DomainError, type EventDraft } from '@realtoros/messaging
 import { validateWindow } from '@realtoros/planning';
 
 /** The events on an agent's subject (`crm.<agent>.agent`). */
-export type AgentEventType = 'AgentRegistered' | 'AgentSettingsChanged';
+export type AgentEventType = 'AgentRegistered' | 'AgentSettingsChanged' | 'AgentRenamed';
 
 /**
  * An agent account (`crm.<agent>.agent`): registered once, by the sign-up that chose its id,
@@ -23,7 +23,8 @@ export type AgentState =
   | { status: 'registered'; id: string; email: string; name: string; createdAt: string; settings: AgentSettings };
 export type AgentCommand =
   | { type: 'RegisterAgent'; data: { email: string; name: string; password_hash: string } }
-  | { type: 'ChangeSettings'; data: CommandPayload<'crm', 'update_settings'> };
+  | { type: 'ChangeSettings'; data: CommandPayload<'crm', 'update_settings'> }
+  | { type: 'RenameAgent'; data: CommandPayload<'crm', 'rename_agent'> };
 
 type SettingsChanges = EventData<'AgentSettingsChanged'>['changes'];
 
@@ -61,6 +62,7 @@ export const agentDecider: Decider<AgentCommand, AgentState, AgentEventType> = {
       };
     }
     if (state.status !== 'registered') return state;
+    if (event.type === 'AgentRenamed') return { ...state, name: event.data.name };
     return { ...state, settings: evolveAgentSettings(state.settings, event) };
   },
   decide(command, state): EventDraft<AgentEventType>[] {
@@ -81,6 +83,12 @@ export const agentDecider: Decider<AgentCommand, AgentState, AgentEventType> = {
         const issues = validateWindow({ ...state.settings, ...changes });
         if (issues.length > 0) throw new DomainError('validation', 'The sending window these settings leave is invalid.', issues);
         return Object.keys(changes).length > 0 ? [{ type: 'AgentSettingsChanged', data: { changes } }] : [];
+      }
+      case 'RenameAgent': {
+        if (state.status !== 'registered') throw new DomainError('not_found', 'agent not found');
+        const name = command.data.name.trim();
+        if (name === '') throw new DomainError('validation', 'The name is empty.', [{ pointer: '/name', detail: 'must not be blank' }]);
+        return name === state.name ? [] : [{ type: 'AgentRenamed', data: { name } }];
       }
       default: {
         const unhandled: never = command;

@@ -100,3 +100,26 @@ describe('agent settings', () => {
       .thenThrows('not_found');
   });
 });
+
+describe('agent name', () => {
+  it('renamed: trimmed, folded into the state; the same name again decides nothing; blank or unknown agent refused', () => {
+    spec
+      .given([registered])
+      .when({ type: 'RenameAgent', data: { name: '  Alice B. ' } })
+      .then([{ type: 'AgentRenamed', data: { name: 'Alice B.' } }]);
+    const renamed = { type: 'AgentRenamed' as const, data: { name: 'Alice B.' } };
+    expect(spec.given([registered, renamed]).state()).toMatchObject({ status: 'registered', name: 'Alice B.', email: 'a@example.com' });
+    spec
+      .given([registered, renamed])
+      .when({ type: 'RenameAgent', data: { name: 'Alice B.' } })
+      .then([]);
+    spec
+      .given([registered])
+      .when({ type: 'RenameAgent', data: { name: '   ' } })
+      .thenThrows('validation');
+    spec
+      .given([])
+      .when({ type: 'RenameAgent', data: { name: 'Al' } })
+      .thenThrows('not_found');
+  });
+});

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DUMMY_HASH, hashPassword, signToken, verifyPassword } from '@realtoros/auth';
-import { Agent, AuthResponse, LoginBody, ProblemDetails, SignupBody } from '@realtoros/contracts';
+import { Agent, AgentPatchBody, AuthResponse, LoginBody, ProblemDetails, SignupBody } from '@realtoros/contracts';
 import { findAgentCredentials, getAgent } from '@realtoros/queries';
 import { v7 as uuidv7 } from 'uuid';
 import { HttpProblem, notFound } from '../errors/index.ts';
@@ -56,6 +56,26 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const agent = await getAgent(app.deps.db, agentOf(req).id);
       if (!agent) throw notFound('agent');
       return agent;
+    },
+  );
+
+  app.patch(
+    '/api/auth/me',
+    {
+      preHandler: requireAgent,
+      schema: {
+        tags: ['auth'],
+        summary: "Change the agent's display name",
+        description:
+          'The name emails are sent under and the dashboard shows (AgentRenamed). The sign-in email and the password are not changed here.',
+        security: [{ bearer: [] }],
+        body: AgentPatchBody,
+        response: { 200: Agent, 400: ProblemDetails, 401: ProblemDetails, 503: ProblemDetails },
+      },
+    },
+    async (req) => {
+      const renamed = await execute<'crm', 'rename_agent', typeof Agent.static>(app, req, 'crm', 'rename_agent', { name: req.body.name });
+      return (await getAgent(app.deps.db, agentOf(req).id)) ?? renamed;
     },
   );
 };

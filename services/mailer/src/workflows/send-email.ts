@@ -327,8 +327,11 @@ async function agentSender(deps: MailerDeps, agentId: string): Promise<AgentSend
   const { events } = await deps.store.readSubject('CRM', subjects.agent(agentId));
   const reg = events.find((e) => e.event.type === 'AgentRegistered')?.event;
   const settings = events.reduce((s, e) => evolveAgentSettings(s, e.event), DEFAULT_AGENT_SETTINGS);
+  // The name as the agent last set it (AgentRenamed), else as registered.
+  const renamed = events.findLast((e) => e.event.type === 'AgentRenamed')?.event;
+  const name = renamed?.type === 'AgentRenamed' ? renamed.data.name : reg?.type === 'AgentRegistered' ? reg.data.name : '';
   const sender = {
-    address: reg?.type === 'AgentRegistered' ? { email: reg.data.email, name: reg.data.name } : null,
+    address: reg?.type === 'AgentRegistered' ? { email: reg.data.email, name } : null,
     postalAddress: settings.postal_address?.trim() || null,
   };
   agents.set(agentId, { at: Date.now(), sender });

@@ -9,6 +9,7 @@ export {
   customFieldKeys,
   dashboardStats,
   getClient,
+  getAgent,
   getEmail,
   getImport,
   getPlan,

@@ -1,3 +1,4 @@
+import { fail } from '@sveltejs/kit';
 import { getDb } from '#lib/server/db.ts';
 import { failWithProblem } from '#lib/server/forms.ts';
 import { gateway } from '#lib/server/gateway.ts';
@@ -11,6 +12,17 @@ export const load: PageServerLoad = async ({ locals }) => {
 };
 
 export const actions: Actions = {
+  rename: async ({ request, locals }) => {
+    const raw = (await request.formData()).get('name');
+    const name = typeof raw === 'string' ? raw.trim() : '';
+    const res = await gateway('PATCH', '/api/auth/me', { token: locals.token, body: { name } });
+    if (!res.ok) {
+      const detail = res.problem.errors?.find((e) => e.pointer === '/name')?.detail ?? res.problem.detail ?? res.problem.title;
+      return fail(res.status, { form: 'rename', error: `The name was not saved: ${detail}`, name });
+    }
+    // Said in a toast: the live refresh the rename itself announces clears `form` at once.
+    return { form: 'rename', ok: true, message: 'Name saved.', name };
+  },
   save: async ({ request, locals }) => {
     const values = readSettingsForm(await request.formData());
     const res = await gateway('PATCH', '/api/settings', { token: locals.token, body: settingsBody(values) });
