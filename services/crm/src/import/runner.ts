@@ -36,9 +36,14 @@ export type ImportRunnerDeps = {
   /** Imports run at once by this replica (default 2). */
   jobs?: number;
   ackWaitMs?: number;
+  /** Deliveries of a job's message before it is reported failed (default 8). */
+  attempts?: number;
 };
 
 type Outcome = { kind: 'created' | 'updated' | 'skipped' } | { kind: 'failed'; reason: string };
+
+/** Deliveries of a job's message (each resuming from the last checkpoint) before it is reported failed. */
+const IMPORT_ATTEMPTS = 8;
 
 /** Row → the command ids its writes use: the same row of the same import is always the same command. */
 export const importRowCommandId = (importId: string, row: number, what: 'create' | 'update') =>
@@ -60,6 +65,7 @@ export function startImportRunner(deps: ImportRunnerDeps): Promise<RunningConsum
   const concurrency = deps.concurrency ?? 32;
   const imports = createCommandHandler(store, importDecider, { stream: 'CRM', aggregate: 'import', cacheSize: 0 });
   const clients = createCommandHandler(store, clientDecider, { stream: 'CRM', aggregate: 'client', cacheSize: 0 });
+  const attempts = deps.attempts ?? IMPORT_ATTEMPTS;
   const create = handlers.create_client;
   const update = handlers.update_client;
   if (!create || !update) throw new Error('import runner needs create_client and update_client');
@@ -74,8 +80,22 @@ export function startImportRunner(deps: ImportRunnerDeps): Promise<RunningConsum
     concurrency: deps.jobs ?? 2,
     ackWaitMs: deps.ackWaitMs ?? 15_000,
     log,
+    maxDeliver: attempts,
     // runConsumer keeps the message's lease (working()) while a job runs, however long.
-    handle: (event, hctx) => runJob(event.agent_id, event.aggregate_id, hctx),
+    async handle(event, hctx) {
+      try {
+        await runJob(event.agent_id, event.aggregate_id, hctx);
+      } catch (err) {
+        if (hctx.deliveryCount < attempts) throw err; // redelivered: resumes from its checkpoint
+        // Out of attempts: the job says so, rather than reading "running" for ever.
+        const reason = `The import stopped after ${attempts} attempts (${(err as Error).message.slice(0, 300)}); import the file again.`;
+        await imports.handle(
+          { agentId: event.agent_id, aggregateId: event.aggregate_id },
+          { type: 'FinishImport', data: { outcome: 'failed', reason } },
+          { correlationId: event.aggregate_id, causationId: deterministicId('import-step', event.aggregate_id, 'finish') },
+        );
+      }
+    },
   });
 
   async function runJob(agentId: string, importId: string, hctx: HandlerContext): Promise<void> {
