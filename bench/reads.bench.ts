@@ -20,6 +20,7 @@ import { countDashboardSummary } from '../services/projector/src/read-models/das
 import { startFastifyPgBaseline } from './baselines.ts';
 import { type Answer, httpClient, quantile } from './http-load.ts';
 import { done, fmt, progress } from './progress.ts';
+import { recordSummary } from './summary.ts';
 
 export function parseArgs(argv: string[]) {
   const a = { seconds: 4, inFlight: 50, clients: 10_000, tasks: 50_000, emails: 50_000 };
@@ -208,4 +209,30 @@ export async function run(args = parseArgs([])): Promise<BenchFigure[]> {
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await readsBench();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = parseArgs(process.argv.slice(2));
+  const figures = await readsBench(args);
+  const [base, ...routes] = figures;
+  const goal = (route: string) =>
+    route.startsWith('dashboard page') ? '< 300 ms server time' : route.includes('stats') ? '≥ 25% · p99 < 50 ms' : '≥ 50% · p99 < 50 ms';
+  recordSummary(
+    'reads',
+    routes.map((f) =>
+      f.rps === 0
+        ? {
+            what: `${f.route} (10k clients, 50k tasks, 50k emails)`,
+            figure: `p50 ${f.p50.toFixed(0)} ms · p99 ${f.p99.toFixed(0)} ms`,
+            baseline: '—',
+            ratio: null,
+            goal: goal(f.route),
+          }
+        : {
+            what: `${f.route}, ${args.inFlight} in flight (10k clients, 50k tasks, 50k emails)`,
+            figure: `${fmt(f.rps)} rps · p50 ${f.p50.toFixed(0)} ms · p99 ${f.p99.toFixed(0)} ms · ${f.fivexx} 5xx`,
+            baseline: `Fastify + one pg SELECT ${fmt(base?.rps ?? 0)} rps`,
+            ratio: base?.rps ? (f.rps / base.rps) * 100 : null,
+            goal: goal(f.route),
+          },
+    ),
+  );
+}

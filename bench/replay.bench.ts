@@ -27,6 +27,7 @@ import { PROJECTED_STREAMS } from '../services/projector/src/projection.ts';
 import { PROJECTIONS } from '../services/projector/src/read-models/index.ts';
 import { consumeToPostgresRate } from './baselines.ts';
 import { done, fmt, progress } from './progress.ts';
+import { recordSummary } from './summary.ts';
 
 export type BenchFigure = { name: string; value: number; unit: string; baseline?: number; ratio?: number; detail?: string };
 
@@ -129,4 +130,16 @@ export async function run(args = parseArgs(process.argv.slice(2))): Promise<Benc
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await run();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [r] = await run();
+  if (r)
+    recordSummary('replay', [
+      {
+        what: `npm run ops -- replay, ${r.name.replace('ops replay, ', '')}`,
+        figure: `${fmt(r.value)} events/s · ${r.detail}`,
+        baseline: `consume → Postgres upsert + checkpoint ${fmt(r.baseline ?? 0)} events/s`,
+        ratio: (r.ratio ?? 0) * 100,
+        goal: '≥ 50% · 1M events < 2 min',
+      },
+    ]);
+}
