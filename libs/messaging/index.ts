@@ -45,3 +45,4 @@ export {
 export { onShutdown } from './src/shutdown.ts';
 export { DEAD_LETTER_STREAM, ensureEventStreams, ensureStream, eventStreamConfig, natsReplicas } from './src/streams.ts';
 export { IMPORT_FILE_RETENTION_MS, IMPORT_FILES_BUCKET, openImportFiles } from './src/import-files.ts';
+export { type HistoryReader, historyReader } from './src/history-reader.ts';

@@ -10,7 +10,7 @@ import {
 import { type EventStore, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { type AgentFacts, type ClientFacts, foldAgent, foldClient, foldTemplate, type PreviousEmail } from './facts.ts';
-import type { HistoryReader } from './history.ts';
+import type { HistoryReader } from '@realtoros/messaging';
 import { checkDraft, type EmailDraft } from './output-check.ts';
 import { type GenerationInput, PROMPT_VERSION } from './prompt.ts';
 import { TEMPLATE_MODEL, writeTemplateEmail } from './providers/template.ts';

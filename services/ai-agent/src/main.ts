@@ -1,11 +1,10 @@
 import { loadAiAgentConfigOrExit } from './config.ts';
 import { createDb } from '@realtoros/db';
-import { connectNats, createEventStore, ensureEventStreams, onShutdown, runConsumer, serveCommands, type RunningConsumer } from '@realtoros/messaging';
+import { connectNats, createEventStore, ensureEventStreams, historyReader, onShutdown, runConsumer, serveCommands, type RunningConsumer } from '@realtoros/messaging';
 import { createLogger, startHealthServer, startTelemetry } from '@realtoros/observability';
 import { recentEmailsTo } from '@realtoros/queries';
 import { aiCommands } from './commands.ts';
 import type { GeneratorDeps } from './generate.ts';
-import { historyReader } from './history.ts';
 import { openAIWriter } from './providers/openai.ts';
 import { templateWriter } from './providers/template.ts';
 import { onTaskDue } from './workflows/task-due.ts';

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
-import { connectNats, createEventStore, ensureEventStreams, onShutdown, runConsumer, serveCommands, type RunningConsumer } from '@realtoros/messaging';
+import { connectNats, createEventStore, ensureEventStreams, historyReader, onShutdown, runConsumer, serveCommands, type RunningConsumer } from '@realtoros/messaging';
 import { createLogger, startHealthServer, startTelemetry } from '@realtoros/observability';
 import { loadMailerConfigOrExit } from './config.ts';
-import { historyReader } from './history.ts';
 import { outboxSender } from './providers/outbox.ts';
 import { sendGridSender } from './providers/sendgrid.ts';
 import { openMailerState } from './state.ts';

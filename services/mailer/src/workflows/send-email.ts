@@ -12,7 +12,7 @@ import {
 import { decodeEvent, type EventStore, isWrongLastSequence, storableText } from '@realtoros/messaging';
 import type { Logger } from '@realtoros/observability';
 import { emailHandler } from '../email/handler.ts';
-import type { HistoryReader } from '../history.ts';
+import type { HistoryReader } from '@realtoros/messaging';
 import { buildMessage, type MessageOptions } from '../message.ts';
 import { type Address, type EmailSender, SendError } from '../providers/types.ts';
 import {

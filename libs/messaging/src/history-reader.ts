@@ -1,5 +1,5 @@
 import type { Envelope, EventType, StreamName } from '@realtoros/contracts';
-import type { EventStore } from '@realtoros/messaging';
+import type { EventStore } from './event-store.ts';
 
 export type HistoryReader = {
   /** Every event on one aggregate's subject, oldest first. */
