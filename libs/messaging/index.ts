@@ -37,6 +37,7 @@ export {
   isAlreadyExists,
   isConnectionLost,
   isConsumerNotFound,
+  isNatsUnavailable,
   isNoResponders,
   isStreamNotFound,
   isTimeout,

@@ -46,3 +46,6 @@ export const isConnectionLost = (err: unknown): boolean =>
   err instanceof errors.DrainingConnectionError ||
   err instanceof errors.ConnectionError ||
   (err instanceof errors.RequestError && !err.isNoResponders());
+
+/** NATS cannot be reached right now (down, reconnecting, or JetStream not answering): a 503, not a bug. */
+export const isNatsUnavailable = (err: unknown): boolean => isNoResponders(err) || isTimeout(err) || isConnectionLost(err);

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { type CommandReply, FORMAT_DETAILS } from '@realtoros/contracts';
-import { ServiceUnavailableError } from '@realtoros/messaging';
+import { isNatsUnavailable, ServiceUnavailableError } from '@realtoros/messaging';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -261,15 +261,23 @@ export function registerErrorHandling(app: FastifyInstance): void {
         ...(err.errors ? { errors: err.errors } : {}),
       });
     }
-    if (err instanceof ServiceUnavailableError) {
-      req.log.warn({ err: err.message }, 'owning service unavailable');
+    // A route's own NATS call (the import file store, a KV read) with NATS away is the same 503
+    // as a command nobody answers, whichever route made it.
+    const unavailable =
+      err instanceof ServiceUnavailableError
+        ? err
+        : isNatsUnavailable(err)
+          ? new ServiceUnavailableError('messaging', 'NATS did not answer', { cause: err })
+          : null;
+    if (unavailable) {
+      req.log.warn({ err: unavailable.message }, 'owning service unavailable');
       reply.header('retry-after', '5');
       // Only the webhook sends several commands per request (batches of 1,000): when a later one
       // fails, the earlier ones are recorded, and a retry is safe (events dedupe on sg_event_id).
       const outcome = req.committedWrite
         ? 'part of the request was recorded before it stopped; sending it again is safe'
         : 'nothing was changed';
-      return sendProblem(reply, 503, `The ${err.service} service is not answering right now; ${outcome}. Try again shortly.`);
+      return sendProblem(reply, 503, `The ${unavailable.service} service is not answering right now; ${outcome}. Try again shortly.`);
     }
     if (isDatabaseUnavailable(err)) {
       if (req.committedWrite) {

@@ -20,13 +20,15 @@ type Options = { token?: string | null; body?: unknown; timeoutMs?: number; fetc
 export async function gateway<T = unknown>(method: string, path: string, opts: Options = {}): Promise<GatewayResult<T>> {
   const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  // A form (a CSV upload) goes as multipart, its boundary set by fetch; anything else as JSON.
+  const form = opts.body instanceof FormData;
+  if (opts.body !== undefined && !form) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await (opts.fetch ?? fetch)(`${config().GATEWAY_URL}${path}`, {
       method,
       headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.body === undefined ? undefined : form ? (opts.body as FormData) : JSON.stringify(opts.body),
       signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
     });
   } catch (err) {
