@@ -270,4 +270,39 @@ describe('CSV import', () => {
     expect(done).toMatchObject({ status: 'done', created: 1, file_name: 'my book.csv' });
     expect((await a.api.get('/api/clients?q=jane')).body.items[0]).toMatchObject({ name: 'Doe, Jane', email: 'jane@example.com' });
   });
+
+  it('an upload that failed (crm down) keeps its file under its Idempotency-Key: another file sent with that key is a 409 and never becomes a job', async () => {
+    const a = await signUp(stack.api);
+    const post = (body: string, key: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([body], { type: 'text/csv' }), 'book.csv');
+      return fetch(`${stack.api}/api/imports`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${a.token}`, 'idempotency-key': key },
+        body: form,
+      });
+    };
+    const key = `import-${Date.now()}`;
+    const fileA = 'Name,Email\r\nAnn,ann@example.com\r\n';
+    await stack.stop('crm');
+    try {
+      expect((await post(fileA, key)).status).toBe(503); // the file is stored, the job is not started
+    } finally {
+      await stack.start('crm');
+    }
+    // The multipart fingerprint cannot see the file, so the route compares it with the stored one
+    // (before any command: crm need not be back yet).
+    expect((await post('Name,Email\r\nZed,zed@example.com\r\n', key)).status).toBe(409);
+    const fresh = await waitFor(
+      async () => {
+        const r = await post(fileA, `${key}-new-${Date.now()}`);
+        return r.status !== 503 && r;
+      },
+      { what: 'crm answering again', timeoutMs: 20_000 },
+    );
+    expect(fresh.status).toBe(202);
+    expect(await finished(a.token, ((await fresh.json()) as { id: string }).id)).toMatchObject({ status: 'done', created: 1 });
+    expect((await a.api.get('/api/clients?q=zed')).body.items).toEqual([]);
+    expect((await a.api.get('/api/imports')).body.items).toHaveLength(1);
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -129,7 +129,7 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Start a CSV import',
         description: `${BODY_DOC} Answers 202 with the job's id at once; \`GET /api/imports/{id}\` shows its progress. Duplicates (an email a client already has, or an earlier row's) are skipped or update that client (\`on_duplicate\`); new clients join \`plan_id\`, or no plan.`,
         querystring: ImportQuery,
-        response: { 202: Type.Object({ id: Uuid }), ...errors, 422: ProblemDetails },
+        response: { 202: Type.Object({ id: Uuid }), ...errors, 409: ProblemDetails, 422: ProblemDetails },
       },
     },
     async (req, reply) => {
@@ -151,11 +151,21 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // With an Idempotency-Key the id derives from it: a retried upload is the same job.
       const importId = commandIdFor(req, agentId, 'crm.start_import', uuidv7);
       const store = await importFiles();
-      await store.putBlob({ name: importId, description: upload.fileName ?? undefined }, upload.bytes);
+      // Written once per id: a retry (same Idempotency-Key) finds its file there; another file
+      // under the same key never replaces the one a job reads.
+      const sha256 = createHash('sha256').update(upload.bytes);
+      const stored = await store.info(importId);
+      if (!stored || stored.deleted) await store.putBlob({ name: importId, description: upload.fileName ?? undefined }, upload.bytes);
+      else if (stored.digest !== objectDigest(sha256.copy()))
+        throw new HttpProblem(
+          409,
+          'Conflict',
+          'This Idempotency-Key was already used to upload another file; use a new key for a new file.',
+        );
       await execute(app, req, 'crm', 'start_import', {
         import_id: importId,
         file_name: upload.fileName,
-        sha256: createHash('sha256').update(upload.bytes).digest('hex'),
+        sha256: sha256.digest('hex'),
         on_duplicate: req.query.on_duplicate ?? 'skip',
         plan_id: planId,
         mapping,
@@ -269,6 +279,9 @@ const cleanFileName = (name: string | undefined) => {
   const clean = (name ?? '').replace(/[\u0000-\u001f\u007f\\/]/g, '').trim();
   return clean ? clean.slice(0, 255) : null;
 };
+
+/** The object store's own digest of a file (`SHA-256=` + padded base64url), to compare with a stored one. */
+const objectDigest = (hash: Hash) => `SHA-256=${hash.digest('base64').replaceAll('+', '-').replaceAll('/', '_')}`;
 
 const tooLarge = (detail: string) => new HttpProblem(413, 'The file is too large', detail);
 
