@@ -26,9 +26,22 @@ describe('client API on the real stack', () => {
 
   it('creates, reads back at once (read-your-writes), updates partially, changes stage, deletes', async () => {
     const { api } = await signUp(stack.api);
-    const created = await api.post('/api/clients', { name: 'Maya Chen', email: 'maya@example.com', phone: '555-0100', property_type: 'residential', notes: 'Wants a yard', custom_fields: { budget: 650000 } });
+    const created = await api.post('/api/clients', {
+      name: 'Maya Chen',
+      email: 'maya@example.com',
+      phone: '555-0100',
+      property_type: 'residential',
+      notes: 'Wants a yard',
+      custom_fields: { budget: 650000 },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'Maya Chen', email: 'maya@example.com', stage: 'lead', custom_fields: { budget: 650000 }, is_deleted: false });
+    expect(created.body).toMatchObject({
+      name: 'Maya Chen',
+      email: 'maya@example.com',
+      stage: 'lead',
+      custom_fields: { budget: 650000 },
+      is_deleted: false,
+    });
     const id = created.body.id;
     expect((await api.get(`/api/clients/${id}`)).body.phone).toBe('555-0100');
     const patched = await api.patch(`/api/clients/${id}`, { phone: '555-0199', stage: 'qualified' });
@@ -44,6 +57,34 @@ describe('client API on the real stack', () => {
     expect((await api.get('/api/clients')).body.total).toBe(0);
     // The email is free again once its client is deleted.
     expect((await api.post('/api/clients', { name: 'Maya Chen', email: 'maya@example.com' })).status).toBe(201);
+  });
+
+  it("the creation's answer is the row a read returns right after it, with the same ETag", async () => {
+    // POST answers from crm's result once the projector has the client (no read back): it
+    // must be exactly what the read model holds, every field, whatever the input carried.
+    const { api } = await signUp(stack.api);
+    const created = await api.post('/api/clients', {
+      name: '  Zoë  Ng ',
+      email: 'Zoe.NG@Example.com',
+      phone: '555-0101',
+      property_address: '1 Elm St',
+      property_type: 'multi_family',
+      stage: 'qualified',
+      notes: 'Prefers texts',
+      custom_fields: { zeta: 1, a: 'x', budget: 400000, pets: true },
+      tags: [' Buyer ', 'VIP'],
+      time_zone: 'America/Chicago',
+    });
+    expect(created.body).toMatchObject({ id: expect.any(String) });
+    expect(created.status).toBe(201);
+    const read = await api.get(`/api/clients/${created.body.id}`);
+    expect(read.status).toBe(200);
+    // The scheduler's enrolment may land between the two; it is not the creation's business.
+    const { enrollment: _e, ...readRest } = read.body;
+    const { enrollment: _c, ...createdRest } = created.body;
+    expect(createdRest).toEqual(readRest);
+    expect(created.headers.get('etag')).toBe(read.headers.get('etag'));
+    expect(created.headers.get('etag')).toMatch(/^"\d+"$/);
   });
 
   it('two concurrent creates with one email: exactly one wins, the other gets 409', async () => {
@@ -83,7 +124,11 @@ describe('client API on the real stack', () => {
     const cases: [string, () => Promise<{ status: number; body: any; headers: Headers }>, string | null][] = [
       ['invalid email', () => api.post('/api/clients', { name: 'A', email: 'not-an-email' }), '/email'],
       ['unknown stage', () => api.post('/api/clients', { name: 'A', email: 'a@example.com', stage: 'hot' }), '/stage'],
-      ['agent_id smuggled in', () => api.post('/api/clients', { name: 'A', email: 'a@example.com', agent_id: '0190a000-0000-7000-8000-000000000001' }), '/agent_id'],
+      [
+        'agent_id smuggled in',
+        () => api.post('/api/clients', { name: 'A', email: 'a@example.com', agent_id: '0190a000-0000-7000-8000-000000000001' }),
+        '/agent_id',
+      ],
       ['malformed JSON', () => api.post('/api/clients', '{"name": "A",'), null],
       ['oversized body', () => api.post('/api/clients', { name: 'A', email: 'a@example.com', notes: 'x'.repeat(200_000) }), null],
       ['limit > 100', () => api.get('/api/clients?limit=101'), '/querystring/limit'],
@@ -96,7 +141,11 @@ describe('client API on the real stack', () => {
       expect(r.status, what).toBe(400);
       expect(r.headers.get('content-type'), what).toMatch(/application\/problem\+json/);
       expect(r.body, what).toMatchObject({ status: 400, title: expect.any(String), type: expect.any(String) });
-      if (pointer) expect(r.body.errors.map((e: { pointer: string }) => e.pointer), what).toContain(pointer);
+      if (pointer)
+        expect(
+          r.body.errors.map((e: { pointer: string }) => e.pointer),
+          what,
+        ).toContain(pointer);
     }
     const dup = await api.post('/api/clients', { name: 'A', email: 'dup@example.com' });
     expect(dup.status).toBe(201);
@@ -120,7 +169,9 @@ describe('client API on the real stack', () => {
     expect(page1.body.items.map((c: { name: string }) => c.name)).toEqual(['Will Davis', 'Xena Clark', 'Yusuf Brown']);
     expect((await api.get('/api/clients?limit=3&page=2&sort=name')).body.items.map((c: { name: string }) => c.name)).toEqual(['Zoe Adams']);
     expect((await api.get('/api/clients?sort=-name&limit=1')).body.items[0].name).toBe('Zoe Adams');
-    expect((await api.get('/api/clients?stage=qualified&property_type=residential')).body.items.map((c: { name: string }) => c.name)).toEqual(['Xena Clark']);
+    expect(
+      (await api.get('/api/clients?stage=qualified&property_type=residential')).body.items.map((c: { name: string }) => c.name),
+    ).toEqual(['Xena Clark']);
     expect((await api.get('/api/clients?q=elm%20st')).body.total).toBe(2);
     expect((await api.get('/api/clients?q=YUSUF')).body.items[0].email).toBe('yusuf@example.com');
     expect((await api.get('/api/clients?q=%25')).body.total).toBe(0); // LIKE wildcards are literal
@@ -147,10 +198,13 @@ describe('client API on the real stack', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     expect((await api.get('/api/clients')).body.total).toBe(0);
     await stack.start('crm');
-    const ok = await waitFor(async () => {
-      const x = await api.post('/api/clients', { name: 'Offline', email: 'offline@example.com' });
-      return x.status === 201 ? x : null;
-    }, { timeoutMs: 15_000, what: 'crm back' });
+    const ok = await waitFor(
+      async () => {
+        const x = await api.post('/api/clients', { name: 'Offline', email: 'offline@example.com' });
+        return x.status === 201 ? x : null;
+      },
+      { timeoutMs: 15_000, what: 'crm back' },
+    );
     expect(ok.body.name).toBe('Offline');
     expect((await api.get('/api/clients')).body.total).toBe(1);
   });
@@ -167,16 +221,22 @@ describe('live event stream', () => {
     const a = await signUp(stack.api);
     const b = await signUp(stack.api);
     const controller = new AbortController();
-    const res = await fetch(`${stack.api}/api/events/stream`, { headers: { authorization: `Bearer ${a.token}` }, signal: controller.signal });
+    const res = await fetch(`${stack.api}/api/events/stream`, {
+      headers: { authorization: `Bearer ${a.token}` },
+      signal: controller.signal,
+    });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
     let text = '';
     const readUntil = async (pattern: RegExp) =>
-      waitFor(async () => {
-        const { value } = await reader.read();
-        text += new TextDecoder().decode(value);
-        return pattern.test(text);
-      }, { timeoutMs: 5000, what: `stream to show ${pattern}` });
+      waitFor(
+        async () => {
+          const { value } = await reader.read();
+          text += new TextDecoder().decode(value);
+          return pattern.test(text);
+        },
+        { timeoutMs: 5000, what: `stream to show ${pattern}` },
+      );
     await readUntil(/connected/);
     await b.api.post('/api/clients', { name: 'Not Yours', email: 'notyours@example.com' });
     const created = await a.api.post('/api/clients', { name: 'Live One', email: 'live@example.com' });

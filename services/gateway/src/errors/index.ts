@@ -139,7 +139,7 @@ declare module 'fastify' {
      * Set by `execute` once the owning service has committed a write: whatever fails after
      * that point (reading the result back from Postgres) must not report the write as failed.
      */
-    committedWrite: { data: unknown; projected: boolean } | null;
+    committedWrite: { data: unknown; projected: boolean; position: { stream: string; seq: number } | null } | null;
   }
 }
 

@@ -39,7 +39,7 @@ export async function execute<S extends CommandService, N extends CommandName<S>
   // models cannot confirm it (projector behind, Postgres down), the answer still says done,
   // with `Read-Your-Writes: pending`; the error handler answers with `reply.data` should
   // reading the result back fail (errors/index.ts).
-  req.committedWrite = { data: reply.data, projected: true };
+  req.committedWrite = { data: reply.data, projected: true, position: reply.position ?? null };
   if (reply.position) req.committedWrite.projected = await waitForProjection(app, reply.position.stream as StreamName, reply.position.seq);
   return reply.data;
 }

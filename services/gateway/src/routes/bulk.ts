@@ -138,7 +138,7 @@ export const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const results = requested.map((id) => ({ id, ...(outcomes.get(id) ?? { status: 'error' as const, detail: 'not tried' }) }));
       // The writes are committed: from here nothing may report them as failed. One wait per
       // stream for the highest position reached covers every earlier write on that stream.
-      req.committedWrite = { data: { results }, projected: true };
+      req.committedWrite = { data: { results }, projected: true, position: null };
       for (const [stream, seq] of highest)
         if (!(await waitForProjection(app, stream as StreamName, seq))) req.committedWrite.projected = false;
       return reply.code(200).send({ results });

@@ -45,6 +45,15 @@ export const clientRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       const created = await execute<'crm', 'create_client', ClientT>(app, req, 'crm', 'create_client', req.body);
+      const write = req.committedWrite;
+      if (write?.projected && write.position?.stream === 'CRM') {
+        // The projector has committed the creation (read-your-writes holds), and crm's answer
+        // is the row it wrote: the same event, nothing else has touched a client this new but
+        // the scheduler's enrolment, which the next read shows. Reading the row back cost two
+        // queries per creation (issue 11). Its version is the creation's sequence.
+        setEtag(reply, seqEtag(write.position.seq));
+        return reply.code(201).send({ ...created, enrollment: null, replied_at: null });
+      }
       const client = await getClient(app.deps.db, agentOf(req).id, created.id);
       setEtag(reply, seqEtag(client?.aggregate_seq));
       return reply.code(201).send(client ?? created);
