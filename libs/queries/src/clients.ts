@@ -1,8 +1,8 @@
 import { type Client, type ClientListQuery, type Enrollment, type PageOf, type TimelineEntry, tagKey } from '@realtoros/contracts';
 import type { Db } from '@realtoros/db';
 import { sql } from 'kysely';
-import { enrollmentsOf } from './plans.ts';
-import { likePattern, offsetOf, pageTotal, toJson, totalOf } from './rows.ts';
+import { toEnrollment } from './plans.ts';
+import { likePattern, offsetOf, pageTotal, summedTotal, toJson, totalOf } from './rows.ts';
 
 /**
  * Every read starts from the tenant: `agent_id = $agent` is the first condition of every
@@ -41,16 +41,102 @@ function filteredClients(db: Db, agentId: string, q: ClientFilter) {
   return base;
 }
 
+/**
+ * The list's total. Unfiltered or by stage alone: the sum of the agent's buckets in the
+ * dashboard summary, which counts live clients per stage exactly (`summedTotal`) — a few
+ * primary-key rows instead of an index scan of the agent's every client per request. Any
+ * other filter (property type, text, tag) is counted from the rows (`totalOf`).
+ */
+function clientTotal(db: Db, agentId: string, q: ClientFilter, base: ReturnType<typeof clientsOf>) {
+  if (q.property_type || q.q?.trim() || q.tag?.trim()) return totalOf(base);
+  let counts = db.selectFrom('dashboard_client_counts').where('agent_id', '=', agentId);
+  if (q.stage) counts = counts.where('stage', '=', q.stage);
+  return summedTotal(counts);
+}
+
+/**
+ * The client's current or last enrolment — what `enrollmentsOf` reads — as columns of the
+ * client's own statement: a LATERAL lookup of the enrollments primary key per client row, so
+ * one client, or a page of them, is one statement (it was the rows, then their enrolments:
+ * two round trips and two queries to build per request). Its columns are prefixed `enr_`,
+ * so the filters' and sorts' unqualified column names stay unambiguous.
+ */
+function withEnrollment(qb: ReturnType<typeof clientsOf>, agentId: string) {
+  return qb
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('enrollments as e')
+          .leftJoin('plans as p', (j) => j.onRef('p.id', '=', 'e.plan_id').onRef('p.agent_id', '=', 'e.agent_id'))
+          .select([
+            'e.enrollment_id as enr_id',
+            'e.plan_id as enr_plan_id',
+            sql<string>`coalesce(p.name, e.plan_name)`.as('enr_plan_name'),
+            'e.plan_version as enr_plan_version',
+            'e.status as enr_status',
+            'e.ended_reason as enr_ended_reason',
+            'e.enrolled_at as enr_enrolled_at',
+            'e.paused_until as enr_paused_until',
+          ])
+          .where('e.agent_id', '=', agentId)
+          .whereRef('e.client_id', '=', 'clients.id')
+          .as('enr'),
+      (j) => j.onTrue(),
+    )
+    .selectAll('clients')
+    .select([
+      'enr.enr_id',
+      'enr.enr_plan_id',
+      'enr.enr_plan_name',
+      'enr.enr_plan_version',
+      'enr.enr_status',
+      'enr.enr_ended_reason',
+      'enr.enr_enrolled_at',
+      'enr.enr_paused_until',
+    ]);
+}
+
+type EnrollmentColumns = {
+  enr_id: string | null;
+  enr_plan_id: string | null;
+  enr_plan_name: string | null;
+  enr_plan_version: number | null;
+  enr_status: string | null;
+  enr_ended_reason: string | null;
+  enr_enrolled_at: Date | null;
+  enr_paused_until: Date | null;
+};
+
+/** A client row with its `withEnrollment` columns → the row alone and its enrolment (null: never enrolled). */
+function splitEnrollment<R extends EnrollmentColumns & { id: string }>(r: R) {
+  const { enr_id, enr_plan_id, enr_plan_name, enr_plan_version, enr_status, enr_ended_reason, enr_enrolled_at, enr_paused_until, ...row } =
+    r;
+  const enrollment =
+    enr_id === null
+      ? null
+      : toEnrollment({
+          client_id: r.id,
+          enrollment_id: enr_id,
+          plan_id: enr_plan_id as string,
+          plan_name: enr_plan_name as string,
+          plan_version: enr_plan_version as number,
+          status: enr_status as string,
+          ended_reason: enr_ended_reason,
+          enrolled_at: enr_enrolled_at as Date,
+          paused_until: enr_paused_until,
+        });
+  return { row, enrollment };
+}
+
 export async function listClients(db: Db, agentId: string, q: ClientListQuery): Promise<PageOf<Client>> {
   const base = filteredClients(db, agentId, q);
   const [column, direction] = SORTS[q.sort ?? '-created_at'];
   // The default order (created_at DESC NULLS LAST, id) is clients_agent_list_idx's: the page
-  // reads `limit` rows off the index; the total, in the same statement (one snapshot), is an
-  // index-only count of the filter (`count(*) OVER ()` had to fetch every matching row first).
+  // reads `limit` rows off the index, each with its enrolment (withEnrollment); the total is
+  // in the same statement (one snapshot, clientTotal).
   const { rows, total } = await pageTotal(
-    await base
-      .selectAll()
-      .select(totalOf(base))
+    await withEnrollment(base, agentId)
+      .select(clientTotal(db, agentId, q, base))
       .orderBy(sql.ref(column), (ob) => (direction === 'asc' ? ob.asc() : ob.desc()).nullsLast())
       .orderBy('id')
       .limit(q.limit)
@@ -59,12 +145,15 @@ export async function listClients(db: Db, agentId: string, q: ClientListQuery): 
     base,
     offsetOf(q),
   );
-  const enrollments = await enrollmentsOf(
-    db,
-    agentId,
-    rows.map((r) => r.id),
-  );
-  return { items: rows.map((r) => toClient(r, enrollments.get(r.id) ?? null)), total, page: q.page, limit: q.limit };
+  return {
+    items: rows.map((r) => {
+      const { row, enrollment } = splitEnrollment(r);
+      return toClient(row, enrollment);
+    }),
+    total,
+    page: q.page,
+    limit: q.limit,
+  };
 }
 
 /**
@@ -108,9 +197,11 @@ export async function clientIdsMatching(db: Db, agentId: string, q: ClientFilter
  * (null only for rows projected before it existed and not yet replayed), the ETag source.
  */
 export async function getClient(db: Db, agentId: string, id: string): Promise<(Client & { aggregate_seq: number | null }) | undefined> {
-  const row = await clientsOf(db, agentId).selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) return undefined;
-  return { ...toClient(row, (await enrollmentsOf(db, agentId, [id])).get(id) ?? null), aggregate_seq: row.aggregate_seq };
+  // One statement: the row and its enrolment (withEnrollment).
+  const found = await withEnrollment(clientsOf(db, agentId), agentId).where('clients.id', '=', id).executeTakeFirst();
+  if (!found) return undefined;
+  const { row, enrollment } = splitEnrollment(found);
+  return { ...toClient(row, enrollment), aggregate_seq: row.aggregate_seq };
 }
 
 /** The client's whole history across streams, oldest first. */

@@ -97,7 +97,7 @@ export async function getSettings(db: Db, agentId: string): Promise<AgentSetting
 // ---------------------------------------------------------------------------------------
 // Enrolments
 
-type EnrollmentRow = {
+export type EnrollmentRow = {
   client_id: string;
   enrollment_id: string;
   plan_id: string;
@@ -109,7 +109,7 @@ type EnrollmentRow = {
   paused_until: Date | null;
 };
 
-const toEnrollment = (r: EnrollmentRow): Enrollment => ({
+export const toEnrollment = (r: EnrollmentRow): Enrollment => ({
   enrollment_id: r.enrollment_id,
   plan_id: r.plan_id,
   plan_name: r.plan_name,

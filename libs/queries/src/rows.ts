@@ -5,7 +5,11 @@ export function toJson<T extends Record<string, unknown>>(
   row: T,
 ): { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] } {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : v;
+  // Object.keys, not Object.entries: a page of 20 rows × 20 columns made 400 [k, v] arrays per request.
+  for (const k of Object.keys(row)) {
+    const v = row[k];
+    out[k] = v instanceof Date ? v.toISOString() : v;
+  }
   return out as never;
 }
 
@@ -31,6 +35,19 @@ export const totalCount = sql<string>`count(*) over ()`.as('total_count');
  */
 export function totalOf<DB, TB extends keyof DB, O>(base: SelectQueryBuilder<DB, TB, O>) {
   return sql<string>`(${base.select(sql<string>`count(*)`.as('n'))})`.as('total_count');
+}
+
+/**
+ * The same total read off a summary the projector keeps (`dashboard_email_counts`,
+ * `dashboard_client_counts`: counts per agent × status/stage, written in the same transaction
+ * as the rows they count, so exact): `counts` selects the buckets that make up the filter and
+ * their `n` are summed. Still a column of the page's own statement (one snapshot), but a few
+ * rows of a primary key instead of an index scan of every matching row — counting an agent's
+ * 50,000 emails was 12 ms of a 13 ms statement, per request. Only for filters the summary
+ * keys on (none, a status, a stage); any other filter counts with `totalOf`.
+ */
+export function summedTotal<DB, TB extends keyof DB, O>(counts: SelectQueryBuilder<DB, TB, O>) {
+  return sql<string>`(${counts.select(sql<string>`coalesce(sum(n), 0)`.as('n'))})`.as('total_count');
 }
 
 const countAll = sql<string>`count(*)`.as('n');
