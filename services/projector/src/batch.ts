@@ -170,7 +170,8 @@ async function parkedHeads(db: ProjectionDb, stream: StreamName, subjects: strin
     .selectFrom('projection_parked')
     .select(['subject', (eb) => eb.fn.min<number>('seq').as('first')])
     .where('stream', '=', stream)
-    .where('subject', 'in', unique)
+    // One array parameter, not one per subject (a replay batch names thousands).
+    .where(sql<boolean>`subject = ANY(${unique}::text[])`)
     .groupBy('subject')
     .execute();
   return new Map(rows.map((r) => [r.subject, Number(r.first)]));

@@ -141,3 +141,46 @@ async function columnTypes(db: ProjectionDb, table: string): Promise<Map<string,
   TYPES.set(table, types);
   return types;
 }
+
+/**
+ * `INSERT INTO table (columns) SELECT … FROM jsonb_to_recordset(rows) … ON CONFLICT (conflict)
+ * DO NOTHING`, 2,000 rows a statement. Why not `.values(rows)`: a VALUES list binds a parameter
+ * per cell (a task row has 26), which kysely compiles and Postgres parses and plans for every
+ * statement; one JSON parameter keeps the statement small and constant (the busiest inserts of
+ * `ops replay`). Each cell is read as its column's type from its JSON value, so rows must hold
+ * plain values only: strings (a timestamptz takes its ISO string), numbers, booleans, null —
+ * not a pre-stringified JSON value (it would be stored as a jsonb string, see updateRows).
+ * `returning`: columns of the inserted rows to return.
+ */
+export async function insertRows<R extends Record<string, string | number | boolean | null>>(
+  db: ProjectionDb,
+  table: keyof Database,
+  rows: readonly R[],
+  opts: { conflict: readonly string[]; returning?: readonly string[] },
+): Promise<Record<string, unknown>[]> {
+  const first = rows[0];
+  if (!first) return [];
+  const types = await columnTypes(db, table);
+  const columns = Object.keys(first);
+  const defs = sql.join(
+    columns.map((c) => {
+      const type = types.get(c);
+      if (!type) throw new TypeError(`${table} has no column ${JSON.stringify(c)}`);
+      return sql`${sql.id(c)} ${sql.raw(type)}`;
+    }),
+    sql`, `,
+  );
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < rows.length; i += 2000) {
+    const q = db
+      .insertInto(table)
+      .columns(columns as never)
+      .expression(
+        sql`SELECT ${sql.join(columns.map((c) => sql.ref(`v.${c}`)))} FROM jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + 2000))}::jsonb) AS v(${defs})`,
+      )
+      .onConflict((oc) => oc.columns(opts.conflict as never).doNothing());
+    if (opts.returning) out.push(...((await q.returning(opts.returning as never).execute()) as Record<string, unknown>[]));
+    else await q.execute();
+  }
+  return out;
+}

@@ -23,6 +23,13 @@ export type Projection = {
    * so each may take its share of the batch at once.
    */
   applyMany?(db: ProjectionDb, items: readonly ProjectedEvent[]): Promise<void>;
+  /**
+   * Optional: rebuilds this projection's tables whole from the rows the other projections
+   * wrote — the same rows as applying every event to it would leave (the dashboard summary's
+   * counts are a function of the rows). `ops replay` then leaves the projection out while it
+   * loads the streams and calls this once, after the load and before the swap's catch-up.
+   */
+  rebuild?(db: ProjectionDb): Promise<void>;
 };
 export type ProjectedEvent = { event: Envelope; pos: EventPosition };
 

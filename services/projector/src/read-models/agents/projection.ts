@@ -31,7 +31,8 @@ async function insert(db: ProjectionDb, events: readonly Envelope[]): Promise<vo
             id: event.agent_id,
             email: event.data.email,
             name: event.data.name,
-            password_hash: event.data.password_hash,
+            // Old events only (issue 13): the hash such an agent logs in with until it moves to auth_credentials.
+            password_hash: event.data.password_hash ?? null,
             created_at: event.occurred_at,
           },
         ]

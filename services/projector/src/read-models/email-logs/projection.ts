@@ -7,7 +7,7 @@ import {
   isEmailReportEvent,
 } from '@realtoros/contracts';
 import { type RawBuilder, sql } from 'kysely';
-import { type RowUpdate, rounds, updateRows } from '../../many.ts';
+import { insertRows, type RowUpdate, rounds, updateRows } from '../../many.ts';
 import type { Projection, ProjectionDb } from '../../projection.ts';
 
 /** The rank of the row's current status, in SQL (constants only: safe to inline). */
@@ -260,23 +260,22 @@ async function applyReports(db: ProjectionDb, reports: Report[]): Promise<void> 
     summaries.set(id, fresh);
     return fresh;
   };
-  for (let i = 0; i < mine.length; i += 1000) {
-    const inserted = await db
-      .insertInto('email_events')
-      .values(
-        mine.slice(i, i + 1000).map((e) => ({
-          email_id: e.aggregate_id,
-          agent_id: e.agent_id,
-          sg_event_id: e.data.sg_event_id,
-          event: e.data.event,
-          occurred_at: e.data.timestamp,
-          url: e.data.url ?? null,
-          reason: e.data.reason ?? null,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['email_id', 'sg_event_id']).doNothing())
-      .returning(['email_id', 'event'])
-      .execute();
+  {
+    // As one JSON parameter (insertRows); a duplicate in the same statement is skipped as with VALUES (first wins).
+    const inserted = (await insertRows(
+      db,
+      'email_events',
+      mine.map((e) => ({
+        email_id: e.aggregate_id,
+        agent_id: e.agent_id,
+        sg_event_id: e.data.sg_event_id,
+        event: e.data.event,
+        occurred_at: e.data.timestamp,
+        url: e.data.url ?? null,
+        reason: e.data.reason ?? null,
+      })),
+      { conflict: ['email_id', 'sg_event_id'], returning: ['email_id', 'event'] },
+    )) as { email_id: string; event: string }[];
     for (const r of inserted) {
       const s = summaryOf(r.email_id);
       s.added++;
@@ -332,18 +331,18 @@ async function applyReports(db: ProjectionDb, reports: Report[]): Promise<void> 
 async function ensureRows(db: ProjectionDb, rows: readonly { event: Envelope; clientId: string; taskId: string | null }[]): Promise<void> {
   const firsts = new Map<string, (typeof rows)[number]>();
   for (const r of rows) if (!firsts.has(r.event.aggregate_id)) firsts.set(r.event.aggregate_id, r);
-  await db
-    .insertInto('email_logs')
-    .values(
-      [...firsts.values()].map(({ event, clientId, taskId }) => ({
-        id: event.aggregate_id,
-        agent_id: event.agent_id,
-        client_id: clientId,
-        task_id: taskId,
-        status: 'generated',
-        created_at: event.occurred_at,
-      })),
-    )
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
+  // As one JSON parameter (insertRows): every email event of a batch comes through here.
+  await insertRows(
+    db,
+    'email_logs',
+    [...firsts.values()].map(({ event, clientId, taskId }) => ({
+      id: event.aggregate_id,
+      agent_id: event.agent_id,
+      client_id: clientId,
+      task_id: taskId,
+      status: 'generated',
+      created_at: event.occurred_at,
+    })),
+    { conflict: ['id'] },
+  );
 }

@@ -1,6 +1,6 @@
 import { type Envelope, EVENT_TYPES, EVENTS } from '@realtoros/contracts';
 import { sql } from 'kysely';
-import { type RowUpdate, rounds, updateRows } from '../../many.ts';
+import { insertRows, type RowUpdate, rounds, updateRows } from '../../many.ts';
 import type { EventPosition, ProjectedEvent, Projection, ProjectionDb } from '../../projection.ts';
 
 /** A task's held-back state ends whenever it fires, is rescheduled, or leaves the queue. */
@@ -65,12 +65,8 @@ type ScheduledRow = NonNullable<ReturnType<typeof scheduledRow>>;
 /** TaskScheduled opens its subject: inserted once (a replay's insert is a no-op). */
 async function insertScheduled(db: ProjectionDb, rows: ScheduledRow[]): Promise<void> {
   // One statement must not insert an id twice (ON CONFLICT cannot touch a row twice): rounds never do.
-  for (let i = 0; i < rows.length; i += 500)
-    await db
-      .insertInto('tasks')
-      .values(rows.slice(i, i + 500))
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+  // As one JSON parameter, not 26 bound values a row (insertRows: the most inserted rows of a replay after client_events).
+  await insertRows(db, 'tasks', rows, { conflict: ['id'] });
 }
 
 /**
