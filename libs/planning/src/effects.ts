@@ -6,6 +6,7 @@ import {
   nextSlotFrom,
   type PlanStep,
   type PlanVersion,
+  emailSpacing,
   placeStep,
   planTaskId,
   type TaskPlanRef,
@@ -102,6 +103,9 @@ function effects(input: PlanChangeInput, rearmHeld: boolean): PlanEffect[] {
   const before = new Map(from.steps.map((s) => [s.id, s]));
   const after = new Set(to.steps.map((s) => s.id));
   const out: PlanEffect[] = [];
+  // Where the steps go is decided in order, so the "one email a day" rule of placeSteps holds
+  // after an edit or a resume too (a step moved to "now" never lands beside another).
+  const spacing = emailSpacing(placeArgs(input));
 
   to.steps.forEach((step, index) => {
     const task = taskOf(input.tasks, step.id);
@@ -119,20 +123,27 @@ function effects(input: PlanChangeInput, rearmHeld: boolean): PlanEffect[] {
           step,
           task_id,
           ...placed,
+          scheduled_for: spacing.next(step, placed.timing, placed.scheduled_for),
           step_index: index + 1,
           plan: taskPlanRef(to, index, enrollmentId),
         });
       return;
     }
-    if (task.status !== 'pending' || task.pinned) return;
+    if (task.status !== 'pending' || task.pinned) {
+      // Gone out (or going, or pinned by the agent): history the later steps still space from.
+      if (task.status === 'due' || task.status === 'completed' || task.pinned)
+        spacing.keep(step, placeStep({ ...placeArgs(input), step }).timing, task.scheduled_for);
+      return;
+    }
     const held = task.held_reason !== null;
     const content = old !== undefined && contentChanged(old, step);
     if (task.held_reason === 'daily_cap' && old && sameTiming(old, step)) {
+      spacing.keep(step, placeStep({ ...placeArgs(input), step }).timing, task.scheduled_for);
       if (content) out.push(moveOf('update', input, step, index, task, task.scheduled_for, null));
       return;
     }
     const placed = placeStep({ ...placeArgs(input), step });
-    const at = notBefore(placed, input);
+    const at = spacing.next(step, placed.timing, notBefore(placed, input));
     // Compared as instants: the read model may spell a time differently ("+00:00", no millis).
     if (ms(at) !== ms(task.scheduled_for) || (rearmHeld && held)) out.push(moveOf('move', input, step, index, task, at, placed.timing));
     else if (content) out.push(moveOf('update', input, step, index, task, at, placed.timing));

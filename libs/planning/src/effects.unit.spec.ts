@@ -1,7 +1,7 @@
 import { type AgentSettings, DEFAULT_AGENT_SETTINGS } from '@realtoros/contracts';
 import { describe, expect, it } from 'vitest';
 import { type PlanEffect, type PlanTaskSnapshot, planChangeEffects, resumeEffects, summarizePreview } from './effects.ts';
-import { nextSlotFrom, type PlanStep, type PlanVersion, placeStep, planTaskId } from './steps.ts';
+import { nextSlotFrom, type PlanStep, type PlanVersion, placeStep, placeSteps, planTaskId } from './steps.ts';
 
 const CLIENT = '0190a000-0000-7000-8000-0000000000c1';
 const PLAN = '0190a000-0000-7000-8000-0000000000a1';
@@ -37,7 +37,7 @@ describe('planChangeEffects', () => {
   const a = step('a', 1);
   const b = step('b', 3);
   const c = step('c', 5);
-  const d = step('d', 7);
+  const d = step('d', 8); // c (day 5, a Saturday) goes Monday; d on day 7 would share that Monday (see the spacing tests)
   const from = version(1, [a, b, c, d]);
 
   it('nothing changes → no effects', () => {
@@ -195,5 +195,42 @@ describe('summarizePreview', () => {
     expect(summarizePreview([e('past', 2)], 1).summary).toBe(
       'This change affects none of the 1 enrolled client. 2 added steps are already past and are not sent.',
     );
+  });
+});
+
+describe('the one-email-a-day rule after enrolment', () => {
+  // Enrolled Friday 2026-11-27 14:00 New York: Day 1 and Day 3 both fall on Monday alone.
+  const FRIDAY = '2026-11-27T19:00:00.000Z';
+  const d1 = step('d1', 1, { time_of_day: null });
+  const d3 = step('d3', 3, { time_of_day: null });
+  const v1 = version(1, [d1, d3]);
+  const enrolled = placeSteps(v1, { enrolledAt: FRIDAY, settings: NY, clientId: CLIENT });
+  const tasks = new Map<string, PlanTaskSnapshot>(
+    enrolled.map((p) => [
+      p.step.id,
+      { task_id: planTaskId(ENR, p.step.id), status: 'pending', scheduled_for: p.scheduled_for, pinned: false, held_reason: null },
+    ]),
+  );
+  const args = { anchor: FRIDAY, settings: NY, clientId: CLIENT, enrollmentId: ENR, now: '2026-11-28T12:00:00.000Z' };
+
+  it('an edit that leaves the steps alone moves nothing (the enrolment already spaced them)', () => {
+    expect(enrolled[0]!.scheduled_for.slice(0, 10)).not.toBe(enrolled[1]!.scheduled_for.slice(0, 10));
+    expect(planChangeEffects({ ...args, from: v1, to: version(2, [d1, d3]), tasks })).toEqual([]);
+  });
+
+  it('once Day 1 has gone out, Day 3 still keeps its day (no spurious move)', () => {
+    const sent = new Map(tasks);
+    sent.set('d1', { ...sent.get('d1')!, status: 'completed' });
+    expect(planChangeEffects({ ...args, now: '2026-11-30T18:00:00.000Z', from: v1, to: version(2, [d1, d3]), tasks: sent })).toEqual([]);
+  });
+
+  it('a new step that the window would put on an email day goes to the next open day after it', () => {
+    const extra = step('d2', 2, { time_of_day: null }); // Sunday → Monday, beside Day 1
+    const effects = planChangeEffects({ ...args, from: v1, to: version(2, [d1, extra, d3]), tasks });
+    const add = effects.find((e) => e.kind === 'add');
+    expect(add && 'scheduled_for' in add ? add.scheduled_for.slice(0, 10) : null).toBe(enrolled[1]!.scheduled_for.slice(0, 10));
+    // …and Day 3 moves on a day so the three stay a day apart.
+    const move = effects.find((e) => e.kind === 'move' && e.step_id === 'd3');
+    expect(move && 'to' in move ? Date.parse(move.to) : 0).toBeGreaterThan(Date.parse(enrolled[1]!.scheduled_for) + 12 * 3600_000);
   });
 });

@@ -185,9 +185,49 @@ export type PlacedStep = Placement & {
   /** 0-based position in the version. */
   index: number;
 };
-/** Every step of a version placed from one anchor, in the version's order. */
+/** A step that writes to the client (a reminder for the agent is not one). */
+export const emailsClient = (step: PlanStep): boolean => (step.action ?? 'email') !== 'task';
+
+/**
+ * Every step of a version placed from one anchor, in the version's order — with one rule on
+ * top of each step's own placement: the sending window never puts two of the plan's emails
+ * on one local day. Enrolled on a Friday, "Day 1" (Saturday) and "Day 3" (Monday) would both
+ * move to Monday's slot and reach the client together; the later one goes to the next open
+ * day after the earlier one instead. Steps the agent planned for the same day stay together
+ * (that is the plan), reminders (`task`) and exact demo steps are left alone.
+ */
 export function placeSteps(plan: Pick<PlanVersion, 'steps'>, input: Omit<PlaceInput, 'step'>): PlacedStep[] {
-  return plan.steps.map((step, index) => ({ step, index, ...placeStep({ ...input, step }) }));
+  const spacing = emailSpacing(input);
+  return plan.steps.map((step, index) => {
+    const own = placeStep({ ...input, step });
+    return { step, index, ...own, scheduled_for: spacing.next(step, own.timing, own.scheduled_for) };
+  });
+}
+
+/**
+ * The "one email a day" rule as a running check over a plan's steps in order: `next` takes a
+ * step's time (its placement, or where an edit puts it) and answers the time it goes, moved
+ * to the next open day after the previous email when the window made them share a day.
+ */
+export function emailSpacing(input: Omit<PlaceInput, 'step'>) {
+  const zone = placementZone(input.settings, input.clientZone);
+  let previous: { plannedDay: string; day: string; at: string } | null = null;
+  const counts = (step: PlanStep, timing: TaskTiming) => emailsClient(step) && timing.placement === 'window';
+  return {
+    next(step: PlanStep, timing: TaskTiming, at: string): string {
+      if (!counts(step, timing)) return at;
+      const plannedDay = localDateOf(timing.planned_for, zone);
+      let placed = at;
+      if (previous && plannedDay > previous.plannedDay && localDateOf(placed, zone) <= previous.day)
+        placed = nextSlotFrom(startOfNextLocalDay(previous.at, zone), input.settings, input.clientZone, input.clientId);
+      previous = { plannedDay, day: localDateOf(placed, zone), at: placed };
+      return placed;
+    },
+    /** A step that keeps its time whatever the rule says (held by the cap): later ones still space from it. */
+    keep(step: PlanStep, timing: TaskTiming, at: string): void {
+      if (counts(step, timing)) previous = { plannedDay: localDateOf(timing.planned_for, zone), day: localDateOf(at, zone), at };
+    },
+  };
 }
 
 /**

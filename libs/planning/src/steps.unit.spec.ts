@@ -198,6 +198,52 @@ describe('placeStep', () => {
   });
 });
 
+describe("placeSteps: the window never puts two of a plan's emails on one day", () => {
+  // The standard plan enrolled on Friday 2026-11-27 14:00 New York.
+  const FRIDAY = '2026-11-27T19:00:00.000Z';
+  const standard = [
+    step({ id: 'd1', label: 'Day 1', offset_days: 1 }),
+    step({ id: 'd3', label: 'Day 3', offset_days: 3 }),
+    step({ id: 'w1', label: 'Week 1', offset_days: 7 }),
+  ];
+  const days = (steps: PlanStep[], settings = NY) =>
+    placeSteps({ steps }, { enrolledAt: FRIDAY, settings, clientId: CLIENT }).map((p) => wall(p.scheduled_for, 'America/New_York'));
+
+  it('Friday enrolment: Day 1 (Saturday) goes Monday, Day 3 (Monday) the day after — not both Monday', () => {
+    // Each step alone lands on Monday: the collision this rule is for.
+    const alone = standard
+      .slice(0, 2)
+      .map((s) => wall(placeStep({ step: s, enrolledAt: FRIDAY, settings: NY, clientId: CLIENT }).scheduled_for, 'America/New_York'));
+    expect(alone.map((w) => w.slice(0, 10))).toEqual(['2026-11-30', '2026-11-30']);
+    const placed = days(standard);
+    expect(placed.map((w) => `${w.slice(0, 10)} ${w.slice(-3)}`)).toEqual(['2026-11-30 Mon', '2026-12-01 Tue', '2026-12-04 Fri']);
+  });
+
+  it('the moved step keeps its planned day on record and goes at the window start + the client spread', () => {
+    const [, d3] = placeSteps({ steps: standard }, { enrolledAt: FRIDAY, settings: NY, clientId: CLIENT });
+    expect(wall(d3!.timing.planned_for, 'America/New_York').slice(0, 10)).toBe('2026-11-30');
+    const spread = clientSpreadMinutes(CLIENT, windowOf(NY));
+    expect(d3!.scheduled_for).toBe(
+      new Date(Date.parse(zonedInstant('2026-12-01', '09:00', 'America/New_York')) + spread * 60_000).toISOString(),
+    );
+  });
+
+  it('a chain of collisions (holidays Mon–Wed) spaces every email a day apart, in order', () => {
+    const holidays = { ...NY, holidays: ['2026-11-30', '2026-12-01', '2026-12-02'] };
+    expect(days(standard, holidays).map((w) => w.slice(0, 10))).toEqual(['2026-12-03', '2026-12-04', '2026-12-07']);
+  });
+
+  it('steps planned for the same day stay together; a reminder (task) and exact demo steps are not moved', () => {
+    const sameDay = [step({ id: 'a', offset_days: 1 }), step({ id: 'b', offset_days: 1, time_of_day: '15:00' })];
+    expect(days(sameDay).map((w) => w.slice(0, 10))).toEqual(['2026-11-30', '2026-11-30']);
+    const withTask = [step({ id: 'a', offset_days: 1 }), step({ id: 'call', offset_days: 3, action: 'task' })];
+    expect(days(withTask).map((w) => w.slice(0, 10))).toEqual(['2026-11-30', '2026-11-30']);
+    const demo = [step({ id: 'x', offset_seconds: 60 } as Partial<PlanStep>), step({ id: 'y', offset_seconds: 60 } as Partial<PlanStep>)];
+    const [x, y] = placeSteps({ steps: demo }, { enrolledAt: FRIDAY, settings: NY, clientId: CLIENT });
+    expect(x!.scheduled_for).toBe(y!.scheduled_for);
+  });
+});
+
 describe('taskPlanRef', () => {
   it('names the version and the 1-based step', () => {
     const plan = { plan_id: PLAN, name: 'New lead', version: 3, steps: [step(), step({ id: 'day-3', label: 'Day 3', instructions: 'x' })] };
