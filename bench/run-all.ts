@@ -32,6 +32,7 @@ const BENCHES: Bench[] = [
   { name: 'plans', script: 'plans.bench.ts', args: ['--scenario', 'plan', '--n', '5000'] },
   { name: 'webhooks', script: 'webhook-batch.bench.ts', args: [] },
   { name: 'import', script: 'import.bench.ts', args: [] },
+  { name: 'login', script: 'login.bench.ts', args: [] },
 ];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });

@@ -1,6 +1,6 @@
 import { createWebhookSigner, type Stack, startStack } from '@realtoros/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp } from './http.ts';
+import { apiClient, signUp } from './http.ts';
 import { isProblem, type RawResponse, rawRequest } from './raw-http.ts';
 
 /**
@@ -347,6 +347,8 @@ async function inBatches<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>):
 describe(`fuzz over the OpenAPI document (FUZZ_SEED=${SEED})`, () => {
   let stack: Stack;
   let token: string;
+  /** A second session of the agent, for log-out: its cases end the session they are sent with. */
+  let logoutToken: string;
   let doc: OpenApiDoc;
   const signer = createWebhookSigner();
 
@@ -355,7 +357,9 @@ describe(`fuzz over the OpenAPI document (FUZZ_SEED=${SEED})`, () => {
       LOG_LEVEL: 'error',
       SENDGRID_WEBHOOK_PUBLIC_KEY: signer.publicKey,
     });
-    token = (await signUp(stack.api, 'Fuzz Agent')).token;
+    const agent = await signUp(stack.api, 'Fuzz Agent');
+    token = agent.token;
+    logoutToken = (await apiClient(stack.api).post('/api/auth/login', { email: agent.email, password: 'correct-horse-1' })).body.token;
     doc = (await rawRequest(stack.api, 'GET', '/docs/json')).body;
   });
   afterAll(async () => stack?.dispose());
@@ -392,7 +396,7 @@ describe(`fuzz over the OpenAPI document (FUZZ_SEED=${SEED})`, () => {
       { method: 'GET', path: '/healthz', params: [], body: null, secured: false },
       { method: 'GET', path: '/readyz', params: [], body: null, secured: false },
     ];
-    const all = ops.flatMap((op) => casesFor(op, token, rng));
+    const all = ops.flatMap((op) => casesFor(op, op.path === '/api/auth/logout' ? logoutToken : token, rng));
     const chosen = all.length > BUDGET ? rng.shuffle(all).slice(0, BUDGET) : all;
     const started = Date.now();
     const failures: string[] = [];

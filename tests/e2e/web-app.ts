@@ -13,7 +13,7 @@ export type WebApp = { url: string; output: () => string; stop(): Promise<void> 
  * directory with this test's origin baked in, then `node build/index.js` against the
  * stack's database and gateway. Its own build dirs, so it can run beside `npm run up`.
  */
-export async function startWebApp(env: { DATABASE_URL: string; JWT_SECRET: string; GATEWAY_URL: string }): Promise<WebApp> {
+export async function startWebApp(env: { DATABASE_URL: string; JWT_SECRET?: string; GATEWAY_URL: string }): Promise<WebApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'realtoros-web-'));

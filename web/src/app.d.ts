@@ -2,7 +2,7 @@
 declare global {
   namespace App {
     interface Locals {
-      /** The signed-in agent (verified from the session cookie), or null. */
+      /** The signed-in agent (the gateway vouched for the session cookie, hooks.server.ts), or null. */
       agent: { id: string; email: string; name: string } | null;
       /** The gateway token of the signed-in agent, for writes and the live stream. */
       token: string | null;

@@ -51,7 +51,26 @@ export const LoginBody = Type.Object({ email: Email, password: Type.String({ min
 /** PATCH /api/auth/me: the agent's display name. */
 export const AgentPatchBody = Type.Object({ name: Text({ minLength: 1, maxLength: 200, pattern: '\\S' }) }, closed);
 export const Agent = Type.Object({ id: Uuid, email: Email, name: Type.String(), created_at: Timestamp });
-export const AuthResponse = Type.Object({ agent: Agent, token: Type.String() });
+/**
+ * Sign-up, log-in and refresh answer the agent and a short-lived access token (`token`, the
+ * contract's field); with it the session's `refresh_token` (renews `token` at
+ * POST /api/auth/refresh until the session ends) and `expires_in` (seconds). Log-in adds
+ * `failed_attempts`: wrong passwords since the agent's previous log-in.
+ */
+export const AuthResponse = Type.Object({
+  agent: Agent,
+  token: Type.String(),
+  refresh_token: Type.Optional(Type.String()),
+  expires_in: Type.Optional(Type.Integer()),
+  failed_attempts: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 300 }) }, closed);
+/** POST /api/auth/logout: optional; names the session when the access token has expired. */
+export const LogoutBody = Type.Object({ refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })) }, closed);
+export const PasswordChangeBody = Type.Object(
+  { current_password: Type.String({ minLength: 1, maxLength: 200 }), new_password: Password },
+  closed,
+);
 
 /**
  * One client tag (issue 10), as the agent sends it: at most 40 characters, at least one that

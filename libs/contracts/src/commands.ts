@@ -27,7 +27,8 @@ const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.U
 
 export const COMMANDS = {
   crm: {
-    register_agent: Type.Object({ email: Email, name: Text({ minLength: 1, maxLength: 200 }), password_hash: Type.String() }),
+    // No credential: the gateway keeps the password hash itself (auth_credentials), never in an event.
+    register_agent: Type.Object({ email: Email, name: Text({ minLength: 1, maxLength: 200 }) }),
     // The same shapes the HTTP API accepts: one definition of a client's fields.
     create_client: ClientCreateBody,
     update_client: Type.Object({ client_id: Uuid, changes: ClientPatchBody }),

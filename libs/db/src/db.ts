@@ -13,6 +13,7 @@ import * as m009 from './migrations/009_dashboard_summary.ts';
 import * as m010 from './migrations/010_imports.ts';
 import * as m011 from './migrations/011_client_tags.ts';
 import * as m012 from './migrations/012_templates.ts';
+import * as m013 from './migrations/013_agent_credentials.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns such as stream sequences fit in a JS number for our lifetimes.
@@ -66,6 +67,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010_imports': m010,
   '011_client_tags': m011,
   '012_templates': m012,
+  '013_agent_credentials': m013,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -16,6 +16,7 @@ import * as m009 from './migrations/009_dashboard_summary.ts';
 import * as m010 from './migrations/010_imports.ts';
 import * as m011 from './migrations/011_client_tags.ts';
 import * as m012 from './migrations/012_templates.ts';
+import * as m013 from './migrations/013_agent_credentials.ts';
 
 describe('migrations on real Postgres', () => {
   it('004 moves existing webhook_events arrays into email_events rows with counters and delivered_at, then drops the array', async () => {
@@ -53,6 +54,7 @@ describe('migrations on real Postgres', () => {
         '010_imports',
         '011_client_tags',
         '012_templates',
+        '013_agent_credentials',
       ]);
 
       const rows = await t.db.selectFrom('email_events').selectAll().orderBy('occurred_at').execute();
@@ -101,6 +103,7 @@ describe('migrations on real Postgres', () => {
         '010_imports',
         '011_client_tags',
         '012_templates',
+        '013_agent_credentials',
       ]);
       // 009 counted the rows already there into the dashboard summary.
       expect(await t.db.selectFrom('dashboard_task_counts').select(['status', 'held', 'n']).execute()).toEqual([
@@ -163,8 +166,17 @@ describe('migrations on real Postgres', () => {
         '010_imports': m010,
         '011_client_tags': m011,
         '012_templates': m012,
+        '013_agent_credentials': m013,
       };
       const migrator = new Migrator({ db: old, provider: { getMigrations: async () => all } });
+      // 013 (credentials out of events): an agent without a hash in its event; down refuses no row.
+      await sql`INSERT INTO agents (id, email, name, password_hash, created_at)
+        VALUES ('0190a000-0000-7000-8000-00000000a013', 'new@example.com', 'New', NULL, now())`.execute(old);
+      expect((await migrator.migrateDown()).error).toBeUndefined(); // 013
+      const { rows: nullable } = await sql<{ is_nullable: string }>`SELECT is_nullable FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = 'agents' AND column_name = 'password_hash'`.execute(old);
+      expect(nullable[0]?.is_nullable).toBe('NO');
+      await sql`DELETE FROM agents WHERE id = '0190a000-0000-7000-8000-00000000a013'`.execute(old);
       // 012 (templates): the table starts empty; down drops it.
       expect(await t.db.selectFrom('templates').selectAll().execute()).toEqual([]);
       expect((await migrator.migrateDown()).error).toBeUndefined(); // 012

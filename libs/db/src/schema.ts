@@ -10,7 +10,8 @@ export interface AgentsTable {
   id: string;
   email: string;
   name: string;
-  password_hash: string;
+  /** Only from events written before credentials left the log (issue 13); null since. */
+  password_hash: string | null;
   created_at: Timestamp;
 }
 export interface ClientsTable {

@@ -34,6 +34,10 @@ export async function startStack(names: ServiceName[], extraEnv: Record<string, 
     GATEWAY_HOST: '127.0.0.1',
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     JWT_SECRET: 'test-secret-test-secret-test-secret',
+    // Every spec signs up and logs in from 127.0.0.1, many at once: the per-IP limit is the
+    // subject of its own spec (tests/api/auth-security.int.spec.ts), which sets it low.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000',
     OUTBOX_DIR: mkdtempSync(join(tmpdir(), 'realtoros-outbox-')),
     LOG_LEVEL: 'warn',
     ...extraEnv,

@@ -10,6 +10,7 @@ import type { GatewayDeps } from './plugins/context.ts';
 import { watchProjection } from './projection-watch.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
 import { registerMetrics } from './plugins/metrics.ts';
+import { registerRateLimits } from './plugins/rate-limit.ts';
 import { registerValidation } from './plugins/validation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bulkRoutes } from './routes/bulk.ts';
@@ -50,6 +51,8 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
     // Node's maxHeaderSize → 400/414/431).
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
+    // The client a trusted proxy names (X-Forwarded-For) is the one rate limits count.
+    trustProxy: deps.config.TRUST_PROXY === 'true' ? true : deps.config.TRUST_PROXY,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('deps', deps);
@@ -85,7 +88,8 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerErrorHandling(app);
-  registerAuth(app);
+  await registerRateLimits(app);
+  await registerAuth(app);
   registerMetrics(app);
   // Idempotency-Key: a request holds its key at most as long as its longest command and the
   // read-your-writes wait (then another may take over); a duplicate waits about that long.

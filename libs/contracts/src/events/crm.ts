@@ -22,8 +22,12 @@ const StoredCustomFields = Type.Record(
 export const AgentRegistered = Type.Object({
   email: Email,
   name: Text({ minLength: 1, maxLength: 200 }),
-  /** scrypt hash (`scrypt$N$r$p$salt$hash`), never the password. */
-  password_hash: Type.String(),
+  /**
+   * Only in events written before issue 13 (a scrypt hash, never the password): credentials
+   * now live outside the log (the gateway's KV bucket `auth_credentials`), so a new
+   * registration carries none and nothing can leak from, or be stuck in, the immutable log.
+   */
+  password_hash: Type.Optional(Type.String()),
 });
 
 /** The agent's display name changed (the settings page); emails and the dashboard show the new one. */

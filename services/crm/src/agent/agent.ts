@@ -22,7 +22,7 @@ export type AgentState =
   | { status: 'absent' }
   | { status: 'registered'; id: string; email: string; name: string; createdAt: string; settings: AgentSettings };
 export type AgentCommand =
-  | { type: 'RegisterAgent'; data: { email: string; name: string; password_hash: string } }
+  | { type: 'RegisterAgent'; data: { email: string; name: string } }
   | { type: 'ChangeSettings'; data: CommandPayload<'crm', 'update_settings'> }
   | { type: 'RenameAgent'; data: CommandPayload<'crm', 'rename_agent'> };
 
@@ -74,7 +74,7 @@ export const agentDecider: Decider<AgentCommand, AgentState, AgentEventType> = {
           if (state.email === email) return [];
           throw new DomainError('conflict', 'An account with this id already exists.');
         }
-        return [{ type: 'AgentRegistered', data: { email, name: command.data.name.trim(), password_hash: command.data.password_hash } }];
+        return [{ type: 'AgentRegistered', data: { email, name: command.data.name.trim() } }];
       }
       case 'ChangeSettings': {
         if (state.status !== 'registered') throw new DomainError('not_found', 'agent not found');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { agentDecider } from './agent.ts';
 
 const spec = deciderSpec(agentDecider);
-const registered = { type: 'AgentRegistered' as const, data: { email: 'a@example.com', name: 'Al', password_hash: 'scrypt$x' } };
+const registered = { type: 'AgentRegistered' as const, data: { email: 'a@example.com', name: 'Al' } };
 const change = (changes: Record<string, unknown>) => ({ type: 'ChangeSettings' as const, data: { changes } });
 const changed = (changes: Record<string, unknown>) => ({ type: 'AgentSettingsChanged' as const, data: { changes } });
 
@@ -12,25 +12,25 @@ describe('agent decider', () => {
   it('given nothing, when RegisterAgent, then AgentRegistered with a normalised email and trimmed name', () => {
     spec
       .given([])
-      .when({ type: 'RegisterAgent', data: { email: ' A@Example.com', name: ' Al ', password_hash: 'scrypt$x' } })
+      .when({ type: 'RegisterAgent', data: { email: ' A@Example.com', name: ' Al ' } })
       .then([registered]);
   });
   it('given AgentRegistered, when the same sign-up is repeated, then nothing', () => {
     spec
       .given([registered])
-      .when({ type: 'RegisterAgent', data: { email: 'a@example.com', name: 'Al', password_hash: 'scrypt$y' } })
+      .when({ type: 'RegisterAgent', data: { email: 'a@example.com', name: 'Al' } })
       .then([]);
   });
   it('given AgentRegistered, when another email registers under the same id, then conflict', () => {
     spec
       .given([registered])
-      .when({ type: 'RegisterAgent', data: { email: 'b@example.com', name: 'B', password_hash: 'scrypt$y' } })
+      .when({ type: 'RegisterAgent', data: { email: 'b@example.com', name: 'B' } })
       .thenThrows('conflict');
   });
   it('given AgentRegistered after settings changed, RegisterAgent repeated still decides nothing', () => {
     spec
       .given([registered, changed({ daily_cap: 20 })])
-      .when({ type: 'RegisterAgent', data: { email: 'a@example.com', name: 'Al', password_hash: 'scrypt$y' } })
+      .when({ type: 'RegisterAgent', data: { email: 'a@example.com', name: 'Al' } })
       .then([]);
   });
 });

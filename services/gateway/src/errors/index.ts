@@ -24,6 +24,7 @@ export class HttpProblem extends Error {
 const TYPES: Record<number, string> = {
   400: 'validation-error',
   401: 'unauthorized',
+  403: 'forbidden',
   404: 'not-found',
   405: 'method-not-allowed',
   408: 'request-timeout',
@@ -41,6 +42,7 @@ const TYPES: Record<number, string> = {
 const TITLES: Record<number, string> = {
   400: 'Invalid request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not found',
   405: 'Method not allowed',
   408: 'Request timeout',
@@ -50,6 +52,7 @@ const TITLES: Record<number, string> = {
   414: 'URI too long',
   415: 'Unsupported media type',
   422: 'Unprocessable content',
+  429: 'Too many requests',
   431: 'Request headers too large',
   500: 'Internal server error',
   503: 'Service unavailable',

@@ -6,6 +6,7 @@ import { storableText as storableTextOf } from '@realtoros/messaging';
 import { Type } from '@sinclair/typebox';
 import { HttpProblem } from '../errors/index.ts';
 import { execute } from '../plugins/commands.ts';
+import { webhookRateLimit } from '../plugins/rate-limit.ts';
 
 /**
  * Limits of one Inbound Parse post. SendGrid's own ceiling for a message is 30 MB; past ours
@@ -66,6 +67,7 @@ export const inboundRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/webhook/sendgrid/inbound',
     {
+      config: webhookRateLimit(app),
       schema: {
         tags: ['webhooks'],
         summary: 'SendGrid Inbound Parse: a reply to one of our emails',

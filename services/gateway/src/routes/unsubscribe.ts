@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpProblem, sendProblem } from '../errors/index.ts';
 import { execute } from '../plugins/commands.ts';
+import { webhookRateLimit } from '../plugins/rate-limit.ts';
 
 const Params = Type.Object({ token: Type.String({ maxLength: 200 }) });
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -46,7 +47,7 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       : sendProblem(reply, 400, 'The unsubscribe link is incomplete or was changed.', { title: 'Invalid unsubscribe link' });
   const schema = { tags: ['unsubscribe'], params: Params, produces: ['text/html'] };
 
-  app.get('/unsubscribe/:token', { schema }, async (req, reply) => {
+  app.get('/unsubscribe/:token', { schema, config: webhookRateLimit(app) }, async (req, reply) => {
     const claims = claimsOf(req.params.token);
     if (!claims) return invalid(req, reply);
     const agent = await getAgent(app.deps.db, claims.agent_id).catch(() => undefined);
@@ -60,7 +61,7 @@ export const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
   });
 
-  app.post('/unsubscribe/:token', { schema }, async (req, reply) => {
+  app.post('/unsubscribe/:token', { schema, config: webhookRateLimit(app) }, async (req, reply) => {
     const claims = claimsOf(req.params.token);
     if (!claims) return invalid(req, reply);
     try {

@@ -4,6 +4,7 @@ import { EventWebhook } from '@sendgrid/eventwebhook';
 import { Type } from '@sinclair/typebox';
 import { HttpProblem } from '../errors/index.ts';
 import { execute } from '../plugins/commands.ts';
+import { webhookRateLimit } from '../plugins/rate-limit.ts';
 
 /** Signed more than this long ago (or this far in the future) → rejected as stale. */
 export const WEBHOOK_MAX_AGE_S = 600;
@@ -68,6 +69,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/webhook/sendgrid',
     {
+      config: webhookRateLimit(app),
       schema: {
         tags: ['webhooks'],
         description: 'SendGrid event webhook (signed). 401 when the signature or timestamp fails.',

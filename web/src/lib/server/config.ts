@@ -8,7 +8,13 @@ export const WebConfig = Type.Object({
     pattern: '^postgres(ql)?://',
     description: 'PostgreSQL connection URL for the read models',
   }),
-  JWT_SECRET: Type.String({ minLength: 16, description: 'secret that verifies login tokens (sensitive, same as the gateway)' }),
+  JWT_SECRET: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        'not used any more: the web app asks the gateway about every session (GET /api/auth/me), since a signature alone cannot tell a logged-out token; still accepted so existing environments keep starting (sensitive)',
+    }),
+  ),
   GATEWAY_URL: Type.String({ default: 'http://127.0.0.1:8000', pattern: '^https?://', description: 'base URL of the gateway API' }),
 });
 export type WebConfig = Static<typeof WebConfig>;

@@ -9,9 +9,21 @@ export type Problem = {
   errors?: { pointer: string; detail: string }[];
 };
 
-export type GatewayResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem };
+/** A failure also carries the gateway's Retry-After, in seconds (429 and 503 send it). */
+export type GatewayResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem; retryAfter?: number };
 
-type Options = { token?: string | null; body?: unknown; timeoutMs?: number; fetch?: typeof fetch };
+type Options = {
+  token?: string | null;
+  body?: unknown;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /**
+   * The browser's address (event.getClientAddress()), sent as X-Forwarded-For: the gateway
+   * trusts it from this app (TRUST_PROXY) and its per-IP limits on log-in, sign-up, refresh
+   * and password change then count each visitor, not the web server. Only the auth calls pass it.
+   */
+  clientIp?: string | null;
+};
 
 /**
  * Every write goes through the gateway's HTTP API with the agent's token. Failures come
@@ -20,6 +32,7 @@ type Options = { token?: string | null; body?: unknown; timeoutMs?: number; fetc
 export async function gateway<T = unknown>(method: string, path: string, opts: Options = {}): Promise<GatewayResult<T>> {
   const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.clientIp) headers['x-forwarded-for'] = opts.clientIp;
   // A form (a CSV upload) goes as multipart, its boundary set by fetch; anything else as JSON.
   const form = opts.body instanceof FormData;
   if (opts.body !== undefined && !form) headers['content-type'] = 'application/json';
@@ -55,9 +68,11 @@ export async function gateway<T = unknown>(method: string, path: string, opts: O
   }
   if (res.ok) return { ok: true, status: res.status, data: json as T };
   const p = (json ?? {}) as Partial<Problem>;
+  const retryAfter = retryAfterSeconds(res.headers.get('retry-after'));
   return {
     ok: false,
     status: res.status,
+    ...(retryAfter === undefined ? {} : { retryAfter }),
     problem: {
       type: p.type,
       title: typeof p.title === 'string' ? p.title : res.statusText || 'Request failed',
@@ -66,4 +81,21 @@ export async function gateway<T = unknown>(method: string, path: string, opts: O
       errors: Array.isArray(p.errors) ? p.errors.filter((e) => e && typeof e.pointer === 'string') : undefined,
     },
   };
+}
+
+/** Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** The browser's address for `clientIp`; null where SvelteKit can't tell (prerendering, a test's bare event). */
+export function clientAddress(event: { getClientAddress?: () => string }): string | null {
+  try {
+    return event.getClientAddress?.() ?? null;
+  } catch {
+    return null;
+  }
 }

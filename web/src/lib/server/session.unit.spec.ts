@@ -1,5 +1,6 @@
+import type { Cookies } from '@sveltejs/kit';
 import { describe, expect, it } from 'vitest';
-import { safeRedirect } from './session.ts';
+import { clearSession, isSecure, REFRESH_COOKIE, SESSION_COOKIE, safeRedirect, setSession } from './session.ts';
 
 describe('safeRedirect', () => {
   it('keeps paths on this site, with their query and fragment', () => {
@@ -40,5 +41,37 @@ describe('safeRedirect', () => {
 
   it('uses the given fallback', () => {
     expect(safeRedirect('//evil.example', '/dashboard')).toBe('/dashboard');
+  });
+});
+
+describe('session cookies', () => {
+  /** Records what the app asks SvelteKit to set. */
+  function jar() {
+    const set: Record<string, { value: string; opts: Record<string, unknown> }> = {};
+    const cookies = {
+      set: (name: string, value: string, opts: Record<string, unknown>) => {
+        set[name] = { value, opts };
+      },
+      delete: (name: string, opts: Record<string, unknown>) => {
+        set[name] = { value: '', opts: { ...opts, maxAge: 0 } };
+      },
+    } as unknown as Cookies;
+    return { cookies, set };
+  }
+
+  it('both tokens httpOnly, SameSite=Lax, path /; Secure exactly when the site is https', () => {
+    for (const [origin, secure] of [
+      ['https://crm.example.com/login', true],
+      ['http://127.0.0.1:3000/login', false],
+    ] as const) {
+      const { cookies, set } = jar();
+      setSession(cookies, { token: 'access', refresh_token: 'refresh', expires_in: 900 }, isSecure(new URL(origin)));
+      expect(set[SESSION_COOKIE]).toEqual({ value: 'access', opts: { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 900 } });
+      expect(set[REFRESH_COOKIE]?.value).toBe('refresh');
+      expect(set[REFRESH_COOKIE]?.opts).toMatchObject({ path: '/', httpOnly: true, sameSite: 'lax', secure });
+      clearSession(cookies, secure);
+      expect(set[SESSION_COOKIE]?.opts).toMatchObject({ path: '/', secure, maxAge: 0 });
+      expect(set[REFRESH_COOKIE]?.opts).toMatchObject({ path: '/', secure, maxAge: 0 });
+    }
   });
 });

@@ -1,11 +1,6 @@
 import { config } from '#lib/server/config.ts';
+import { retryLater, SSE_HEADERS } from '#lib/server/sse.ts';
 import type { RequestHandler } from './$types';
-
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  'x-accel-buffering': 'no',
-};
 
 /**
  * Same-origin proxy of the gateway's SSE stream: the browser's EventSource can't send the
@@ -56,8 +51,3 @@ export const GET: RequestHandler = async ({ locals, request }) => {
     return retryLater(err instanceof Error ? err.message : 'unreachable');
   }
 };
-
-function retryLater(reason: string): Response {
-  const text = `retry: 3000\n: live updates unavailable (${reason.replace(/\n/g, ' ')})\nevent: realtoros-offline\ndata: {}\n\n`;
-  return new Response(text, { headers: SSE_HEADERS });
-}
