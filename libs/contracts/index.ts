@@ -1,4 +1,4 @@
-import "./src/formats.ts";
+import './src/formats.ts';
 export * from './src/agent-settings.ts';
 export * from './src/api.ts';
 export * from './src/client-facts.ts';
@@ -15,3 +15,4 @@ export * as mailerEvents from './src/events/mailer.ts';
 export * from './src/formats.ts';
 export * from './src/ids.ts';
 export * from './src/merge-fields.ts';
+export { AUDIT_ACTIONS, AuditAction } from './src/events/crm.ts';

@@ -27,3 +27,4 @@ export { emailTrailEvents, taskEvents } from './src/trails.ts';
 export { clientActivities, clientConversation, reviewCount, reviewQueue } from './src/conversation.ts';
 export { existingClientEmails, getImport, type ImportJob, recentImports } from './src/imports.ts';
 export { getTemplate, listTemplates, missingTemplateIds } from './src/templates.ts';
+export { listAudit } from './src/audit.ts';

@@ -15,7 +15,7 @@ import {
   TaskHoldReason,
   TaskStatus,
 } from './enums.ts';
-import { AgentSettingsFields, ColumnHeader, TemplateUse } from './events/crm.ts';
+import { AgentSettingsFields, AuditAction, ColumnHeader, TemplateUse } from './events/crm.ts';
 import { StepId } from './events/scheduler.ts';
 
 /** HTTP API shapes (ARCHITECTURE.md §7). Inputs are closed: nobody sets fields they don't own. */
@@ -654,3 +654,19 @@ export type Template = Static<typeof Template>;
 export type TemplateCreateBody = Static<typeof TemplateCreateBody>;
 export type TemplatePatchBody = Static<typeof TemplatePatchBody>;
 export { TEMPLATE_USES, TemplateUse } from './events/crm.ts';
+
+/** GET /api/audit (issue 13): the agent's audit log, newest first. */
+export const AuditListQuery = Type.Object({ ...PageQuery }, closed);
+export type AuditListQuery = Static<typeof AuditListQuery>;
+export const AuditEntry = Type.Object({
+  id: Uuid,
+  at: Timestamp,
+  action: AuditAction,
+  ip: Nullable(Type.String()),
+  user_agent: Nullable(Type.String()),
+  target_type: Nullable(Type.String()),
+  target_id: Nullable(Uuid),
+  detail: Nullable(Type.Record(Type.String(), Type.Unknown())),
+});
+export type AuditEntry = Static<typeof AuditEntry>;
+export const AuditPage = Page(AuditEntry);

@@ -1,7 +1,20 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ActivityBody, AgentSettingsPatchBody, ApproveBody, ClientCreateBody, ClientPatchBody, EnrollmentPatchBody, PlanCreateBody, PlanPatchBody, RegenerateBody, RejectBody, TemplateCreateBody, TemplatePatchBody } from './api.ts';
+import {
+  ActivityBody,
+  AgentSettingsPatchBody,
+  ApproveBody,
+  ClientCreateBody,
+  ClientPatchBody,
+  EnrollmentPatchBody,
+  PlanCreateBody,
+  PlanPatchBody,
+  RegenerateBody,
+  RejectBody,
+  TemplateCreateBody,
+  TemplatePatchBody,
+} from './api.ts';
 import { Email, Text, Timestamp, Uuid } from './common.ts';
-import { ImportStarted, TemplateUse } from './events/crm.ts';
+import { AuditRecorded, ImportStarted, TemplateUse } from './events/crm.ts';
 import { FollowupType, Priority } from './enums.ts';
 
 /**
@@ -55,6 +68,11 @@ export const COMMANDS = {
     create_template: TemplateCreateBody,
     change_template: Type.Object({ template_id: Uuid, changes: TemplatePatchBody }),
     delete_template: Type.Object({ template_id: Uuid }),
+    /**
+     * One audit-log entry (issue 13), appended to `crm.<agent>.audit` without reading it (it
+     * only grows); the event id derives from the command id, so a retry is one entry. Replies `{id}`.
+     */
+    record_audit: AuditRecorded,
   },
   scheduler: {
     create_task: Type.Object({

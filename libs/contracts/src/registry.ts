@@ -5,7 +5,7 @@ import * as mailer from './events/mailer.ts';
 import * as scheduler from './events/scheduler.ts';
 
 export type StreamName = 'CRM' | 'SCHEDULER' | 'AI' | 'MAILER';
-export type AggregateName = 'agent' | 'client' | 'task' | 'email' | 'plan' | 'enrollment' | 'inbound' | 'template' | 'import';
+export type AggregateName = 'agent' | 'client' | 'task' | 'email' | 'plan' | 'enrollment' | 'inbound' | 'template' | 'import' | 'audit';
 export type EventSpec = { schema: TSchema; stream: StreamName; aggregate: AggregateName; version: number };
 
 /**
@@ -19,6 +19,7 @@ export const EVENTS = {
   AgentRegistered: { schema: crm.AgentRegistered, stream: 'CRM', aggregate: 'agent', version: 1 },
   AgentSettingsChanged: { schema: crm.AgentSettingsChanged, stream: 'CRM', aggregate: 'agent', version: 1 },
   AgentRenamed: { schema: crm.AgentRenamed, stream: 'CRM', aggregate: 'agent', version: 1 },
+  AuditRecorded: { schema: crm.AuditRecorded, stream: 'CRM', aggregate: 'audit', version: 1 },
   ClientCreated: { schema: crm.ClientCreated, stream: 'CRM', aggregate: 'client', version: 1 },
   ClientUpdated: { schema: crm.ClientUpdated, stream: 'CRM', aggregate: 'client', version: 1 },
   ClientStageChanged: { schema: crm.ClientStageChanged, stream: 'CRM', aggregate: 'client', version: 1 },

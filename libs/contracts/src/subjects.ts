@@ -6,6 +6,8 @@ export const NO_AGENT = '00000000-0000-0000-0000-000000000000';
 /** Subjects of ARCHITECTURE.md §2: one subject per aggregate instance. */
 export const subjects = {
   agent: (agentId: string) => `crm.${agentId}.agent`,
+  /** The agent's audit log (issue 13): append only, one event per entry; aggregate id = the agent's. */
+  audit: (agentId: string) => `crm.${agentId}.audit`,
   client: (agentId: string, clientId: string) => `crm.${agentId}.client.${clientId}`,
   /** An agent's email template (issue 10). */
   template: (agentId: string, templateId: string) => `crm.${agentId}.template.${templateId}`,
@@ -47,11 +49,13 @@ export function subjectFor(stream: StreamName, agentId: string, aggregate: strin
     case 'CRM':
       return aggregate === 'agent'
         ? subjects.agent(agentId)
-        : aggregate === 'template'
-          ? subjects.template(agentId, aggregateId)
-          : aggregate === 'import'
-            ? subjects.importJob(agentId, aggregateId)
-            : subjects.client(agentId, aggregateId);
+        : aggregate === 'audit'
+          ? subjects.audit(agentId)
+          : aggregate === 'template'
+            ? subjects.template(agentId, aggregateId)
+            : aggregate === 'import'
+              ? subjects.importJob(agentId, aggregateId)
+              : subjects.client(agentId, aggregateId);
     case 'SCHEDULER':
       return aggregate === 'plan'
         ? subjects.plan(agentId, aggregateId)

@@ -14,6 +14,7 @@ import * as m010 from './migrations/010_imports.ts';
 import * as m011 from './migrations/011_client_tags.ts';
 import * as m012 from './migrations/012_templates.ts';
 import * as m013 from './migrations/013_agent_credentials.ts';
+import * as m014 from './migrations/014_audit_log.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns such as stream sequences fit in a JS number for our lifetimes.
@@ -68,6 +69,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011_client_tags': m011,
   '012_templates': m012,
   '013_agent_credentials': m013,
+  '014_audit_log': m014,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

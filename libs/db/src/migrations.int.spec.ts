@@ -17,6 +17,7 @@ import * as m010 from './migrations/010_imports.ts';
 import * as m011 from './migrations/011_client_tags.ts';
 import * as m012 from './migrations/012_templates.ts';
 import * as m013 from './migrations/013_agent_credentials.ts';
+import * as m014 from './migrations/014_audit_log.ts';
 
 describe('migrations on real Postgres', () => {
   it('004 moves existing webhook_events arrays into email_events rows with counters and delivered_at, then drops the array', async () => {
@@ -55,6 +56,7 @@ describe('migrations on real Postgres', () => {
         '011_client_tags',
         '012_templates',
         '013_agent_credentials',
+        '014_audit_log',
       ]);
 
       const rows = await t.db.selectFrom('email_events').selectAll().orderBy('occurred_at').execute();
@@ -104,6 +106,7 @@ describe('migrations on real Postgres', () => {
         '011_client_tags',
         '012_templates',
         '013_agent_credentials',
+        '014_audit_log',
       ]);
       // 009 counted the rows already there into the dashboard summary.
       expect(await t.db.selectFrom('dashboard_task_counts').select(['status', 'held', 'n']).execute()).toEqual([
@@ -167,8 +170,15 @@ describe('migrations on real Postgres', () => {
         '011_client_tags': m011,
         '012_templates': m012,
         '013_agent_credentials': m013,
+        '014_audit_log': m014,
       };
       const migrator = new Migrator({ db: old, provider: { getMigrations: async () => all } });
+      // 014 (audit log): the table starts empty; down drops it.
+      expect(await t.db.selectFrom('audit_log').selectAll().execute()).toEqual([]);
+      expect((await migrator.migrateDown()).error).toBeUndefined(); // 014
+      const { rows: audit } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_name = 'audit_log'`.execute(old);
+      expect(audit[0]?.n).toBe(0);
       // 013 (credentials out of events): an agent without a hash in its event; down refuses no row.
       await sql`INSERT INTO agents (id, email, name, password_hash, created_at)
         VALUES ('0190a000-0000-7000-8000-00000000a013', 'new@example.com', 'New', NULL, now())`.execute(old);

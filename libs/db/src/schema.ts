@@ -328,6 +328,19 @@ export interface TemplatesTable {
   aggregate_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
+/** One entry of an agent's audit log (issue 13; migration 014): id = the AuditRecorded event's id. */
+export interface AuditLogTable {
+  id: string;
+  agent_id: string;
+  at: Timestamp;
+  action: string;
+  ip: string | null;
+  user_agent: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  detail: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+}
+
 export interface Database {
   agents: AgentsTable;
   clients: ClientsTable;
@@ -353,6 +366,7 @@ export interface Database {
   dashboard_email_days: DashboardEmailDaysTable;
   imports: ImportsTable;
   templates: TemplatesTable;
+  audit_log: AuditLogTable;
 }
 
 /**

@@ -87,6 +87,26 @@ describe('crm commands on a real JetStream', () => {
     return r.data.id as string;
   }
 
+  it('record_audit (issue 13): one AuditRecorded per command on crm.<agent>.audit; the same command again is the same entry; free text refused', async () => {
+    const entry = { action: 'export.clients', ip: '203.0.113.9', user_agent: 'UA', detail: { filters: ['stage'] } };
+    const m = meta();
+    const first = await send('record_audit', entry, m);
+    const again = await send('record_audit', entry, m);
+    const other = await send('record_audit', { ...entry, action: 'auth.logged_out' });
+    expect(first).toMatchObject({ ok: true });
+    expect(again).toMatchObject({ ok: true, data: first.ok ? first.data : {} });
+    expect(other.ok).toBe(true);
+    const log = (await js.store.readSubject('CRM', subjects.audit(AGENT))).events.map((e) => e.event);
+    expect(log.map((e) => [e.type, (e.data as { action: string }).action])).toEqual([
+      ['AuditRecorded', 'export.clients'],
+      ['AuditRecorded', 'auth.logged_out'],
+    ]);
+    expect(log[0]).toMatchObject({ aggregate: 'audit', aggregate_id: AGENT, data: entry });
+    // `detail` holds keys and counts only: a name or an email is not storable there.
+    const refused = await send('record_audit', { ...entry, detail: { q: 'Ann Lee <ann@example.com>' } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'validation' } });
+  });
+
   it('regression (issue 12): a PATCH of stage + another field that loses a race keeps the stage change it reported', async () => {
     const clientId = await createClient('lost-write@example.com');
     const m = meta();

@@ -8,9 +8,11 @@ import {
   createCommandHandler,
   DomainError,
   deterministicId,
+  eventIdFor,
   type EventStore,
   type HandleOptions,
   type HandleResult,
+  newEvent,
 } from '@realtoros/messaging';
 import { agentDecider } from './agent/agent.ts';
 import { type ClientState, toClientView } from './client/client.ts';
@@ -59,6 +61,24 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
   });
 
   return {
+    // The audit log (issue 13) only grows: no decider, no load. One append without an expected
+    // sequence (entries don't depend on each other); the id derives from the command id, so a
+    // retried command is JetStream's duplicate, one entry.
+    async record_audit(p, ctx) {
+      const agentId = ctx.meta.agent_id;
+      const event = newEvent('AuditRecorded', {
+        id: eventIdFor('AuditRecorded', agentId, ctx.meta.command_id),
+        agentId,
+        aggregateId: agentId,
+        data: p,
+        correlationId: ctx.meta.correlation_id,
+        causationId: ctx.meta.command_id,
+        occurredAt: now(),
+      });
+      const ack = await deps.store.append(event, { traceparent: ctx.traceparent });
+      return { data: { id: event.id }, position: { stream: 'CRM', seq: ack.seq } };
+    },
+
     async register_agent(p, ctx) {
       const agentId = ctx.meta.agent_id;
       const key = uniqueKey('agent', p.email);
@@ -113,7 +133,9 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
       await claim(deps.clientEmails, key, clientId, emailHolder(ctx.meta.agent_id, p.email), EMAIL_TAKEN, '/email');
       try {
         // Just read as absent: the append expects the empty subject without reading it again.
-        return result(await clients.handle(clientRef(ctx, clientId), { type: 'CreateClient', data: p }, { ...causedBy(ctx), expectNew: true }));
+        return result(
+          await clients.handle(clientRef(ctx, clientId), { type: 'CreateClient', data: p }, { ...causedBy(ctx), expectNew: true }),
+        );
       } catch (err) {
         if (!(err instanceof DomainError && err.code === 'conflict')) await release(deps.clientEmails, key, clientId);
         throw err;
@@ -154,7 +176,11 @@ export function crmHandlers(deps: CrmDeps): CommandHandlers<'crm'> {
     },
     async start_import(p, ctx) {
       const { import_id, ...job } = p;
-      const r = await imports.handle({ agentId: ctx.meta.agent_id, aggregateId: import_id }, { type: 'StartImport', data: job }, causedBy(ctx));
+      const r = await imports.handle(
+        { agentId: ctx.meta.agent_id, aggregateId: import_id },
+        { type: 'StartImport', data: job },
+        causedBy(ctx),
+      );
       return { data: { id: import_id }, position: r.position ?? (r.seq > 0 ? { stream: 'CRM', seq: r.seq } : null) };
     },
 

@@ -12,6 +12,7 @@ import { registerIdempotency } from './plugins/idempotency.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerRateLimits } from './plugins/rate-limit.ts';
 import { registerValidation } from './plugins/validation.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bulkRoutes } from './routes/bulk.ts';
 import { clientRoutes } from './routes/clients.ts';
@@ -101,6 +102,7 @@ export async function buildApp(deps: GatewayDeps, log: Logger): Promise<FastifyI
 
   await app.register(healthRoutes);
   await app.register(authRoutes);
+  await app.register(auditRoutes);
   await app.register(exportRoutes);
   await app.register(importRoutes);
   // Before the client routes: `/api/clients/bulk` is a path of its own, never a client id.

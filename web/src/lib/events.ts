@@ -3,6 +3,7 @@ export const EVENT_TYPES = [
   'AgentRegistered',
   'AgentSettingsChanged',
   'AgentRenamed',
+  'AuditRecorded',
   'ClientCreated',
   'ClientUpdated',
   'ClientStageChanged',

@@ -165,3 +165,46 @@ export const TemplateDeleted = Type.Object({ name: Text({ minLength: 1, maxLengt
 export const TEMPLATE_USES = ['as_is', 'ai_base'] as const;
 export type TemplateUse = (typeof TEMPLATE_USES)[number];
 export const TemplateUse = Type.Union(TEMPLATE_USES.map((u) => Type.Literal(u)));
+
+/*
+ * The agent's audit log (issue 13), subject `crm.<agent>.audit`: one event per entry, append
+ * only. Who = the agent (the subject), when = occurred_at, from where = ip and user_agent.
+ * Never client personal data (names, emails, notes) nor secrets: ids, counts, field and filter
+ * NAMES only — entries must survive crypto-shredding a client untouched.
+ * `client.erased` is reserved for the coming erasure (POST /api/clients/{id}/erase).
+ */
+export const AUDIT_ACTIONS = [
+  'auth.signed_up',
+  'auth.logged_in',
+  'auth.login_failed',
+  'auth.login_locked',
+  'auth.logged_out',
+  'auth.password_changed',
+  'auth.password_change_failed',
+  'export.clients',
+  'export.emails',
+  'import.started',
+  'settings.changed',
+  'agent.renamed',
+  'plan.created',
+  'plan.changed',
+  'plan.deleted',
+  'client.erased',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export const AuditAction = Type.Union(AUDIT_ACTIONS.map((a) => Type.Literal(a)));
+export const AUDIT_TARGET_TYPES = ['plan', 'import', 'client'] as const;
+const AuditKey = Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' });
+export const AuditRecorded = Type.Object({
+  action: AuditAction,
+  ip: Type.Union([Text({ maxLength: 64 }), Type.Null()]),
+  user_agent: Type.Union([Text({ maxLength: 300 }), Type.Null()]),
+  target_type: Type.Optional(Type.Union([Type.Union(AUDIT_TARGET_TYPES.map((t) => Type.Literal(t))), Type.Null()])),
+  target_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
+  /** Keys and counts only: e.g. `{keys: ['daily_cap']}`, `{filters: ['stage']}`, `{rows: 120}`. */
+  detail: Type.Optional(
+    Type.Record(AuditKey, Type.Union([Type.Integer(), Type.Boolean(), Type.Null(), AuditKey, Type.Array(AuditKey, { maxItems: 50 })]), {
+      additionalProperties: false,
+    }),
+  ),
+});

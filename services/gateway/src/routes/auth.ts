@@ -24,6 +24,7 @@ import { findAgentCredentials, getAgent } from '@realtoros/queries';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
+import { recordAudit } from '../audit.ts';
 import { type Credential, newCredential } from '../auth/credentials.ts';
 import { HttpProblem, notFound } from '../errors/index.ts';
 import { agentOf, requireAgent } from '../plugins/auth.ts';
@@ -97,7 +98,9 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (err instanceof HttpProblem && err.status < 500) await credentials.remove(agentId).catch(() => {});
         throw err;
       }
-      return reply.code(201).send(await logIn(req, agent));
+      const session = await logIn(req, agent);
+      await recordAudit(app, req, agent.id, 'auth.signed_up');
+      return reply.code(201).send(session);
     },
   );
 
@@ -123,9 +126,12 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         await verifyPassword(req.body.password, DUMMY_HASH);
         throw new HttpProblem(401, 'Unauthorized', WRONG);
       }
+      // Audited for an existing account only: an unknown email has no agent to show it to.
+      if (lockedForMs(credential, now) > 0) await recordAudit(app, req, found.id, 'auth.login_locked');
       refuseIfLocked(reply, credential, now);
       if (!(await verifyPassword(req.body.password, credential.hash))) {
         await credentials.mutate(found.id, legacy, (c) => ({ ...c, ...afterFailure(c, now) }));
+        await recordAudit(app, req, found.id, 'auth.login_failed');
         throw new HttpProblem(401, 'Unauthorized', WRONG);
       }
       // Proven: an old or weaker hash is replaced by argon2id now, while we have the password.
@@ -139,7 +145,9 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         last_login_at: now.toISOString(),
       }));
       const agent = { id: found.id, email: found.email, name: found.name, created_at: found.created_at.toISOString() };
-      return { ...(await logIn(req, agent)), failed_attempts: previous };
+      const session = await logIn(req, agent);
+      await recordAudit(app, req, agent.id, 'auth.logged_in');
+      return { ...session, failed_attempts: previous };
     },
   );
 
@@ -189,6 +197,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!session)
         throw new HttpProblem(401, 'Unauthorized', 'No live session to end: it has ended already, or the token is not one of ours.');
       await sessions.revoke(session.agentId, session.sid);
+      await recordAudit(app, req, session.agentId, 'auth.logged_out');
       return reply.code(204).send(null);
     },
   );
@@ -222,9 +231,12 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const legacy = found?.id === me.id && found.password_hash ? newCredential(found.password_hash, found.created_at) : null;
       const credential = (await credentials.get(me.id))?.credential ?? legacy;
       if (!credential) throw notFound('account');
+      if (lockedForMs(credential, now) > 0)
+        await recordAudit(app, req, me.id, 'auth.password_change_failed', { detail: { reason: 'locked' } });
       refuseIfLocked(reply, credential, now);
       if (!(await verifyPassword(req.body.current_password, credential.hash))) {
         await credentials.mutate(me.id, legacy, (c) => ({ ...c, ...afterFailure(c, now) }));
+        await recordAudit(app, req, me.id, 'auth.password_change_failed', { detail: { reason: 'wrong_password' } });
         throw new HttpProblem(403, 'Forbidden', 'That is not your current password.', [
           { pointer: '/current_password', detail: 'is not your current password' },
         ]);
@@ -236,7 +248,9 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return raced ? c : { ...c, ...afterSuccess(), hash, changed_at: now.toISOString() };
       });
       if (raced) throw new HttpProblem(409, 'Conflict', 'The password was changed meanwhile; nothing was changed now.');
-      return { ended_sessions: await sessions.revokeAll(me.id, me.sid) };
+      const ended = await sessions.revokeAll(me.id, me.sid);
+      await recordAudit(app, req, me.id, 'auth.password_changed', { detail: { ended_sessions: ended } });
+      return { ended_sessions: ended };
     },
   );
 
@@ -269,6 +283,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req) => {
       const renamed = await execute<'crm', 'rename_agent', AgentT>(app, req, 'crm', 'rename_agent', { name: req.body.name });
+      await recordAudit(app, req, agentOf(req).id, 'agent.renamed'); // not the name itself
       return (await getAgent(app.deps.db, agentOf(req).id)) ?? renamed;
     },
   );

@@ -5,6 +5,7 @@ import { toSpreadsheetCell } from '@realtoros/imports';
 import { clientsForExport, customFieldKeys, emailsForExport } from '@realtoros/queries';
 import { Type } from '@sinclair/typebox';
 import { stringify } from 'csv-stringify';
+import { recordAudit } from '../audit.ts';
 import { agentOf, requireAgent } from '../plugins/auth.ts';
 
 /** The list's filters without paging or order (an export is every match, newest first). */
@@ -70,6 +71,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       const agentId = agentOf(req).id;
+      await recordAudit(app, req, agentId, 'export.clients', { detail: { filters: filterKeys(req.query) } });
       const keys = await customFieldKeys(app.deps.db, agentId, req.query);
       const csv = stringify({ header: true, columns: [...CLIENT_COLUMNS, 'tags', ...keys], bom: true });
       const rows = clientsForExport(app.deps.db, agentId, req.query);
@@ -111,6 +113,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
+      await recordAudit(app, req, agentOf(req).id, 'export.emails', { detail: { filters: filterKeys(req.query) } });
       const csv = stringify({ header: true, columns: [...EMAIL_COLUMNS], bom: true });
       const rows = emailsForExport(app.deps.db, agentOf(req).id, req.query);
       const records = Readable.from(
@@ -131,3 +134,10 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
+
+/** The filters an export used, by name only (their values may be a client's name or email: never in the audit log). */
+const filterKeys = (q: object): string[] =>
+  Object.entries(q)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k)
+    .sort();

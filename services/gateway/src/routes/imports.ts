@@ -24,6 +24,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { HttpProblem, notFound } from '../errors/index.ts';
 import { agentOf, requireAgent } from '../plugins/auth.ts';
 import { execute } from '../plugins/commands.ts';
+import { recordAudit } from '../audit.ts';
 import { commandIdFor } from '../plugins/idempotency.ts';
 
 const IdParams = Type.Object({ id: Uuid });
@@ -170,6 +171,11 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
         plan_id: planId,
         mapping,
         total: table.rows.length,
+      });
+      await recordAudit(app, req, agentId, 'import.started', {
+        target_type: 'import',
+        target_id: importId,
+        detail: { rows: table.rows.length },
       });
       reply.header('location', `/api/imports/${importId}`);
       return reply.code(202).send({ id: importId });

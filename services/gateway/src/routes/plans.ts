@@ -16,6 +16,7 @@ import { Type } from '@sinclair/typebox';
 import { HttpProblem, notFound } from '../errors/index.ts';
 import { agentOf, requireAgent } from '../plugins/auth.ts';
 import { execute } from '../plugins/commands.ts';
+import { recordAudit } from '../audit.ts';
 import { seqEtag, setEtag, withIfMatch, writeHeaders } from '../plugins/etag.ts';
 import { previewPlanChange } from './plan-preview.ts';
 
@@ -80,6 +81,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       await checkTemplates(agentOf(req).id, req.body.steps);
       const created = await execute<'scheduler', 'create_plan', PlanT>(app, req, 'scheduler', 'create_plan', req.body);
+      await recordAudit(app, req, agentOf(req).id, 'plan.created', { target_type: 'plan', target_id: created.id });
       const plan = await getPlan(app.deps.db, agentOf(req).id, created.id);
       setEtag(reply, seqEtag(plan?.aggregate_seq));
       return reply.code(201).send(plan ?? created);
@@ -123,6 +125,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { expectedSeq },
         );
       });
+      await recordAudit(app, req, agentId, 'plan.changed', { target_type: 'plan', target_id: req.params.id });
       const plan = await getPlan(app.deps.db, agentId, req.params.id);
       setEtag(reply, seqEtag(plan?.aggregate_seq));
       return plan ?? updated;
@@ -145,6 +148,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
         await ownPlan(agentOf(req).id, req.params.id);
         return execute(app, req, 'scheduler', 'delete_plan', { plan_id: req.params.id }, { expectedSeq });
       });
+      await recordAudit(app, req, agentOf(req).id, 'plan.deleted', { target_type: 'plan', target_id: req.params.id });
       return reply.code(204).send(null);
     },
   );

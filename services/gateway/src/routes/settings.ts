@@ -7,6 +7,7 @@ import { HttpProblem } from '../errors/index.ts';
 import { agentOf, requireAgent } from '../plugins/auth.ts';
 import { execute } from '../plugins/commands.ts';
 import { writeHeaders } from '../plugins/etag.ts';
+import { recordAudit } from '../audit.ts';
 
 const errors = { 400: ProblemDetails, 401: ProblemDetails, 404: ProblemDetails, 409: ProblemDetails, 503: ProblemDetails };
 const writeErrors = { ...errors, 422: ProblemDetails };
@@ -48,6 +49,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const saved = await execute<'crm', 'update_settings', AgentSettings>(app, req, 'crm', 'update_settings', { changes: req.body });
       // Read back after read-your-writes; should the read model still lag, the crm's own answer.
       const after = await getSettings(app.deps.db, agentId);
+      await recordAudit(app, req, agentId, 'settings.changed', { detail: { keys: Object.keys(definedOnly(req.body)).sort() } });
       return req.committedWrite?.projected === false ? saved : after;
     },
   );

@@ -54,6 +54,25 @@ export function* brokerageHistory(opts: HistoryOptions): Generator<Envelope> {
     });
     yield ev('AgentSettingsChanged', agent, agent, { changes: { time_zone: 'America/Chicago', daily_cap: 50 + a } });
     if (a % 3 === 0) yield ev('AgentSettingsChanged', agent, agent, { changes: { review_by_default: true, signature: `— Agent ${a}` } });
+    // The audit log (issue 13): entries on the agent's own subject, ids and keys only.
+    yield ev('AuditRecorded', agent, agent, {
+      action: 'auth.signed_up',
+      ip: `203.0.113.${a % 250}`,
+      user_agent: 'Mozilla/5.0 (Macintosh)',
+    });
+    yield ev('AuditRecorded', agent, agent, {
+      action: 'settings.changed',
+      ip: null,
+      user_agent: null,
+      detail: { keys: ['daily_cap', 'time_zone'] },
+    });
+    yield ev('AuditRecorded', agent, agent, {
+      action: 'plan.created',
+      ip: '2001:db8::1',
+      user_agent: null,
+      target_type: 'plan',
+      target_id: plan,
+    });
     yield ev('PlanCreated', agent, plan, {
       name: 'Standard follow-up',
       version: 1,

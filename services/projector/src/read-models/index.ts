@@ -1,5 +1,6 @@
 import type { Projection } from '../projection.ts';
 import { activitiesProjection } from './activities/projection.ts';
+import { auditProjection } from './audit/projection.ts';
 import { agentSettingsProjection } from './agent-settings/projection.ts';
 import { agentsProjection } from './agents/projection.ts';
 import { clientsProjection } from './clients/projection.ts';
@@ -27,6 +28,7 @@ export const PROJECTIONS: readonly Projection[] = [
   activitiesProjection,
   importsProjection,
   templatesProjection,
+  auditProjection,
   // Last: it counts the rows the clients, tasks and email_logs projections have just written.
   dashboardSummaryProjection,
 ];

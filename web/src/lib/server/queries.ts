@@ -16,6 +16,7 @@ export {
   getSettings,
   getTask,
   getTemplate,
+  listAudit,
   listClients,
   listEmails,
   listPlans,

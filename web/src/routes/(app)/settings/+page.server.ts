@@ -3,13 +3,16 @@ import { tooManyAttempts } from '#lib/server/auth.ts';
 import { getDb } from '#lib/server/db.ts';
 import { failWithProblem, problemToForm } from '#lib/server/forms.ts';
 import { clientAddress, gateway } from '#lib/server/gateway.ts';
-import { getSettings } from '#lib/server/queries.ts';
+import { getSettings, listAudit } from '#lib/server/queries.ts';
 import type { Actions, PageServerLoad } from './$types';
 import { holidayLines, readSettingsForm, SETTINGS_FIELDS, settingsBody } from './settings-form.ts';
 
 export const load: PageServerLoad = async ({ locals }) => {
-  const settings = await getSettings(getDb(), locals.agent!.id);
-  return { settings };
+  const [settings, audit] = await Promise.all([
+    getSettings(getDb(), locals.agent!.id),
+    listAudit(getDb(), locals.agent!.id, { page: 1, limit: 20 }),
+  ]);
+  return { settings, audit: { entries: audit.items, total: audit.total } };
 };
 
 export const actions: Actions = {
