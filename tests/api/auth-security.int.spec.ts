@@ -262,4 +262,69 @@ describe('accounts against attack', () => {
     }
     expect([...types]).toEqual(expect.arrayContaining(['AgentRegistered', 'ClientCreated']));
   });
+
+  it('hostile input on the new routes is a 4xx problem; another agent is never touched; NATS stopped is 503, never 500', async () => {
+    const ip = newIp();
+    const a = await signUp(ip);
+    const b = await signUp(ip);
+    const nul = 'a\u0000b';
+    const cases: [string, () => ReturnType<typeof call>, number][] = [
+      ['refresh with NUL', () => call(ip, 'POST', '/api/auth/refresh', { refresh_token: nul }), 401],
+      ['refresh with 1 MB', () => call(ip, 'POST', '/api/auth/refresh', { refresh_token: 'x'.repeat(1_000_000) }), 400],
+      ['refresh not a string', () => call(ip, 'POST', '/api/auth/refresh', { refresh_token: { $gt: '' } }), 400],
+      [
+        'refresh of B with A sid shape',
+        () => call(ip, 'POST', '/api/auth/refresh', { refresh_token: `${b.id}.${a.refresh.split('.')[1]}.${a.refresh.split('.')[2]}` }),
+        401,
+      ],
+      ['logout with junk body', () => call(ip, 'POST', '/api/auth/logout', { refresh_token: nul, extra: 1 }), 400],
+      // A password is bytes to argon2id (only its hash is stored): NUL is not refused, the wrong current one is.
+      [
+        'password with NUL',
+        () => call(ip, 'POST', '/api/auth/password', { current_password: nul, new_password: `long-enough${nul}` }, a.token),
+        403,
+      ],
+      [
+        'password huge',
+        () => call(ip, 'POST', '/api/auth/password', { current_password: 'x', new_password: 'y'.repeat(10_000) }, a.token),
+        400,
+      ],
+      ['login with NUL', () => call(ip, 'POST', '/api/auth/login', { email: a.email, password: nul }), 401],
+      ['audit page 0', () => call(ip, 'GET', '/api/audit?page=0', undefined, a.token), 400],
+      ['audit limit huge', () => call(ip, 'GET', `/api/audit?limit=${'9'.repeat(40)}`, undefined, a.token), 400],
+    ];
+    for (const [what, send, status] of cases) {
+      const r = await send();
+      expect(r.status, what).toBe(status);
+      expect(r.headers.get('content-type'), what).toMatch(/application\/problem\+json/);
+    }
+    // B's session and password survived everything A's ip sent.
+    expect((await call(ip, 'GET', '/api/auth/me', undefined, b.token)).body.id).toBe(b.id);
+    expect((await call(newIp(), 'POST', '/api/auth/login', { email: b.email, password: b.password })).status).toBe(200);
+    const audit = await call(ip, 'GET', '/api/audit?limit=100', undefined, b.token);
+    expect(audit.body.items.every((e: { action: string }) => e.action !== 'auth.password_change_failed')).toBe(true);
+
+    await stack.nats.stop();
+    try {
+      for (const [what, send] of [
+        ['login', () => call(ip, 'POST', '/api/auth/login', { email: a.email, password: a.password })],
+        [
+          'signup',
+          () => call(ip, 'POST', '/api/auth/signup', { email: `down${Date.now()}@example.com`, password: 'correct-horse-1', name: 'D' }),
+        ],
+        ['refresh', () => call(ip, 'POST', '/api/auth/refresh', { refresh_token: a.refresh })],
+        [
+          'password',
+          () => call(ip, 'POST', '/api/auth/password', { current_password: a.password, new_password: 'another-pass-9' }, a.token),
+        ],
+        ['logout', () => call(ip, 'POST', '/api/auth/logout', undefined, a.token)],
+      ] as const) {
+        const r = await send();
+        expect(r.status, what).toBeLessThan(500 + (r.status === 503 ? 4 : 0));
+        if (r.status >= 500) expect(r.status, what).toBe(503);
+      }
+    } finally {
+      await stack.nats.start();
+    }
+  }, 60_000);
 });

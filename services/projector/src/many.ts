@@ -147,12 +147,13 @@ async function columnTypes(db: ProjectionDb, table: string): Promise<Map<string,
  * DO NOTHING`, 2,000 rows a statement. Why not `.values(rows)`: a VALUES list binds a parameter
  * per cell (a task row has 26), which kysely compiles and Postgres parses and plans for every
  * statement; one JSON parameter keeps the statement small and constant (the busiest inserts of
- * `ops replay`). Each cell is read as its column's type from its JSON value, so rows must hold
- * plain values only: strings (a timestamptz takes its ISO string), numbers, booleans, null —
- * not a pre-stringified JSON value (it would be stored as a jsonb string, see updateRows).
+ * `ops replay`). Each cell is read as its column's type from its JSON value, so rows hold plain
+ * values — strings (a timestamptz takes its ISO string), numbers, booleans, null — or, for a
+ * jsonb column, the object itself (a pre-stringified JSON value would be stored as a jsonb
+ * string, see updateRows).
  * `returning`: columns of the inserted rows to return.
  */
-export async function insertRows<R extends Record<string, string | number | boolean | null>>(
+export async function insertRows<R extends Record<string, string | number | boolean | null | { readonly [k: string]: unknown }>>(
   db: ProjectionDb,
   table: keyof Database,
   rows: readonly R[],

@@ -1,4 +1,5 @@
 import type { Envelope } from '@realtoros/contracts';
+import { insertRows } from '../../many.ts';
 import type { Projection, ProjectionDb } from '../../projection.ts';
 
 /** `audit_log`: the agent's audit log (issue 13), one row per AuditRecorded, never changed. */
@@ -15,28 +16,24 @@ export const auditProjection: Projection = {
     ),
 };
 
+/** One row per entry, keyed by the event id: a redelivered or replayed entry is skipped (insertRows, DO NOTHING). */
 async function insert(db: ProjectionDb, events: readonly Envelope[]): Promise<void> {
-  const rows = events.flatMap((event) => {
-    if (event.type !== 'AuditRecorded') return [];
-    const d = event.data;
-    return [
-      {
-        id: event.id,
-        agent_id: event.agent_id,
-        at: event.occurred_at,
-        action: d.action,
-        ip: d.ip,
-        user_agent: d.user_agent,
-        target_type: d.target_type ?? null,
-        target_id: d.target_id ?? null,
-        detail: d.detail ? JSON.stringify(d.detail) : null,
-      },
-    ];
-  });
-  for (let i = 0; i < rows.length; i += 1000)
-    await db
-      .insertInto('audit_log')
-      .values(rows.slice(i, i + 1000))
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+  const rows = events.flatMap((event) =>
+    event.type === 'AuditRecorded'
+      ? [
+          {
+            id: event.id,
+            agent_id: event.agent_id,
+            at: event.occurred_at,
+            action: event.data.action,
+            ip: event.data.ip,
+            user_agent: event.data.user_agent,
+            target_type: event.data.target_type ?? null,
+            target_id: event.data.target_id ?? null,
+            detail: event.data.detail ?? null,
+          },
+        ]
+      : [],
+  );
+  await insertRows(db, 'audit_log', rows, { conflict: ['id'] });
 }
